@@ -1,0 +1,129 @@
+"""Every enumeration of the domain, in one place."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FacilityKind(models.TextChoices):
+    HOSPITAL = "hospital", _("医院")
+    CLINIC = "clinic", _("基层医疗机构/诊所")
+    PHARMACY = "pharmacy", _("零售药店")
+    INSURER = "insurer", _("商业保险公司")
+
+    @property
+    def insurance_code_letter(self) -> str:
+        """The letter its 医保定点编码 starts with; insurers have no code."""
+        return {"hospital": "H", "clinic": "H", "pharmacy": "P", "insurer": ""}[self.value]
+
+
+class Ownership(models.TextChoices):
+    PUBLIC = "public", _("公立")
+    PRIVATE = "private", _("民营")
+
+
+class District(models.TextChoices):
+    """Lhasa's county-level divisions (GB/T 2260)."""
+
+    CHENGGUAN = "540102", _("城关区")
+    DOILUNGDEQEN = "540103", _("堆龙德庆区")
+    DAGZE = "540104", _("达孜区")
+    LHUNZHUB = "540121", _("林周县")
+    DAMXUNG = "540122", _("当雄县")
+    NYEMO = "540123", _("尼木县")
+    QUXU = "540124", _("曲水县")
+    MAIZHOKUNGGAR = "540127", _("墨竹工卡县")
+
+
+class Zone(models.TextChoices):
+    HIGH_TECH = "540171", _("拉萨高新区")
+    ECONOMIC = "540172", _("拉萨经济技术开发区")
+    CULTURE = "540173", _("西藏文化旅游创意园区")
+
+
+# Division codes a 医保定点编码 may carry: the city, its districts and its zones.
+CITY_DIVISION = "540100"
+DIVISION_CODES = frozenset({CITY_DIVISION, *District.values, *Zone.values})
+
+
+class AgreementStatus(models.TextChoices):
+    ACTIVE = "active", _("正常")
+    SUSPENDED = "suspended", _("暂停")
+    TERMINATED = "terminated", _("解除")
+
+
+class Grade(models.TextChoices):
+    A = "A", _("A级")
+    B = "B", _("B级")
+    C = "C", _("C级")
+    D = "D", _("D级")
+
+
+class InspectionKind(models.TextChoices):
+    ROUTINE = "routine", _("日常检查")
+    UNANNOUNCED = "unannounced", _("飞行检查")
+    JOINT = "joint", _("联合检查")
+    CAMPAIGN = "campaign", _("专项整治")
+    RANDOM = "random", _("双随机抽查")
+    SELF = "self", _("自查自纠")
+    FOLLOWUP = "followup", _("复查")
+
+    @property
+    def is_on_site(self) -> bool:
+        """Done by the bureau's inspectors on the premises (all but self-inspection)."""
+        return self is not InspectionKind.SELF
+
+
+class InspectionStatus(models.TextChoices):
+    PLANNED = "planned", _("计划中")
+    IN_PROGRESS = "in_progress", _("检查中")
+    COMPLETED = "completed", _("已完成")
+
+
+class Violation(models.TextChoices):
+    FORGED_DELIVERY_NOTES = "forged_delivery_notes", _("伪造变造随货同行单")
+    FALSE_CLAIMS = "false_claims", _("虚假结算/虚构服务")
+    SUBSTITUTION = "substitution", _("串换药品耗材项目")
+    OVERCHARGING = "overcharging", _("超标准收费")
+    DUPLICATE_CHARGING = "duplicate_charging", _("重复收费")
+    SPLIT_CHARGING = "split_charging", _("分解收费")
+    EXCESSIVE_PRESCRIBING = "excessive_prescribing", _("超量开药")
+    GHOST_ADMISSION = "ghost_admission", _("挂床/诱导住院")
+    IMPERSONATION = "impersonation", _("冒名就医")
+    DRUG_RESELLING = "drug_reselling", _("倒卖药品")
+    TRACEABILITY_CODE = "traceability_code", _("追溯码违规")
+    MANAGEMENT_FAILURE = "management_failure", _("管理制度不落实")
+
+
+class Agency(models.TextChoices):
+    POLICE = "police", _("公安机关")
+    MARKET = "market", _("市场监管")
+    HEALTH = "health", _("卫生健康")
+    DISCIPLINE = "discipline", _("纪检监察")
+
+
+class ReferralStatus(models.TextChoices):
+    REFERRED = "referred", _("已移送")
+    ACCEPTED = "accepted", _("已立案")
+    DECLINED = "declined", _("不予立案")
+    CLOSED = "closed", _("已结案")
+
+
+# Where a referral may go next; closed is final.
+REFERRAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    ReferralStatus.REFERRED: frozenset({ReferralStatus.ACCEPTED, ReferralStatus.DECLINED}),
+    ReferralStatus.ACCEPTED: frozenset({ReferralStatus.CLOSED}),
+    ReferralStatus.DECLINED: frozenset({ReferralStatus.CLOSED}),
+    ReferralStatus.CLOSED: frozenset(),
+}
+
+
+class SanctionKind(models.TextChoices):
+    SUSPENSION = "suspension", _("暂停医保服务协议")
+    DEPOSIT_RECOVERY = "deposit_recovery", _("收回保证金")
+    FUND_RECOVERY = "fund_recovery", _("追回医保基金")
+    FINE = "fine", _("罚款")
+    TERMINATION = "termination", _("解除协议")
+    WARNING = "warning", _("约谈/责令改正")
+    COMMENDATION = "commendation", _("授牌")

@@ -1,0 +1,19 @@
+"""The domain's entities, one module each."""
+
+from supervision.models.facility import Facility
+from supervision.models.inspection import Inspection, Inspector, PartnerAgency, ViolationCategory
+from supervision.models.rating import CreditRating, RatingChange
+from supervision.models.referral import Referral
+from supervision.models.sanction import Sanction
+
+__all__ = [
+    "CreditRating",
+    "Facility",
+    "Inspection",
+    "Inspector",
+    "PartnerAgency",
+    "RatingChange",
+    "Referral",
+    "Sanction",
+    "ViolationCategory",
+]

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# Money: CNY with two decimals, never negative, never a float.
+MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def get_absolute_url(self) -> str:
+        # The staff pages replace the admin as the canonical place once they exist.
+        opts = self._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[self.pk])

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from supervision.choices import Grade
+from supervision.models.base import TimeStamped
+from supervision.querysets import CreditRatingQuerySet
+
+# Credit ratings began after the bureau was set up (2018); a rating is decided for a year
+# that has begun, so the upper bound is checked against today in clean().
+MIN_RATING_YEAR = 2018
+MAX_RATING_YEAR = 2100
+MAX_SCORE = Decimal("1000")
+
+
+class CreditRating(TimeStamped):
+    """A facility's credit rating (信用评价结果) for one calendar year."""
+
+    facility = models.ForeignKey(
+        "supervision.Facility",
+        verbose_name=_("机构"),
+        on_delete=models.PROTECT,
+        related_name="ratings",
+    )
+    year = models.PositiveSmallIntegerField(
+        _("评价年度"),
+        validators=[MinValueValidator(MIN_RATING_YEAR), MaxValueValidator(MAX_RATING_YEAR)],
+    )
+    grade = models.CharField(_("信用等级"), max_length=1, choices=Grade.choices)
+    score = models.DecimalField(
+        _("得分"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_SCORE)],
+        help_text=_("可选，0–1000分。"),
+    )
+    rated_on = models.DateField(_("评定日期"), null=True, blank=True)
+    basis = models.TextField(_("评价依据"), blank=True, default="")
+
+    history = HistoricalRecords(verbose_name=_("信用评价变更记录"))
+    objects = CreditRatingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("信用评价")
+        verbose_name_plural = _("信用评价")
+        ordering = ["-year", "facility_id"]
+        indexes = [
+            # "Grade X in year N" filters and the counts by grade per year.
+            models.Index(fields=["year", "grade"], name="rating_year_grade_idx"),
+        ]
+        constraints = [
+            # Also the index behind "latest rating of a facility".
+            models.UniqueConstraint(
+                fields=["facility", "year"],
+                name="rating_one_per_facility_year",
+                violation_error_message=_("该机构本年度已有信用评价，请修改原评价。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(grade__in=Grade.values),
+                name="rating_grade_valid",
+                violation_error_message=_("信用等级只能是A、B、C或D。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=MIN_RATING_YEAR) & Q(year__lte=MAX_RATING_YEAR),
+                name="rating_year_in_range",
+                violation_error_message=_("评价年度超出范围。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=MAX_SCORE)),
+                name="rating_score_in_range",
+                violation_error_message=_("得分应在0到1000之间。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility} · {self.year} · {self.grade}"
+
+    def clean(self) -> None:
+        current_year = timezone.localdate().year
+        if self.year and self.year > current_year:
+            raise ValidationError(
+                {"year": _("不能评价尚未开始的年度（%(year)s）。") % {"year": self.year}}
+            )
+        if self.rated_on and self.year and self.rated_on.year < self.year:
+            raise ValidationError({"rated_on": _("评定日期不能早于评价年度。")})
+
+
+class RatingChange(models.Model):
+    """One setting or change of a grade, with its reason: the rating's audit trail."""
+
+    rating = models.ForeignKey(
+        CreditRating,
+        verbose_name=_("信用评价"),
+        on_delete=models.PROTECT,
+        related_name="changes",
+    )
+    from_grade = models.CharField(
+        _("原等级"), max_length=1, choices=Grade.choices, blank=True, default=""
+    )
+    to_grade = models.CharField(_("新等级"), max_length=1, choices=Grade.choices)
+    reason = models.TextField(_("调整原因"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rating_changes",
+    )
+    changed_at = models.DateTimeField(_("调整时间"), default=timezone.now)
+
+    history = HistoricalRecords(verbose_name=_("评级调整变更记录"))
+
+    class Meta:
+        verbose_name = _("评级调整")
+        verbose_name_plural = _("评级调整")
+        ordering = ["-changed_at", "-id"]
+        indexes = [
+            # A rating's changes, newest first (facility page, timeline).
+            models.Index(fields=["rating", "-changed_at"], name="ratingchange_rating_idx"),
+            # "Latest changes" on the dashboard.
+            models.Index(fields=["-changed_at"], name="ratingchange_recent_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(to_grade__in=Grade.values),
+                name="ratingchange_to_grade_valid",
+                violation_error_message=_("新等级只能是A、B、C或D。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(from_grade="") | Q(from_grade__in=Grade.values),
+                name="ratingchange_from_grade_valid",
+                violation_error_message=_("原等级只能是A、B、C、D或空。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_grade=F("to_grade")),
+                name="ratingchange_changes_grade",
+                violation_error_message=_("新等级与原等级相同，无需调整。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="ratingchange_reason_required",
+                violation_error_message=_("请填写调整原因。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}: {self.from_grade or '—'} → {self.to_grade}"

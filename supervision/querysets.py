@@ -1,0 +1,115 @@
+"""Query building blocks shared by pages, API and admin: related rows, annotations, filters."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
+from django.utils import timezone
+
+from supervision.choices import AgreementStatus, SanctionKind
+
+
+def _sanctions() -> models.QuerySet:
+    return apps.get_model("supervision", "Sanction").objects.all()
+
+
+def _in_force_suspensions(day: datetime.date) -> models.QuerySet:
+    return _sanctions().filter(
+        facility=OuterRef("pk"),
+        kind=SanctionKind.SUSPENSION,
+        starts_on__lte=day,
+        ends_on__gte=day,
+    )
+
+
+def _terminations(day: datetime.date) -> models.QuerySet:
+    return _sanctions().filter(
+        facility=OuterRef("pk"), kind=SanctionKind.TERMINATION, starts_on__lte=day
+    )
+
+
+class FacilityQuerySet(models.QuerySet):
+    def with_current_grade(self) -> FacilityQuerySet:
+        """Annotate current_grade and current_grade_year: the rating of the latest rated year."""
+        latest = (
+            apps.get_model("supervision", "CreditRating")
+            .objects.filter(facility=OuterRef("pk"))
+            .order_by("-year")
+        )
+        return self.annotate(
+            current_grade=Subquery(latest.values("grade")[:1]),
+            current_grade_year=Subquery(latest.values("year")[:1]),
+        )
+
+    def with_agreement_status(self, day: datetime.date | None = None) -> FacilityQuerySet:
+        """Annotate agreement_status on a day (today by default).
+
+        The status follows from the sanctions alone: a suspension is in force from its first to
+        its last day and ends by itself, so nothing has to run when it expires.
+        """
+        day = day or timezone.localdate()
+        return self.annotate(
+            agreement_status=Case(
+                When(Exists(_terminations(day)), then=Value(AgreementStatus.TERMINATED.value)),
+                When(
+                    Exists(_in_force_suspensions(day)),
+                    then=Value(AgreementStatus.SUSPENDED.value),
+                ),
+                default=Value(AgreementStatus.ACTIVE.value),
+                output_field=models.CharField(),
+            )
+        )
+
+    def with_agreement_status_in(
+        self, statuses: list[str], day: datetime.date | None = None
+    ) -> FacilityQuerySet:
+        """Facilities whose agreement status on a day is one of statuses (EXISTS, no CASE)."""
+        day = day or timezone.localdate()
+        terminated = Exists(_terminations(day))
+        suspended = Exists(_in_force_suspensions(day))
+        condition = Q(pk__in=[])
+        if AgreementStatus.TERMINATED in statuses:
+            condition |= Q(terminated)
+        if AgreementStatus.SUSPENDED in statuses:
+            condition |= Q(suspended) & ~Q(terminated)
+        if AgreementStatus.ACTIVE in statuses:
+            condition |= ~Q(suspended) & ~Q(terminated)
+        return self.filter(condition)
+
+    def with_grade(self, year: int, grades: list[str]) -> FacilityQuerySet:
+        """Facilities rated with one of grades for year."""
+        return self.filter(ratings__year=year, ratings__grade__in=grades)
+
+    def for_lists(self) -> FacilityQuerySet:
+        """Everything a list of facilities shows, without a query per row."""
+        return self.with_current_grade().with_agreement_status()
+
+
+class CreditRatingQuerySet(models.QuerySet):
+    def for_lists(self) -> CreditRatingQuerySet:
+        return self.select_related("facility")
+
+
+class InspectionQuerySet(models.QuerySet):
+    def for_lists(self) -> InspectionQuerySet:
+        return self.select_related("facility").prefetch_related(
+            "inspectors", "partner_agencies", "violations"
+        )
+
+
+class ReferralQuerySet(models.QuerySet):
+    def for_lists(self) -> ReferralQuerySet:
+        return self.select_related("inspection__facility")
+
+
+class SanctionQuerySet(models.QuerySet):
+    def for_lists(self) -> SanctionQuerySet:
+        return self.select_related("facility")
+
+    def in_force_on(self, day: datetime.date | None = None) -> SanctionQuerySet:
+        """Suspensions in force on a day (today by default)."""
+        day = day or timezone.localdate()
+        return self.filter(kind=SanctionKind.SUSPENSION, starts_on__lte=day, ends_on__gte=day)
