@@ -144,6 +144,23 @@ class Sanction(TimeStamped):
                 name="sanction_money_kinds_have_amount",
                 violation_error_message=_("追回医保基金和罚款必须填写大于0的金额。"),
             ),
+            models.UniqueConstraint(
+                fields=["rating"],
+                condition=Q(kind=SanctionKind.COMMENDATION),
+                name="sanction_one_commendation_per_rating",
+                violation_error_message=_("该信用评价已授牌。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=SanctionKind.COMMENDATION) | Q(rating__isnull=True)
+                | Q(kind__in=[SanctionKind.SUSPENSION, SanctionKind.DEPOSIT_RECOVERY]),
+                name="sanction_rating_only_for_rating_measures",
+                violation_error_message=_("只有授牌和依信用等级作出的暂停、收回保证金可关联信用评价。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=SanctionKind.COMMENDATION) | Q(rating__isnull=False),
+                name="sanction_commendation_has_rating",
+                violation_error_message=_("授牌必须关联一条A级信用评价。"),
+            ),
             models.CheckConstraint(
                 condition=Q(amount__isnull=True) | Q(amount__gte=0),
                 name="sanction_amount_not_negative",

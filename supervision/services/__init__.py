@@ -1,0 +1,28 @@
+"""Workflows that change state. Each is atomic, writes its history with the acting user, and is
+called alike by the pages, the API and the admin."""
+
+from supervision.services.inspections import complete_inspection, record_inspection
+from supervision.services.ratings import set_grade
+from supervision.services.referrals import move_referral, refer_inspection
+from supervision.services.sanctions import (
+    commend,
+    record_payment,
+    recover_deposit,
+    suspend_agreement,
+    terminate_agreement,
+    warn,
+)
+
+__all__ = [
+    "commend",
+    "complete_inspection",
+    "move_referral",
+    "record_inspection",
+    "record_payment",
+    "recover_deposit",
+    "refer_inspection",
+    "set_grade",
+    "suspend_agreement",
+    "terminate_agreement",
+    "warn",
+]

@@ -1,0 +1,23 @@
+import pytest
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        factories.FacilityFactory,
+        factories.CreditRatingFactory,
+        factories.RatingChangeFactory,
+        factories.InspectorFactory,
+        factories.InspectionFactory,
+        factories.ReferralFactory,
+        factories.SanctionFactory,
+    ],
+)
+def test_every_factory_builds_a_valid_saved_row(factory):
+    obj = factory()
+    obj.full_clean()
+    assert obj.pk
