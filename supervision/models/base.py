@@ -11,9 +11,8 @@ from django.utils.translation import gettext_lazy as _
 MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
 
-class TimeStamped(models.Model):
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, editable=False)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, editable=False)
+class Linked(models.Model):
+    """A record with a page of its own."""
 
     class Meta:
         abstract = True
@@ -22,3 +21,11 @@ class TimeStamped(models.Model):
         # The staff pages replace the admin as the canonical place once they exist.
         opts = self._meta
         return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[self.pk])
+
+
+class TimeStamped(Linked):
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, editable=False)
+
+    class Meta:
+        abstract = True

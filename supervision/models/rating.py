@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from supervision.choices import Grade
-from supervision.models.base import TimeStamped
+from supervision.models.base import Linked, TimeStamped
 from supervision.querysets import CreditRatingQuerySet
 
 # Credit ratings began after the bureau was set up (2018); a rating is decided for a year
@@ -96,7 +96,7 @@ class CreditRating(TimeStamped):
             raise ValidationError({"rated_on": _("评定日期不能早于评价年度。")})
 
 
-class RatingChange(models.Model):
+class RatingChange(Linked):
     """One setting or change of a grade, with its reason: the rating's audit trail."""
 
     rating = models.ForeignKey(
