@@ -13,7 +13,7 @@ CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 CREDIT_CODE_LENGTH = 18
 INSURANCE_CODE_LENGTH = 12
-_INSURANCE_CODE_RE = re.compile(r"^[HP]\d{11}$")
+_INSURANCE_CODE_RE = re.compile(r"^[HP][0-9]{11}$")  # not \d: it matches full-width digits
 
 
 def credit_code_check_char(first17: str) -> str:
@@ -53,6 +53,8 @@ def validate_credit_code(value: str) -> None:
 
 def validate_insurance_code_format(value: str) -> None:
     """Field validator: H or P, then a division code of Lhasa, then 5 digits."""
+    # Judged as Facility.clean() will store it (field validators run before clean()).
+    value = (value or "").strip().upper()
     if not value:
         return
     if not _INSURANCE_CODE_RE.match(value):

@@ -11,7 +11,7 @@ AUDITOR = "auditor"
 _CASE_MODELS = ["facility", "creditrating", "ratingchange", "inspection", "referral", "sanction"]
 _LOOKUPS = ["inspector", "partneragency", "violationcategory"]
 _ALL = _CASE_MODELS + _LOOKUPS
-_HISTORY = [f"historical{m}" for m in _CASE_MODELS + ["inspector"]]
+_HISTORY = [f"historical{m}" for m in [*_CASE_MODELS, "inspector"]]
 
 # Nobody but a superuser deletes: case records are evidence.
 ROLE_PERMISSIONS: dict[str, list[str]] = {

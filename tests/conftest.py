@@ -8,6 +8,12 @@ from supervision.roles import AUDITOR, INSPECTOR, SUPERVISOR
 from tests.factories import UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Personas have passwords; the production hasher would spend a quarter second on each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def inspector(db):
     return UserFactory(username="inspector", role=INSPECTOR)

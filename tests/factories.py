@@ -63,8 +63,11 @@ class FacilityFactory(factory.django.DjangoModelFactory):
     district = District.CHENGGUAN
     credit_code = factory.Sequence(lambda n: make_credit_code(n))
     insurance_code = factory.LazyAttributeSequence(
-        lambda o, n: "" if o.kind == FacilityKind.INSURER
-        else f"{FacilityKind(o.kind).insurance_code_letter}{o.district}{n % 100000:05d}"
+        lambda o, n: (
+            ""
+            if o.kind == FacilityKind.INSURER
+            else f"{FacilityKind(o.kind).insurance_code_letter}{o.district}{n % 100000:05d}"
+        )
     )
     deposit = Decimal("100000.00")
 

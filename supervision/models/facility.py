@@ -66,7 +66,9 @@ class Facility(TimeStamped):
             # Name sort and prefix search on the registry.
             models.Index(fields=["name", "id"], name="facility_name_idx"),
             # The registry's filters: district, then kind or ownership.
-            models.Index(fields=["district", "kind", "ownership"], name="facility_district_kind_idx"),
+            models.Index(
+                fields=["district", "kind", "ownership"], name="facility_district_kind_idx"
+            ),
             models.Index(fields=["kind", "ownership"], name="facility_kind_idx"),
             models.Index(fields=["zone"], name="facility_zone_idx", condition=~Q(zone="")),
         ]

@@ -10,13 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from supervision.choices import Agency, InspectionKind, InspectionStatus, Violation
-from supervision.models.base import MONEY, TimeStamped
+from supervision.models.base import MONEY, Linked, TimeStamped
 from supervision.querysets import InspectionQuerySet
 
 MIN_ON_SITE_INSPECTORS = 2  # Decree 735, Art. 29
 
 
-class Inspector(models.Model):
+class Inspector(Linked):
     """A law-enforcement officer of the bureau (执法人员) who takes part in inspections."""
 
     name = models.CharField(_("姓名"), max_length=50)
@@ -170,11 +170,11 @@ class Inspection(TimeStamped):
 
 def check_inspectors(kind: str, inspector_count: int) -> None:
     """Refuse an on-site inspection with fewer than two inspectors (the M2M is not in the row)."""
-    if kind in InspectionKind.values and InspectionKind(kind).is_on_site:
-        if inspector_count < MIN_ON_SITE_INSPECTORS:
-            raise ValidationError(
-                {
-                    "inspectors": _("现场检查至少需要%(n)d名检查人员，当前为%(count)d名。")
-                    % {"n": MIN_ON_SITE_INSPECTORS, "count": inspector_count}
-                }
-            )
+    on_site = kind in InspectionKind.values and InspectionKind(kind).is_on_site
+    if on_site and inspector_count < MIN_ON_SITE_INSPECTORS:
+        raise ValidationError(
+            {
+                "inspectors": _("现场检查至少需要%(n)d名检查人员，当前为%(count)d名。")
+                % {"n": MIN_ON_SITE_INSPECTORS, "count": inspector_count}
+            }
+        )

@@ -82,8 +82,11 @@ class Referral(TimeStamped):
             ),
             models.CheckConstraint(
                 condition=Q(closed_on__isnull=True)
-                | (Q(closed_on__gte=F("referred_on")) & Q(decided_on__isnull=False)
-                   & Q(closed_on__gte=F("decided_on"))),
+                | (
+                    Q(closed_on__gte=F("referred_on"))
+                    & Q(decided_on__isnull=False)
+                    & Q(closed_on__gte=F("decided_on"))
+                ),
                 name="referral_closed_after_decided",
                 violation_error_message=_("结案日期不能早于立案/不予立案日期。"),
             ),
@@ -100,7 +103,8 @@ class Referral(TimeStamped):
         ]
 
     def __str__(self) -> str:
-        return f"{self.inspection.facility} → {self.get_agency_display()}（{self.referred_on:%Y-%m-%d}）"
+        agency = self.get_agency_display()
+        return f"{self.inspection.facility} → {agency}（{self.referred_on:%Y-%m-%d}）"
 
     @property
     def is_open(self) -> bool:

@@ -31,7 +31,12 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 def latest_suspension_end(starts_on: datetime.date) -> datetime.date:
     """The last day a suspension starting on starts_on may run: 12 months, end inclusive."""
-    return add_months(starts_on, MAX_SUSPENSION_MONTHS) - datetime.timedelta(days=1)
+    same_day = add_months(starts_on, MAX_SUSPENSION_MONTHS)
+    if same_day.day < starts_on.day:
+        # The month has no such day: the period ends on its last day (29 Feb → 28 Feb), as
+        # Civil Code Art. 202 counts months, not the day before it.
+        return same_day
+    return same_day - datetime.timedelta(days=1)
 
 
 class Sanction(TimeStamped):
@@ -66,7 +71,9 @@ class Sanction(TimeStamped):
     starts_on = models.DateField(
         _("起始日期"), null=True, blank=True, help_text=_("暂停的第一天；解除协议的生效日。")
     )
-    ends_on = models.DateField(_("截止日期"), null=True, blank=True, help_text=_("暂停的最后一天。"))
+    ends_on = models.DateField(
+        _("截止日期"), null=True, blank=True, help_text=_("暂停的最后一天。")
+    )
     deposit_percent = models.DecimalField(
         _("收回保证金比例（%）"),
         max_digits=5,
@@ -95,7 +102,9 @@ class Sanction(TimeStamped):
         ordering = ["-decided_on", "-id"]
         indexes = [
             # Agreement status of a facility: its suspensions and terminations by date.
-            models.Index(fields=["facility", "kind", "starts_on", "ends_on"], name="sanction_status_idx"),
+            models.Index(
+                fields=["facility", "kind", "starts_on", "ends_on"], name="sanction_status_idx"
+            ),
             # "Suspended today" and the sanction list by kind.
             models.Index(fields=["kind", "starts_on", "ends_on"], name="sanction_kind_dates_idx"),
             models.Index(fields=["-decided_on", "-id"], name="sanction_recent_idx"),
@@ -133,14 +142,20 @@ class Sanction(TimeStamped):
                 violation_error_message=_("收回保证金比例应大于0且不超过100。"),
             ),
             models.CheckConstraint(
-                condition=Q(kind=SanctionKind.DEPOSIT_RECOVERY, deposit_percent__isnull=False,
-                            amount__isnull=False)
+                condition=Q(
+                    kind=SanctionKind.DEPOSIT_RECOVERY,
+                    deposit_percent__isnull=False,
+                    amount__isnull=False,
+                )
                 | (~Q(kind=SanctionKind.DEPOSIT_RECOVERY) & Q(deposit_percent__isnull=True)),
                 name="sanction_deposit_recovery_has_percent",
-                violation_error_message=_("收回保证金须填写比例（金额随之计算），其他措施不填比例。"),
+                violation_error_message=_(
+                    "收回保证金须填写比例（金额随之计算），其他措施不填比例。"
+                ),
             ),
             models.CheckConstraint(
-                condition=~Q(kind__in=_AMOUNT_KINDS) | Q(amount__gt=0),
+                # isnull: a CHECK lets NULL > 0 through.
+                condition=~Q(kind__in=_AMOUNT_KINDS) | Q(amount__isnull=False, amount__gt=0),
                 name="sanction_money_kinds_have_amount",
                 violation_error_message=_("追回医保基金和罚款必须填写大于0的金额。"),
             ),
@@ -151,10 +166,13 @@ class Sanction(TimeStamped):
                 violation_error_message=_("该信用评价已授牌。"),
             ),
             models.CheckConstraint(
-                condition=Q(kind=SanctionKind.COMMENDATION) | Q(rating__isnull=True)
+                condition=Q(kind=SanctionKind.COMMENDATION)
+                | Q(rating__isnull=True)
                 | Q(kind__in=[SanctionKind.SUSPENSION, SanctionKind.DEPOSIT_RECOVERY]),
                 name="sanction_rating_only_for_rating_measures",
-                violation_error_message=_("只有授牌和依信用等级作出的暂停、收回保证金可关联信用评价。"),
+                violation_error_message=_(
+                    "只有授牌和依信用等级作出的暂停、收回保证金可关联信用评价。"
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(kind=SanctionKind.COMMENDATION) | Q(rating__isnull=False),
@@ -172,19 +190,21 @@ class Sanction(TimeStamped):
         return f"{self.facility} · {self.get_kind_display()} · {self.decided_on:%Y-%m-%d}"
 
     def clean(self) -> None:
-        if self.kind == SanctionKind.SUSPENSION and self.starts_on and self.ends_on:
-            if self.ends_on >= self.starts_on and self.ends_on > latest_suspension_end(
-                self.starts_on
-            ):
-                raise ValidationError(
-                    {
-                        "ends_on": _("暂停期限最长%(n)d个月，截止日期最晚为%(day)s。")
-                        % {
-                            "n": MAX_SUSPENSION_MONTHS,
-                            "day": latest_suspension_end(self.starts_on).isoformat(),
-                        }
-                    }
-                )
+        """Queries: the inspection and rating it rests on must be the facility's own."""
+        if self.inspection_id and self.inspection.facility_id != self.facility_id:
+            raise ValidationError({"inspection": _("依据的检查不是对该机构的检查。")})
+        if self.rating_id and self.rating.facility_id != self.facility_id:
+            raise ValidationError({"rating": _("依据的信用评价不是该机构的评价。")})
+        if self.kind != SanctionKind.SUSPENSION or not (self.starts_on and self.ends_on):
+            return
+        latest_end = latest_suspension_end(self.starts_on)
+        if self.ends_on >= self.starts_on and self.ends_on > latest_end:
+            raise ValidationError(
+                {
+                    "ends_on": _("暂停期限最长%(n)d个月，截止日期最晚为%(day)s。")
+                    % {"n": MAX_SUSPENSION_MONTHS, "day": latest_end.isoformat()}
+                }
+            )
 
     def is_in_force_on(self, day: datetime.date) -> bool:
         """A suspension is in force from its first to its last day, inclusive."""

@@ -105,6 +105,8 @@ def recover_deposit(
     if facility.deposit <= 0:
         raise refuse("deposit_percent", _("该机构没有登记医保保证金，无法按比例收回。"))
     amount = (facility.deposit * percent / Decimal("100")).quantize(CENT, rounding=ROUND_HALF_UP)
+    if amount <= 0:
+        raise refuse("deposit_percent", _("按该比例收回的保证金不足0.01元。"))
     return _record(
         Sanction(
             facility=facility,
@@ -230,9 +232,7 @@ def commend(
     """Award the plaque (授牌) to a facility rated A for year; once per rating."""
     rating = CreditRating.objects.filter(facility=facility, year=year).first()
     if rating is None or rating.grade != Grade.A:
-        raise refuse(
-            "rating", _("只有%(year)s年度评为A级的机构才能授牌。") % {"year": year}
-        )
+        raise refuse("rating", _("只有%(year)s年度评为A级的机构才能授牌。") % {"year": year})
     if rating.sanctions.filter(kind=SanctionKind.COMMENDATION).exists():
         raise refuse("rating", _("该机构%(year)s年度已授牌。") % {"year": year})
     return _record(

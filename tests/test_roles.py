@@ -1,0 +1,94 @@
+"""The staff groups created by the migration, and what each may do."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+
+from supervision.choices import Agency, Violation
+from supervision.models import PartnerAgency, ViolationCategory
+from supervision.roles import AUDITOR, INSPECTOR, ROLE_PERMISSIONS, SUPERVISOR
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [INSPECTOR, SUPERVISOR, AUDITOR]
+
+
+def _codenames(group: Group) -> set[tuple[str, str]]:
+    return set(group.permissions.values_list("content_type__app_label", "codename"))
+
+
+def test_the_migration_creates_exactly_the_three_groups():
+    assert set(ROLE_PERMISSIONS) == set(ROLES)
+    assert set(Group.objects.values_list("name", flat=True)) == set(ROLES)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_group_has_exactly_the_permissions_of_its_role(role):
+    expected = {("supervision", codename) for codename in ROLE_PERMISSIONS[role]}
+    assert _codenames(Group.objects.get(name=role)) == expected
+    assert len(ROLE_PERMISSIONS[role]) == len(expected)  # no entry listed twice
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_permission_a_role_lists_exists(role):
+    existing = set(
+        Permission.objects.filter(content_type__app_label="supervision").values_list(
+            "codename", flat=True
+        )
+    )
+    assert set(ROLE_PERMISSIONS[role]) <= existing
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_group_may_delete_anything(role):
+    group = Group.objects.get(name=role)
+    assert not group.permissions.filter(codename__startswith="delete_").exists()
+    assert not [c for c in ROLE_PERMISSIONS[role] if c.startswith("delete_")]
+
+
+def test_the_auditor_only_reads_history_included():
+    codenames = set(ROLE_PERMISSIONS[AUDITOR])
+    assert all(c.startswith("view_") for c in codenames)
+    assert "view_historicalfacility" in codenames
+    assert "view_historicalsanction" in codenames
+
+
+def test_only_supervisors_and_auditors_read_history():
+    for role in ROLES:
+        reads_history = any(c.startswith("view_historical") for c in ROLE_PERMISSIONS[role])
+        assert reads_history == (role != INSPECTOR), role
+
+
+@pytest.mark.parametrize("persona", ["inspector", "supervisor", "auditor", "outsider"])
+def test_a_persona_holds_exactly_its_role_s_permissions(request, persona):
+    user = request.getfixturevalue(persona)
+    everything = Permission.objects.filter(content_type__app_label="supervision")
+    granted = {p.codename for p in everything if user.has_perm(f"supervision.{p.codename}")}
+    assert granted == set(ROLE_PERMISSIONS.get(persona, []))
+
+
+@pytest.mark.parametrize(
+    ("persona", "permission", "allowed"),
+    [
+        ("inspector", "add_inspection", True),
+        ("inspector", "change_inspection", True),
+        ("inspector", "add_sanction", False),
+        ("inspector", "change_creditrating", False),
+        ("supervisor", "add_sanction", True),
+        ("supervisor", "add_ratingchange", True),
+        ("supervisor", "change_ratingchange", False),  # the audit trail is written, not edited
+        ("supervisor", "delete_facility", False),
+        ("auditor", "view_historicalcreditrating", True),
+        ("auditor", "change_facility", False),
+        ("outsider", "view_facility", False),
+    ],
+)
+def test_personas_may_do_what_their_role_says(request, persona, permission, allowed):
+    user = request.getfixturevalue(persona)
+    assert user.has_perm(f"supervision.{permission}") is allowed
+
+
+def test_the_migration_creates_the_lookup_rows():
+    assert set(PartnerAgency.objects.values_list("code", flat=True)) == set(Agency.values)
+    assert set(ViolationCategory.objects.values_list("code", flat=True)) == set(Violation.values)
