@@ -1,0 +1,81 @@
+"""Changelist filters that need more than a field: agreement status, grade by year, in force."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Max, Min
+from django.utils.translation import gettext_lazy as _
+
+from supervision.choices import AgreementStatus, Grade
+from supervision.models import CreditRating
+
+
+def rating_years() -> list[int]:
+    """The rated years, newest first: MIN/MAX read two ends of the (year, grade) index."""
+    bounds = CreditRating.objects.aggregate(first=Min("year"), last=Max("year"))
+    if bounds["first"] is None:
+        return []
+    return list(range(bounds["last"], bounds["first"] - 1, -1))
+
+
+class AgreementStatusFilter(admin.SimpleListFilter):
+    title = _("协议状态")
+    parameter_name = "agreement"
+
+    def lookups(self, request, model_admin):
+        return AgreementStatus.choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value in AgreementStatus.values:
+            return queryset.with_agreement_status_in([value])
+        return queryset
+
+
+class GradeByYearFilter(admin.SimpleListFilter):
+    """Year × grade, e.g. "2024 · A级": the facilities rated so for that year."""
+
+    title = _("年度信用等级")
+    parameter_name = "grade_in_year"
+
+    def lookups(self, request, model_admin):
+        return [
+            (f"{year}-{grade}", f"{year} · {label}")
+            for year in rating_years()
+            for grade, label in Grade.choices
+        ]
+
+    def queryset(self, request, queryset):
+        year, _sep, grade = (self.value() or "").partition("-")
+        if year.isdigit() and grade in Grade.values:
+            return queryset.with_grade(int(year), [grade])
+        return queryset
+
+
+class RatingYearFilter(admin.SimpleListFilter):
+    title = _("评价年度")
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        return [(str(year), str(year)) for year in rating_years()]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(year=int(value))
+        return queryset
+
+
+class InForceFilter(admin.SimpleListFilter):
+    """Suspensions in force today."""
+
+    title = _("暂停是否生效")
+    parameter_name = "in_force"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("今日生效中的暂停"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.in_force_on()
+        return queryset

@@ -1,0 +1,202 @@
+"""One FilterSet per model, used alike by the staff pages and the API."""
+
+from __future__ import annotations
+
+import django_filters as filters
+from django.db.models import Max, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from supervision.choices import (
+    Agency,
+    AgreementStatus,
+    District,
+    FacilityKind,
+    Grade,
+    InspectionKind,
+    InspectionStatus,
+    Ownership,
+    ReferralStatus,
+    SanctionKind,
+    Violation,
+    Zone,
+)
+from supervision.models import (
+    CreditRating,
+    Facility,
+    Inspection,
+    RatingChange,
+    Referral,
+    Sanction,
+)
+from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
+
+MAX_SEARCH_LENGTH = 100
+
+
+def latest_rated_year() -> int | None:
+    """The newest year with a rating (an index lookup, not a scan)."""
+    return CreditRating.objects.aggregate(year=Max("year"))["year"]
+
+
+class FacilityFilterSet(filters.FilterSet):
+    q = filters.CharFilter(
+        label=_("搜索"),
+        method="search",
+        max_length=MAX_SEARCH_LENGTH,
+        help_text=_("名称的一部分，或完整的统一社会信用代码，或医保定点编码（可只输前几位）。"),
+    )
+    kind = filters.MultipleChoiceFilter(label=_("机构类别"), choices=FacilityKind.choices)
+    ownership = filters.ChoiceFilter(label=_("经济类型"), choices=Ownership.choices)
+    district = filters.MultipleChoiceFilter(label=_("所属区县"), choices=District.choices)
+    zone = filters.ChoiceFilter(label=_("园区"), choices=Zone.choices)
+    year = filters.NumberFilter(
+        label=_("评价年度"),
+        method="filter_noop",
+        min_value=MIN_RATING_YEAR,
+        max_value=MAX_RATING_YEAR,
+        help_text=_("与“信用等级”一起使用；不填则为最近评价年度。"),
+    )
+    grade = filters.MultipleChoiceFilter(
+        label=_("信用等级"), choices=Grade.choices, method="filter_grade"
+    )
+    agreement_status = filters.MultipleChoiceFilter(
+        label=_("协议状态"), choices=AgreementStatus.choices, method="filter_agreement_status"
+    )
+    ordering = filters.OrderingFilter(
+        label=_("排序"),
+        fields=(
+            ("name", "name"),
+            ("kind", "kind"),
+            ("district", "district"),
+            ("deposit", "deposit"),
+            ("created_at", "created_at"),
+            ("current_grade", "current_grade"),
+        ),
+        field_labels={
+            "name": _("名称"),
+            "kind": _("机构类别"),
+            "district": _("所属区县"),
+            "deposit": _("医保保证金"),
+            "created_at": _("创建时间"),
+            "current_grade": _("当前等级"),
+        },
+    )
+
+    class Meta:
+        model = Facility
+        fields = ["q", "kind", "ownership", "district", "zone", "year", "grade"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        text = value.strip()
+        if not text:
+            return queryset
+        code = text.upper()
+        return queryset.filter(
+            Q(name__icontains=text) | Q(credit_code=code) | Q(insurance_code__startswith=code)
+        )
+
+    def filter_noop(self, queryset: QuerySet, name: str, value: object) -> QuerySet:
+        return queryset  # read by filter_grade
+
+    def filter_grade(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        if not value:
+            return queryset
+        year = self.form.cleaned_data.get("year") or latest_rated_year()
+        if year is None:
+            return queryset.none()
+        return queryset.with_grade(int(year), value)
+
+    def filter_agreement_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        return queryset.with_agreement_status_in(value) if value else queryset
+
+
+class CreditRatingFilterSet(filters.FilterSet):
+    year = filters.NumberFilter(
+        label=_("评价年度"), min_value=MIN_RATING_YEAR, max_value=MAX_RATING_YEAR
+    )
+    grade = filters.MultipleChoiceFilter(label=_("信用等级"), choices=Grade.choices)
+    kind = filters.MultipleChoiceFilter(
+        label=_("机构类别"), field_name="facility__kind", choices=FacilityKind.choices
+    )
+    district = filters.MultipleChoiceFilter(
+        label=_("所属区县"), field_name="facility__district", choices=District.choices
+    )
+    ordering = filters.OrderingFilter(
+        fields=(("year", "year"), ("grade", "grade"), ("facility__name", "facility"))
+    )
+
+    class Meta:
+        model = CreditRating
+        fields = ["facility", "year", "grade", "kind", "district"]
+
+
+class RatingChangeFilterSet(filters.FilterSet):
+    facility = filters.NumberFilter(label=_("机构"), field_name="rating__facility")
+    year = filters.NumberFilter(
+        label=_("评价年度"),
+        field_name="rating__year",
+        min_value=MIN_RATING_YEAR,
+        max_value=MAX_RATING_YEAR,
+    )
+    to_grade = filters.MultipleChoiceFilter(label=_("新等级"), choices=Grade.choices)
+    changed = filters.DateFromToRangeFilter(label=_("调整日期"), field_name="changed_at__date")
+
+    class Meta:
+        model = RatingChange
+        fields = ["rating", "facility", "year", "to_grade", "changed_by", "changed"]
+
+
+class InspectionFilterSet(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(label=_("检查类型"), choices=InspectionKind.choices)
+    status = filters.MultipleChoiceFilter(label=_("状态"), choices=InspectionStatus.choices)
+    start_date = filters.DateFromToRangeFilter(label=_("开始日期"))
+    agency = filters.ChoiceFilter(
+        label=_("协作部门"), field_name="partner_agencies", choices=Agency.choices
+    )
+    violation = filters.ChoiceFilter(
+        label=_("违规类型"), field_name="violations", choices=Violation.choices
+    )
+    district = filters.MultipleChoiceFilter(
+        label=_("所属区县"), field_name="facility__district", choices=District.choices
+    )
+    ordering = filters.OrderingFilter(
+        fields=(("start_date", "start_date"), ("facility__name", "facility"), ("kind", "kind"))
+    )
+
+    class Meta:
+        model = Inspection
+        fields = ["facility", "kind", "status", "start_date", "agency", "violation", "district"]
+
+
+class ReferralFilterSet(filters.FilterSet):
+    facility = filters.NumberFilter(label=_("机构"), field_name="inspection__facility")
+    agency = filters.MultipleChoiceFilter(label=_("移送部门"), choices=Agency.choices)
+    status = filters.MultipleChoiceFilter(label=_("状态"), choices=ReferralStatus.choices)
+    referred_on = filters.DateFromToRangeFilter(label=_("移送日期"))
+    ordering = filters.OrderingFilter(fields=(("referred_on", "referred_on"), ("status", "status")))
+
+    class Meta:
+        model = Referral
+        fields = ["inspection", "facility", "agency", "status", "referred_on"]
+
+
+class SanctionFilterSet(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(label=_("措施类型"), choices=SanctionKind.choices)
+    decided_on = filters.DateFromToRangeFilter(label=_("决定日期"))
+    in_force = filters.BooleanFilter(label=_("今日生效的暂停"), method="filter_in_force")
+    district = filters.MultipleChoiceFilter(
+        label=_("所属区县"), field_name="facility__district", choices=District.choices
+    )
+    ordering = filters.OrderingFilter(
+        fields=(("decided_on", "decided_on"), ("kind", "kind"), ("facility__name", "facility"))
+    )
+
+    class Meta:
+        model = Sanction
+        fields = ["facility", "kind", "decided_on", "in_force", "district"]
+
+    def filter_in_force(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        in_force = queryset.in_force_on()
+        return in_force if value else queryset.exclude(pk__in=in_force.values("pk"))
