@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters as filters
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from supervision.choices import (
@@ -35,7 +35,7 @@ MAX_SEARCH_LENGTH = 100
 
 def latest_rated_year() -> int | None:
     """The newest year with a rating (an index lookup, not a scan)."""
-    return CreditRating.objects.aggregate(year=Max("year"))["year"]
+    return CreditRating.objects.order_by("-year").values_list("year", flat=True).first()
 
 
 class FacilityFilterSet(filters.FilterSet):

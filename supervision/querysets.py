@@ -92,6 +92,16 @@ class CreditRatingQuerySet(models.QuerySet):
     def for_lists(self) -> CreditRatingQuerySet:
         return self.select_related("facility")
 
+    def rated_years(self) -> list[int]:
+        """The rated years, newest first.
+
+        Two ordered lookups, each one step down an index on year: a single MIN/MAX aggregate
+        makes SQLite scan the table.
+        """
+        years = self.order_by("year").values_list("year", flat=True)
+        first, last = years.first(), years.reverse().first()
+        return [] if first is None else list(range(last, first - 1, -1))
+
 
 class InspectionQuerySet(models.QuerySet):
     def for_lists(self) -> InspectionQuerySet:

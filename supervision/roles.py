@@ -24,7 +24,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "change_facility",
         "add_creditrating",
         "change_creditrating",
-        "add_ratingchange",
         "add_inspection",
         "change_inspection",
         "add_referral",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Max, Min
 from django.utils.translation import gettext_lazy as _
 
 from supervision.choices import AgreementStatus, Grade
@@ -11,11 +10,7 @@ from supervision.models import CreditRating
 
 
 def rating_years() -> list[int]:
-    """The rated years, newest first: MIN/MAX read two ends of the (year, grade) index."""
-    bounds = CreditRating.objects.aggregate(first=Min("year"), last=Max("year"))
-    if bounds["first"] is None:
-        return []
-    return list(range(bounds["last"], bounds["first"] - 1, -1))
+    return CreditRating.objects.rated_years()
 
 
 class AgreementStatusFilter(admin.SimpleListFilter):

@@ -54,10 +54,12 @@ class CreditRating(TimeStamped):
     class Meta:
         verbose_name = _("信用评价")
         verbose_name_plural = _("信用评价")
-        ordering = ["-year", "facility_id"]
+        ordering = ["-year", "-id"]
         indexes = [
-            # "Grade X in year N" filters and the counts by grade per year.
-            models.Index(fields=["year", "grade"], name="rating_year_grade_idx"),
+            # The ratings list, newest year first, and the rated years.
+            models.Index(fields=["year", "id"], name="rating_year_idx"),
+            # "Grade X in year N" filters (in list order) and the counts by grade per year.
+            models.Index(fields=["year", "grade", "id"], name="rating_year_grade_idx"),
         ]
         constraints = [
             # Also the index behind "latest rating of a facility".
