@@ -66,17 +66,22 @@ class FacilityQuerySet(models.QuerySet):
     def with_agreement_status_in(
         self, statuses: list[str], day: datetime.date | None = None
     ) -> FacilityQuerySet:
-        """Facilities whose agreement status on a day is one of statuses (EXISTS, no CASE)."""
+        """Facilities whose agreement status on a day is one of statuses (no CASE per row)."""
         day = day or timezone.localdate()
-        terminated = Exists(_terminations(day))
-        suspended = Exists(_in_force_suspensions(day))
+        # Driven from the few sanctions in force (an index range), not an EXISTS per facility.
+        in_force = _sanctions().filter(
+            kind=SanctionKind.SUSPENSION, starts_on__lte=day, ends_on__gte=day
+        )
+        ended = _sanctions().filter(kind=SanctionKind.TERMINATION, starts_on__lte=day)
+        terminated = Q(pk__in=ended.values("facility_id"))
+        suspended = Q(pk__in=in_force.values("facility_id"))
         condition = Q(pk__in=[])
         if AgreementStatus.TERMINATED in statuses:
-            condition |= Q(terminated)
+            condition |= terminated
         if AgreementStatus.SUSPENDED in statuses:
-            condition |= Q(suspended) & ~Q(terminated)
+            condition |= suspended & ~terminated
         if AgreementStatus.ACTIVE in statuses:
-            condition |= ~Q(suspended) & ~Q(terminated)
+            condition |= ~suspended & ~terminated
         return self.filter(condition)
 
     def with_grade(self, year: int, grades: list[str]) -> FacilityQuerySet:
