@@ -37,3 +37,11 @@ def assert_refused_on(call: Callable[[], object], fields: list[str]) -> Validati
     assert sorted(exc.value.message_dict) == sorted(fields)
     assert snapshot() == before
     return exc.value
+
+
+def without_writing(call: Callable[[], Any]) -> Any:
+    """call()'s result, once it is checked that call() wrote nothing."""
+    before = snapshot()
+    result = call()
+    assert snapshot() == before
+    return result

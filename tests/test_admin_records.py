@@ -83,6 +83,19 @@ def test_changing_only_the_score_writes_no_rating_change(client, supervisor):
     assert rating.history.latest().history_change_reason == "补录得分"
 
 
+def test_changing_a_grade_and_emptying_score_and_date_clears_them_in_one_save(client, supervisor):
+    rating = CreditRatingFactory(
+        grade=Grade.B, score="85.00", rated_on=datetime.date(2025, 3, 1), basis="初评"
+    )
+    client.force_login(supervisor)
+    url = admin_url(rating, "change")
+    data = change_form_data(client.get(url), grade="C", score="", rated_on="", reason="复核")
+    assert client.post(url, data).status_code == 302
+    rating.refresh_from_db()
+    assert (rating.grade, rating.score, rating.rated_on, rating.basis) == ("C", None, None, "初评")
+    assert rating.history.count() == 2  # created, then this one change
+
+
 def test_rating_changes_are_read_only_for_everyone(client, superuser):
     case = make_case_file()
     client.force_login(superuser)
@@ -203,6 +216,27 @@ def test_a_sanction_cannot_cite_another_facilitys_inspection(client, supervisor)
     response = client.post(admin_url(Sanction, "add"), data)
     assert "所选记录不属于该机构。" in response.content.decode()
     assert not Sanction.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("grade", "commended", "message"),
+    [
+        (Grade.B, False, "只有2024年度评为A级的机构才能授牌。"),
+        (Grade.A, True, "该机构2024年度已授牌。"),
+    ],
+)
+def test_a_commendation_is_refused_with_the_service_s_message(
+    client, supervisor, grade, commended, message
+):
+    rating = CreditRatingFactory(year=2024, grade=grade)
+    if commended:
+        SanctionFactory(facility=rating.facility, kind=SanctionKind.COMMENDATION, rating=rating)
+    client.force_login(supervisor)
+    data = sanction_post(rating.facility, kind=SanctionKind.COMMENDATION, rating=rating.pk)
+    response = client.post(admin_url(Sanction, "add"), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert Sanction.objects.count() == int(commended)
 
 
 # ------------------------------------------------------------------ referrals

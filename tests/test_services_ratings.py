@@ -67,6 +67,32 @@ def test_a_change_keeps_score_date_and_basis_it_was_not_given(facility, supervis
     assert (rating.grade, rating.score, rating.basis) == (Grade.C, Decimal("85"), "初评")
 
 
+def test_none_clears_score_date_and_basis_in_the_same_history_row(facility, supervisor):
+    CreditRatingFactory(
+        facility=facility,
+        year=2024,
+        grade=Grade.B,
+        score=Decimal("85"),
+        rated_on=D(2025, 3, 1),
+        basis="初评",
+    )
+    set_grade(
+        facility=facility,
+        year=2024,
+        grade=Grade.C,
+        reason="复核",
+        user=supervisor,
+        score=None,
+        rated_on=None,
+        basis=None,
+    )
+    rating = CreditRating.objects.get()
+    assert (rating.grade, rating.score, rating.rated_on, rating.basis) == (Grade.C, None, None, "")
+    latest, first = rating.history.order_by("-history_id")
+    assert (latest.grade, latest.score, latest.history_change_reason) == (Grade.C, None, "复核")
+    assert first.history_type == "+"
+
+
 def test_each_year_gets_its_own_rating(facility, supervisor):
     set_grade(facility=facility, year=2023, grade=Grade.A, reason="年度评价", user=supervisor)
     set_grade(facility=facility, year=2024, grade=Grade.A, reason="年度评价", user=supervisor)

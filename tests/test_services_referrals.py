@@ -9,7 +9,8 @@ import pytest
 from supervision.choices import REFERRAL_TRANSITIONS, Agency, InspectionStatus, ReferralStatus
 from supervision.models import Referral
 from supervision.services import move_referral, refer_inspection
-from tests.dbstate import assert_refused
+from supervision.services.referrals import move_problems, referral_problems
+from tests.dbstate import assert_refused, without_writing
 from tests.factories import InspectionFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -297,3 +298,56 @@ def test_a_referral_goes_from_referred_to_closed_with_a_history_row_per_step(
         ("已立案", ReferralStatus.ACCEPTED),
         ("已结案", ReferralStatus.CLOSED),
     ]
+
+
+# --- the checks a form runs before saving (the workflows run them again) ---------------------
+
+
+def test_the_referral_check_names_every_problem_at_once_and_writes_nothing(supervisor):
+    planned = InspectionFactory(status=InspectionStatus.PLANNED)
+    wrong = {"agency": "army", "referred_on": D(2025, 3, 9), "summary": "  "}
+    expected = {
+        "summary": "请填写案情摘要。",
+        "agency": "移送部门无效。",
+        "inspection": "计划中的检查尚无发现，不能移送。",
+        "referred_on": "移送日期不能早于检查开始日期。",
+    }
+    assert without_writing(lambda: referral_problems(planned, **wrong)) == expected
+    assert_refused(
+        lambda: refer_inspection(planned, user=supervisor, **wrong),
+        {field: [message] for field, message in expected.items()},
+    )
+
+
+def test_the_referral_check_skips_the_values_not_given(inspection):
+    _refer(inspection, None)
+    assert referral_problems(inspection, agency=None, referred_on=None, summary=None) == {}
+
+
+def test_the_move_check_names_only_the_status_when_the_move_is_not_allowed():
+    referral = _referral_in(ReferralStatus.CLOSED)
+    problems = without_writing(
+        lambda: move_problems(referral, to_status=ReferralStatus.ACCEPTED, on=D(2025, 1, 1))
+    )
+    assert problems == {"status": "移送状态不能从“已结案”变为“已立案”。"}
+
+
+def test_the_move_check_names_an_early_date_and_a_missing_outcome_together(supervisor):
+    referral = _referral_in(ReferralStatus.ACCEPTED)
+    early = {"to_status": ReferralStatus.CLOSED, "on": DECIDED - datetime.timedelta(days=1)}
+    expected = {
+        "closed_on": "结案日期不能早于立案/不予立案日期。",
+        "outcome": "结案时请填写处理结果。",
+    }
+    assert without_writing(lambda: move_problems(referral, **early)) == expected
+    assert_refused(
+        lambda: move_referral(referral, user=supervisor, **early),
+        {field: [message] for field, message in expected.items()},
+    )
+
+
+def test_the_move_check_skips_the_date_not_given():
+    referral = _referral_in(ReferralStatus.REFERRED)
+    assert move_problems(referral, to_status=ReferralStatus.ACCEPTED, on=None) == {
+        "case_number": "立案时请填写立案编号。"
+    }

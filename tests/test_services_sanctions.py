@@ -17,7 +17,14 @@ from supervision.services import (
     terminate_agreement,
     warn,
 )
-from tests.dbstate import assert_refused, assert_refused_on
+from supervision.services.sanctions import (
+    commendation_rating,
+    deposit_recovery_amount,
+    suspension_period_problems,
+    suspension_problems,
+    termination_problems,
+)
+from tests.dbstate import assert_refused, assert_refused_on, without_writing
 from tests.factories import (
     CreditRatingFactory,
     FacilityFactory,
@@ -562,4 +569,73 @@ def test_it_accepts_a_sanction_based_on_the_facility_s_own_record(
     assert (sanction.inspection, sanction.rating) == (
         basis["inspection"],
         basis.get("rating"),
+    )
+
+
+# --- the checks a form runs before saving (the workflows run them again) ---------------------
+
+
+def test_the_suspension_check_names_every_problem_at_once_and_writes_nothing(facility, supervisor):
+    SanctionFactory(facility=facility, termination=True)  # effective 1 June
+    dates = {"starts_on": D(2025, 7, 1), "ends_on": D(2026, 7, 1), "decided_on": D(2025, 7, 2)}
+    expected = {
+        "ends_on": "暂停期限最长12个月，截止日期最晚为2026-06-30。",
+        "decided_on": "决定日期不能晚于暂停起始日期。",
+        "starts_on": "该机构的医保服务协议已解除，不能再暂停。",
+    }
+    assert without_writing(lambda: suspension_problems(facility, **dates)) == expected
+    assert_refused(
+        lambda: _suspend(facility, user=supervisor, **dates),
+        {field: [message] for field, message in expected.items()},
+    )
+
+
+def test_a_suspension_being_corrected_does_not_overlap_itself(facility):
+    existing = SanctionFactory(facility=facility, suspension=True)
+    dates = {"starts_on": APRIL_1, "ends_on": D(2025, 6, 30), "decided_on": MARCH_25}
+    assert suspension_problems(facility, exclude_pk=existing.pk, **dates) == {}
+    assert suspension_problems(facility, **dates) == {
+        "starts_on": "该机构在2025-04-01至2025-05-31已有暂停，期间不能重叠。"
+    }
+
+
+def test_the_suspension_checks_skip_the_dates_not_given(facility):
+    SanctionFactory(facility=facility, suspension=True)
+    assert suspension_problems(facility, starts_on=APRIL_1, ends_on=None, decided_on=None) == {}
+    assert suspension_period_problems(
+        starts_on=APRIL_1, ends_on=None, decided_on=D(2025, 4, 2)
+    ) == {"decided_on": "决定日期不能晚于暂停起始日期。"}
+    assert suspension_period_problems(starts_on=None, ends_on=MAY_31, decided_on=MAY_31) == {}
+
+
+def test_the_termination_check_names_both_problems_and_skips_the_one_being_corrected(facility):
+    existing = SanctionFactory(facility=facility, termination=True)
+    late = {"effective_on": D(2025, 6, 1), "decided_on": D(2025, 6, 2)}
+    assert without_writing(lambda: termination_problems(facility, **late)) == {
+        "kind": "该机构的医保服务协议已解除。",
+        "decided_on": "决定日期不能晚于解除生效日期。",
+    }
+    assert (
+        termination_problems(
+            facility, effective_on=D(2025, 6, 1), decided_on=MARCH_25, exclude_pk=existing.pk
+        )
+        == {}
+    )
+
+
+def test_the_deposit_amount_is_computed_without_writing(facility):
+    amount = without_writing(lambda: deposit_recovery_amount(facility, Decimal("2.5")))
+    assert amount == Decimal("3086.42")
+
+
+def test_a_commendation_being_corrected_may_keep_its_rating(facility, supervisor):
+    rating = CreditRatingFactory(facility=facility, year=2024, grade=Grade.A)
+    commendation = commend(facility, year=2024, decided_on=D(2025, 4, 15), user=supervisor)
+    found = without_writing(
+        lambda: commendation_rating(facility, year=2024, exclude_pk=commendation.pk)
+    )
+    assert found == rating
+    assert_refused(
+        lambda: commendation_rating(facility, year=2024),
+        {"rating": ["该机构2024年度已授牌。"]},
     )

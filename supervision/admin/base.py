@@ -4,12 +4,10 @@ code search that uses the indexes, read-only inlines and links."""
 from __future__ import annotations
 
 import re
-from functools import cached_property
 
 from django.contrib import admin
 from django.contrib.admin.views.main import PAGE_VAR
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Model, Q
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
@@ -17,33 +15,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from supervision.codes import CREDIT_CODE_LENGTH, INSURANCE_CODE_LENGTH
-
-# Counting stops here (or a few pages past the one asked for): enough to page through, cheap
-# on a table of a million rows. Filters narrow a list; nobody reads page 5,000.
-COUNT_CAP = 10_000
-_PAGES_AHEAD = 5
-
-
-class CappedCountPaginator(Paginator):
-    """A paginator whose count reads at most `cap` + 1 rows; `capped` says there are more."""
-
-    def __init__(self, *args, cap: int = COUNT_CAP, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.cap = cap
-        self.capped = False
-
-    @cached_property
-    def count(self) -> int:
-        object_list = self.object_list
-        if not hasattr(object_list, "values"):
-            return len(object_list)
-        # No ordering and only the key in the subquery: the count uses an index, and the
-        # annotations of the list (current grade, agreement status) are not computed.
-        counted = object_list.order_by().values("pk")[: self.cap + 1].count()
-        if counted > self.cap:
-            self.capped = True
-            return self.cap
-        return counted
+from supervision.pagination import COUNT_CAP, PAGES_AHEAD, CappedCountPaginator
 
 
 def admin_change_url(obj: Model) -> str:
@@ -119,7 +91,7 @@ class BaseAdmin(SimpleHistoryAdmin):
             page = max(int(request.GET.get(PAGE_VAR, 1)), 1)
         except ValueError:
             page = 1
-        cap = max(COUNT_CAP, (page + _PAGES_AHEAD) * per_page)
+        cap = max(COUNT_CAP, (page + PAGES_AHEAD) * per_page)
         return self.paginator(queryset, per_page, orphans, allow_empty_first_page, cap=cap)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):

@@ -1,28 +1,30 @@
-"""Admin forms: the rules a service would refuse, checked up front so the clerk sees a field
-message instead of an error page; and the forms of the two bulk actions."""
+"""Admin forms: the services' own checks run in clean(), so the clerk sees a field message
+instead of an error page; and the forms of the two bulk actions."""
 
 from __future__ import annotations
 
-import datetime
-from decimal import ROUND_HALF_UP
+import copy
+from collections.abc import Mapping
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from supervision.choices import (
-    REFERRAL_TRANSITIONS,
-    Grade,
-    InspectionStatus,
-    ReferralStatus,
-    SanctionKind,
-)
+from supervision.choices import REFERRAL_TRANSITIONS, Grade, ReferralStatus, SanctionKind
 from supervision.models import CreditRating, Facility, Inspection, Referral, Sanction
 from supervision.models.inspection import check_inspectors
-from supervision.models.rating import MIN_RATING_YEAR
-from supervision.models.sanction import MAX_SUSPENSION_MONTHS, latest_suspension_end
-from supervision.services.sanctions import CENT
+from supervision.models.rating import MIN_RATING_YEAR, check_rating_year
+from supervision.models.sanction import MAX_SUSPENSION_MONTHS
+from supervision.services.referrals import move_problems, referral_problems
+from supervision.services.sanctions import (
+    commendation_rating,
+    deposit_recovery_amount,
+    suspension_period_problems,
+    suspension_problems,
+    termination_problems,
+    warning_problems,
+)
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -36,42 +38,10 @@ def _reason_field() -> forms.CharField:
     )
 
 
-def suspension_problems(
-    facility: Facility,
-    starts_on: datetime.date | None,
-    ends_on: datetime.date | None,
-    decided_on: datetime.date | None,
-    exclude_pk: int | None = None,
-) -> dict[str, str]:
-    """Queries: why a suspension of facility could not be recorded, by field (empty: it can).
-
-    The same rules as services.suspend_agreement, which checks them again under a row lock.
-    """
-    problems: dict[str, str] = {}
-    if not (starts_on and ends_on):
-        return problems
-    if ends_on < starts_on:
-        problems["ends_on"] = _("截止日期不能早于起始日期。")
-        return problems
-    if ends_on > latest_suspension_end(starts_on):
-        problems["ends_on"] = _("暂停期限最长%(n)d个月，截止日期最晚为%(day)s。") % {
-            "n": MAX_SUSPENSION_MONTHS,
-            "day": latest_suspension_end(starts_on).isoformat(),
-        }
-    if decided_on and decided_on > starts_on:
-        problems["decided_on"] = _("决定日期不能晚于暂停起始日期。")
-    others = facility.sanctions.exclude(pk=exclude_pk)
-    overlapping = others.filter(
-        kind=SanctionKind.SUSPENSION, starts_on__lte=ends_on, ends_on__gte=starts_on
-    ).first()
-    if overlapping:
-        problems["starts_on"] = _("该机构在%(start)s至%(end)s已有暂停，期间不能重叠。") % {
-            "start": overlapping.starts_on,
-            "end": overlapping.ends_on,
-        }
-    elif others.filter(kind=SanctionKind.TERMINATION, starts_on__lte=starts_on).exists():
-        problems["starts_on"] = _("该机构的医保服务协议已解除，不能再暂停。")
-    return problems
+def add_problems(form: forms.Form, problems: Mapping[str, str | list[str]]) -> None:
+    """Show a check's problems on their fields; one on a field the form lacks goes on top."""
+    for field, message in problems.items():
+        form.add_error(field if field in form.fields else None, message)
 
 
 class CreditRatingAdminForm(forms.ModelForm):
@@ -139,46 +109,53 @@ class SanctionAdminForm(forms.ModelForm):
             if related is not None and related.facility_id != facility.pk:
                 self.add_error(name, _("所选记录不属于该机构。"))
         if kind == SanctionKind.SUSPENSION:
-            problems = suspension_problems(
-                facility,
-                cleaned.get("starts_on"),
-                cleaned.get("ends_on"),
-                cleaned.get("decided_on"),
-                exclude_pk=self.instance.pk,
+            add_problems(
+                self,
+                suspension_problems(
+                    facility,
+                    starts_on=cleaned.get("starts_on"),
+                    ends_on=cleaned.get("ends_on"),
+                    decided_on=cleaned.get("decided_on"),
+                    exclude_pk=self.instance.pk,
+                ),
             )
-            for field, message in problems.items():
-                self.add_error(field, message)
         elif kind == SanctionKind.TERMINATION:
-            self._check_termination(facility, cleaned)
+            add_problems(
+                self,
+                termination_problems(
+                    facility,
+                    effective_on=cleaned.get("starts_on"),
+                    decided_on=cleaned.get("decided_on"),
+                    exclude_pk=self.instance.pk,
+                ),
+            )
         elif kind == SanctionKind.DEPOSIT_RECOVERY:
             self._compute_deposit_amount(facility, cleaned)
-        elif kind == SanctionKind.WARNING and not (cleaned.get("note") or "").strip():
-            self.add_error("note", _("请写明约谈或责令改正的内容。"))
+        elif kind == SanctionKind.WARNING:
+            add_problems(self, warning_problems(note=cleaned.get("note") or ""))
         elif kind == SanctionKind.COMMENDATION:
-            rating = cleaned.get("rating")
-            if rating is None or rating.grade != Grade.A:
-                self.add_error("rating", _("授牌必须关联一条A级信用评价。"))
+            self._check_commendation(facility, cleaned)
         return cleaned
-
-    def _check_termination(self, facility: Facility, cleaned: dict) -> None:
-        others = facility.sanctions.exclude(pk=self.instance.pk)
-        if others.filter(kind=SanctionKind.TERMINATION).exists():
-            self.add_error("kind", _("该机构的医保服务协议已解除。"))
-        starts_on, decided_on = cleaned.get("starts_on"), cleaned.get("decided_on")
-        if starts_on and decided_on and decided_on > starts_on:
-            self.add_error("decided_on", _("决定日期不能晚于解除生效日期。"))
 
     def _compute_deposit_amount(self, facility: Facility, cleaned: dict) -> None:
         percent = cleaned.get("deposit_percent")
         if percent is None:
             self.add_error("deposit_percent", _("收回保证金须填写比例。"))
-        elif facility.deposit <= 0:
-            self.add_error("deposit_percent", _("该机构没有登记医保保证金，无法按比例收回。"))
-        else:
-            amount = (facility.deposit * percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-            if amount <= 0:
-                self.add_error("deposit_percent", _("按该比例收回的保证金不足0.01元。"))
-            cleaned["amount"] = amount
+            return
+        try:
+            cleaned["amount"] = deposit_recovery_amount(facility, percent)
+        except ValidationError as exc:
+            add_problems(self, exc.message_dict)
+
+    def _check_commendation(self, facility: Facility, cleaned: dict) -> None:
+        rating = cleaned.get("rating")
+        if rating is None:
+            self.add_error("rating", _("授牌必须关联一条A级信用评价。"))
+        elif rating.facility_id == facility.pk:  # else: refused above as another's record
+            try:
+                commendation_rating(facility, year=rating.year, exclude_pk=self.instance.pk)
+            except ValidationError as exc:
+                add_problems(self, exc.message_dict)
 
 
 class ReferralAdminForm(forms.ModelForm):
@@ -215,26 +192,39 @@ class ReferralAdminForm(forms.ModelForm):
         return cleaned
 
     def _check_new(self, cleaned: dict) -> None:
-        inspection, referred_on = cleaned.get("inspection"), cleaned.get("referred_on")
+        inspection = cleaned.get("inspection")
         if inspection is None:
             return
-        if inspection.status == InspectionStatus.PLANNED:
-            self.add_error("inspection", _("计划中的检查尚无发现，不能移送。"))
-        if referred_on and referred_on < inspection.start_date:
-            self.add_error("referred_on", _("移送日期不能早于检查开始日期。"))
+        problems = referral_problems(
+            inspection,
+            agency=cleaned.get("agency"),
+            referred_on=cleaned.get("referred_on"),
+            summary=cleaned.get("summary"),
+        )
+        add_problems(self, problems)
 
     def _check_move(self, cleaned: dict) -> None:
         status = cleaned.get("status")
-        if status == ReferralStatus.ACCEPTED and not (cleaned.get("case_number") or "").strip():
-            self.add_error("case_number", _("立案时请填写立案编号。"))
-        decided = status in (ReferralStatus.ACCEPTED, ReferralStatus.DECLINED)
-        if decided and not cleaned.get("decided_on"):
-            self.add_error("decided_on", _("请填写立案/不予立案日期。"))
-        if status == ReferralStatus.CLOSED:
-            if not cleaned.get("closed_on"):
+        if status is None:
+            return
+        closing = status == ReferralStatus.CLOSED
+        on = cleaned.get("closed_on" if closing else "decided_on")
+        if on is None:
+            if closing:
                 self.add_error("closed_on", _("请填写结案日期。"))
-            if not (cleaned.get("outcome") or "").strip():
-                self.add_error("outcome", _("结案时请填写处理结果。"))
+            else:
+                self.add_error("decided_on", _("请填写立案/不予立案日期。"))
+        # save_model saves other edits (a corrected referral date) before the status moves.
+        referral = copy.copy(self.instance)
+        referral.referred_on = cleaned.get("referred_on") or referral.referred_on
+        problems = move_problems(
+            referral,
+            to_status=status,
+            on=on,
+            case_number=cleaned.get("case_number") or "",
+            outcome=cleaned.get("outcome") or "",
+        )
+        add_problems(self, problems)
 
 
 # ---------------------------------------------------------------- bulk actions
@@ -261,11 +251,14 @@ class BulkSetGradeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["year"].initial = timezone.localdate().year - 1
 
-    def clean_year(self) -> int:
-        year = self.cleaned_data["year"]
-        if year > timezone.localdate().year:
-            raise ValidationError(_("不能评价尚未开始的年度（%(year)s）。") % {"year": year})
-        return year
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("year") is not None:
+            try:
+                check_rating_year(cleaned["year"])
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return cleaned
 
 
 class BulkSuspendForm(forms.Form):
@@ -297,20 +290,10 @@ class BulkSuspendForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
-        decided_on = cleaned.get("decided_on")
-        if starts_on and ends_on:
-            if ends_on < starts_on:
-                self.add_error("ends_on", _("截止日期不能早于起始日期。"))
-            elif ends_on > latest_suspension_end(starts_on):
-                self.add_error(
-                    "ends_on",
-                    _("暂停期限最长%(n)d个月，截止日期最晚为%(day)s。")
-                    % {
-                        "n": MAX_SUSPENSION_MONTHS,
-                        "day": latest_suspension_end(starts_on).isoformat(),
-                    },
-                )
-        if starts_on and decided_on and decided_on > starts_on:
-            self.add_error("decided_on", _("决定日期不能晚于暂停起始日期。"))
+        problems = suspension_period_problems(
+            starts_on=cleaned.get("starts_on"),
+            ends_on=cleaned.get("ends_on"),
+            decided_on=cleaned.get("decided_on"),
+        )
+        add_problems(self, problems)
         return cleaned

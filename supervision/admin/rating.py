@@ -75,16 +75,6 @@ class CreditRatingAdmin(FacilityCodeSearchMixin, CaseRecordAdmin):
             rated_on=obj.rated_on,
             basis=obj.basis,
         ).rating
-        cleared = [
-            f for f in ("score", "rated_on") if getattr(obj, f) is None and getattr(rating, f)
-        ]
-        if cleared:
-            # set_grade treats None as "leave as is"; the clerk emptied these fields.
-            for name in cleared:
-                setattr(rating, name, None)
-            rating._history_user = request.user
-            rating._change_reason = reason
-            rating.save(update_fields=[*cleared, "updated_at"])
         # The admin goes on with obj (log entry, redirect): make it the saved row.
         obj.pk = rating.pk
         obj._state.adding = False

@@ -12,15 +12,13 @@ MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator
 
 
 class Linked(models.Model):
-    """A record with a page of its own."""
+    """A record with a staff page of its own, named "<model>-detail"."""
 
     class Meta:
         abstract = True
 
     def get_absolute_url(self) -> str:
-        # The staff pages replace the admin as the canonical place once they exist.
-        opts = self._meta
-        return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[self.pk])
+        return reverse(f"{self._meta.model_name}-detail", args=[self.pk])
 
 
 class TimeStamped(Linked):

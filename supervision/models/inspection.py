@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -40,6 +41,10 @@ class Inspector(Linked):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.badge_number}）"
+
+    def get_absolute_url(self) -> str:
+        # Inspectors are kept in the admin; they have no staff page.
+        return reverse("admin:supervision_inspector_change", args=[self.pk])
 
 
 class PartnerAgency(models.Model):

@@ -22,6 +22,12 @@ MAX_RATING_YEAR = 2100
 MAX_SCORE = Decimal("1000")
 
 
+def check_rating_year(year: int) -> None:
+    """Refuse a rating for a year that has not begun (the bound moves with today)."""
+    if year > timezone.localdate().year:
+        raise ValidationError({"year": _("不能评价尚未开始的年度（%(year)s）。") % {"year": year}})
+
+
 class CreditRating(TimeStamped):
     """A facility's credit rating (信用评价结果) for one calendar year."""
 
@@ -88,12 +94,12 @@ class CreditRating(TimeStamped):
     def __str__(self) -> str:
         return f"{self.facility} · {self.year} · {self.grade}"
 
+    def get_absolute_url(self) -> str:
+        return self.facility.get_absolute_url() + "#ratings"
+
     def clean(self) -> None:
-        current_year = timezone.localdate().year
-        if self.year and self.year > current_year:
-            raise ValidationError(
-                {"year": _("不能评价尚未开始的年度（%(year)s）。") % {"year": self.year}}
-            )
+        if self.year:
+            check_rating_year(self.year)
         if self.rated_on and self.year and self.rated_on.year < self.year:
             raise ValidationError({"rated_on": _("评定日期不能早于评价年度。")})
 
@@ -159,3 +165,7 @@ class RatingChange(Linked):
 
     def __str__(self) -> str:
         return f"{self.rating}: {self.from_grade or '—'} → {self.to_grade}"
+
+    def get_absolute_url(self) -> str:
+        """Queries the rating and facility unless they are selected."""
+        return self.rating.get_absolute_url()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Final, TypeAlias
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -8,6 +8,16 @@ from django.db import models
 
 # The acting user; None only for system loads (seed data, management commands).
 User: TypeAlias = AbstractBaseUser | None
+
+
+class Unset:
+    """The type of UNSET: an argument left out ("leave as is"), where None means "clear it"."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = Unset()
 
 
 def save_with_history(instance: models.Model, user: User, reason: str = "") -> None:
@@ -29,3 +39,9 @@ def required_text(value: str, field: str, message: str) -> str:
 
 def refuse(field: str, message: str) -> ValidationError:
     return ValidationError({field: message})
+
+
+def refuse_problems(problems: dict[str, str]) -> None:
+    """Refuse with every problem a check function found, each on its field; none: go on."""
+    if problems:
+        raise ValidationError(problems)

@@ -10,7 +10,14 @@ from django.utils.translation import gettext as _
 
 from supervision.choices import Grade
 from supervision.models import CreditRating, Facility, RatingChange
-from supervision.services._common import User, refuse, required_text, save_with_history
+from supervision.services._common import (
+    UNSET,
+    Unset,
+    User,
+    refuse,
+    required_text,
+    save_with_history,
+)
 
 
 @transaction.atomic
@@ -21,14 +28,15 @@ def set_grade(
     grade: str,
     reason: str,
     user: User,
-    score: Decimal | None = None,
-    rated_on: datetime.date | None = None,
-    basis: str | None = None,
+    score: Decimal | Unset | None = UNSET,
+    rated_on: datetime.date | Unset | None = UNSET,
+    basis: str | Unset | None = UNSET,
 ) -> RatingChange:
     """Give facility `grade` for `year`, creating the rating or changing it.
 
     Writes one RatingChange (from → to, reason, who) in the same transaction. Refuses a change
-    that would leave the grade as it is.
+    that would leave the grade as it is. score, rated_on and basis left out stay as they are;
+    None clears them.
     """
     reason = required_text(reason, "reason", _("请填写评级调整原因。"))
     if grade not in Grade.values:
@@ -46,12 +54,12 @@ def set_grade(
             )
         from_grade = rating.grade
         rating.grade = grade
-    if score is not None:
+    if not isinstance(score, Unset):
         rating.score = score
-    if rated_on is not None:
+    if not isinstance(rated_on, Unset):
         rating.rated_on = rated_on
-    if basis is not None:
-        rating.basis = basis
+    if not isinstance(basis, Unset):
+        rating.basis = basis or ""
     save_with_history(rating, user, reason)
     change = RatingChange(
         rating=rating, from_grade=from_grade, to_grade=grade, reason=reason, changed_by=user

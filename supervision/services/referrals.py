@@ -9,7 +9,65 @@ from django.utils.translation import gettext as _
 
 from supervision.choices import REFERRAL_TRANSITIONS, Agency, InspectionStatus, ReferralStatus
 from supervision.models import Inspection, Referral
-from supervision.services._common import User, refuse, required_text, save_with_history
+from supervision.services._common import User, refuse_problems, save_with_history
+
+# referral_problems and move_problems write nothing: a form calls them to show field messages
+# before saving, and the workflows below call them again. None stands for a value the form
+# reports as missing; the checks that need it are skipped.
+
+
+def referral_problems(
+    inspection: Inspection,
+    *,
+    agency: str | None,
+    referred_on: datetime.date | None,
+    summary: str | None,
+) -> dict[str, str]:
+    """Queries: why inspection could not be referred to agency, by field (empty: it can)."""
+    problems: dict[str, str] = {}
+    if summary is not None and not summary.strip():
+        problems["summary"] = _("请填写案情摘要。")
+    if agency is not None:
+        if agency not in Agency.values:
+            problems["agency"] = _("移送部门无效。")
+        elif Referral.objects.filter(inspection=inspection, agency=agency).exists():
+            problems["agency"] = _("该检查已移送过这个部门。")
+    if inspection.status == InspectionStatus.PLANNED:
+        problems["inspection"] = _("计划中的检查尚无发现，不能移送。")
+    if referred_on and referred_on < inspection.start_date:
+        problems["referred_on"] = _("移送日期不能早于检查开始日期。")
+    return problems
+
+
+def move_problems(
+    referral: Referral,
+    *,
+    to_status: str,
+    on: datetime.date | None,
+    case_number: str = "",
+    outcome: str = "",
+) -> dict[str, str]:
+    """Why referral could not move to to_status on day on, by field (empty: it can)."""
+    if to_status not in REFERRAL_TRANSITIONS[referral.status]:
+        to_label = (
+            ReferralStatus(to_status).label if to_status in ReferralStatus.values else to_status
+        )
+        return {
+            "status": _("移送状态不能从“%(from)s”变为“%(to)s”。")
+            % {"from": ReferralStatus(referral.status).label, "to": to_label}
+        }
+    problems: dict[str, str] = {}
+    if to_status == ReferralStatus.CLOSED:
+        if on and on < (referral.decided_on or referral.referred_on):
+            problems["closed_on"] = _("结案日期不能早于立案/不予立案日期。")
+        if not outcome.strip():
+            problems["outcome"] = _("结案时请填写处理结果。")
+        return problems
+    if on and on < referral.referred_on:
+        problems["decided_on"] = _("立案/不予立案日期不能早于移送日期。")
+    if to_status == ReferralStatus.ACCEPTED and not case_number.strip():
+        problems["case_number"] = _("立案时请填写立案编号。")
+    return problems
 
 
 @transaction.atomic
@@ -22,20 +80,14 @@ def refer_inspection(
     user: User,
 ) -> Referral:
     """Refer what an inspection found to an agency (e.g. forged delivery notes to the police)."""
-    summary = required_text(summary, "summary", _("请填写案情摘要。"))
-    if agency not in Agency.values:
-        raise refuse("agency", _("移送部门无效。"))
-    if inspection.status == InspectionStatus.PLANNED:
-        raise refuse("inspection", _("计划中的检查尚无发现，不能移送。"))
-    if referred_on < inspection.start_date:
-        raise refuse("referred_on", _("移送日期不能早于检查开始日期。"))
-    if Referral.objects.filter(inspection=inspection, agency=agency).exists():
-        raise refuse("agency", _("该检查已移送过这个部门。"))
+    refuse_problems(
+        referral_problems(inspection, agency=agency, referred_on=referred_on, summary=summary)
+    )
     referral = Referral(
         inspection=inspection,
         agency=agency,
         referred_on=referred_on,
-        summary=summary,
+        summary=summary.strip(),
         created_by=user,
     )
     save_with_history(referral, user, _("移送%(agency)s") % {"agency": Agency(agency).label})
@@ -54,33 +106,19 @@ def move_referral(
 ) -> Referral:
     """Move a referral to its next status: accepted or declined, then closed."""
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
-    allowed = REFERRAL_TRANSITIONS[referral.status]
-    if to_status not in allowed:
-        raise refuse(
-            "status",
-            _("移送状态不能从“%(from)s”变为“%(to)s”。")
-            % {
-                "from": ReferralStatus(referral.status).label,
-                "to": ReferralStatus(to_status).label
-                if to_status in ReferralStatus.values
-                else to_status,
-            },
+    refuse_problems(
+        move_problems(
+            referral, to_status=to_status, on=on, case_number=case_number, outcome=outcome
         )
+    )
     if to_status == ReferralStatus.CLOSED:
-        if on < (referral.decided_on or referral.referred_on):
-            raise refuse("closed_on", _("结案日期不能早于立案/不予立案日期。"))
         referral.closed_on = on
-        referral.outcome = required_text(outcome, "outcome", _("结案时请填写处理结果。"))
     else:
-        if on < referral.referred_on:
-            raise refuse("decided_on", _("立案/不予立案日期不能早于移送日期。"))
         referral.decided_on = on
         if to_status == ReferralStatus.ACCEPTED:
-            referral.case_number = required_text(
-                case_number, "case_number", _("立案时请填写立案编号。")
-            )
-        if outcome.strip():
-            referral.outcome = outcome.strip()
+            referral.case_number = case_number.strip()
+    if outcome.strip():
+        referral.outcome = outcome.strip()
     referral.status = to_status
     save_with_history(referral, user, ReferralStatus(to_status).label)
     return referral
