@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run test lint format fixtures bench-admin clean
+.PHONY: setup run serve test test-postgres lint format fixtures messages bench-admin clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,23 @@ run: setup
 	$(BIN)/python manage.py setup_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+## Production-style server: gunicorn, DEBUG off, static files by WhiteNoise. Needs
+## DJANGO_SECRET_KEY (and DJANGO_ALLOWED_HOSTS, DATABASE_URL) in the environment.
+WORKERS ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))
+serve: setup
+	DJANGO_DEBUG=false DJANGO_STATIC_MANIFEST=true $(BIN)/python manage.py collectstatic --noinput -v0
+	DJANGO_DEBUG=false DJANGO_STATIC_MANIFEST=true $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=false DJANGO_STATIC_MANIFEST=true $(BIN)/gunicorn supervision.wsgi:application \
+	  --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --timeout 60
+
 ## Set up and run every test.
 test: setup
 	$(BIN)/python -m pytest
+
+## The same suite on PostgreSQL (start one with `sudo bash .ci/postgres.sh`).
+PG_URL ?= postgres://supervision:supervision@127.0.0.1:5432/supervision
+test-postgres: setup
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/ruff check .
@@ -38,7 +52,13 @@ format: setup
 fixtures: setup
 	$(BIN)/python seeds/build_fixture.py
 
-## Admin changelist timings on a generated database (see bench/README.md).
+## Refresh the English catalog (needs GNU gettext, a developer tool) and compile it with Babel,
+## so installing never needs a system package: the compiled .mo is committed.
+messages: setup
+	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=bench --ignore=tests --ignore=seeds --ignore=var
+	$(BIN)/pybabel compile -D django -d supervision/locale -l en
+
+## Admin changelist timings on a generated database (figures in bench/RESULTS.md).
 bench-admin: setup
 	$(BIN)/python bench/admin_changelists.py
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 import django_filters as filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_filters import fields as filter_fields
 
 from supervision.choices import (
     Agency,
@@ -31,6 +37,90 @@ from supervision.models import (
 from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
 
 MAX_SEARCH_LENGTH = 100
+# The largest key the database holds (bigint); a larger id would overflow in SQL: bad input,
+# to be refused with a message, not a server error.
+MAX_ID = 2**63 - 1
+_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+
+def _refuse_out_of_range(value: object) -> None:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return  # not a number: the field's own validation says so
+    if number.is_finite() and abs(number) > MAX_ID:
+        raise ValidationError(_("数值超出范围。"), code="out_of_range")
+
+
+class _IdChoiceField(filter_fields.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values:
+            _refuse_out_of_range(value)
+        return super().to_python(value)
+
+
+class _IdMultipleChoiceField(filter_fields.ModelMultipleChoiceField):
+    def clean(self, value):
+        for item in value or []:
+            _refuse_out_of_range(item)
+        return super().clean(value)
+
+
+class _StrictNullBooleanField(forms.NullBooleanField):
+    """Yes, no or not given; anything else is refused rather than read as "not filtered"."""
+
+    # A plain select hands over the raw value (NullBooleanSelect would turn "perhaps" into None).
+    widget = forms.Select(choices=[("", _("全部")), ("true", _("是")), ("false", _("否"))])
+
+    def to_python(self, value):
+        if value in (None, "", True, False):
+            return value if value != "" else None
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ValidationError(_("请填写 true 或 false。"), code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class IdChoiceFilter(filters.ModelChoiceFilter):
+    field_class = _IdChoiceField
+
+
+class IdMultipleChoiceFilter(filters.ModelMultipleChoiceFilter):
+    field_class = _IdMultipleChoiceField
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = _StrictNullBooleanField
+
+
+def id_filter(label: str, field_name: str) -> filters.NumberFilter:
+    """A filter on a related record's id, refusing ids no table can hold."""
+    return filters.NumberFilter(label=label, field_name=field_name, min_value=1, max_value=MAX_ID)
+
+
+class BaseFilterSet(filters.FilterSet):
+    """A FilterSet whose generated related-record filters refuse out-of-range ids."""
+
+    FILTER_DEFAULTS = {
+        **filters.FilterSet.FILTER_DEFAULTS,
+        models.ForeignKey: {
+            **filters.FilterSet.FILTER_DEFAULTS[models.ForeignKey],
+            "filter_class": IdChoiceFilter,
+        },
+        models.OneToOneField: {
+            **filters.FilterSet.FILTER_DEFAULTS[models.OneToOneField],
+            "filter_class": IdChoiceFilter,
+        },
+        models.ManyToManyField: {
+            **filters.FilterSet.FILTER_DEFAULTS[models.ManyToManyField],
+            "filter_class": IdMultipleChoiceFilter,
+        },
+    }
 
 
 def latest_rated_year() -> int | None:
@@ -38,7 +128,30 @@ def latest_rated_year() -> int | None:
     return CreditRating.objects.order_by("-year").values_list("year", flat=True).first()
 
 
-class FacilityFilterSet(filters.FilterSet):
+def facility_search(path: str) -> filters.CharFilter:
+    """A `q` filter on the facility a record concerns, found at path (e.g. "facility__"): part
+    of its name, its whole credit code, or the beginning of its insurance code."""
+
+    def search(queryset: QuerySet, name: str, value: str) -> QuerySet:
+        text = value.strip()
+        if not text:
+            return queryset
+        code = text.upper()
+        return queryset.filter(
+            Q(**{f"{path}name__icontains": text})
+            | Q(**{f"{path}credit_code": code})
+            | Q(**{f"{path}insurance_code__startswith": code})
+        )
+
+    return filters.CharFilter(
+        label=_("搜索"),
+        method=search,
+        max_length=MAX_SEARCH_LENGTH,
+        help_text=_("机构名称的一部分，或完整的统一社会信用代码，或医保定点编码（可只输前几位）。"),
+    )
+
+
+class FacilityFilterSet(BaseFilterSet):
     q = filters.CharFilter(
         label=_("搜索"),
         method="search",
@@ -110,7 +223,8 @@ class FacilityFilterSet(filters.FilterSet):
         return queryset.with_agreement_status_in(value) if value else queryset
 
 
-class CreditRatingFilterSet(filters.FilterSet):
+class CreditRatingFilterSet(BaseFilterSet):
+    q = facility_search("facility__")
     year = filters.NumberFilter(
         label=_("评价年度"), min_value=MIN_RATING_YEAR, max_value=MAX_RATING_YEAR
     )
@@ -130,8 +244,9 @@ class CreditRatingFilterSet(filters.FilterSet):
         fields = ["facility", "year", "grade", "kind", "district"]
 
 
-class RatingChangeFilterSet(filters.FilterSet):
-    facility = filters.NumberFilter(label=_("机构"), field_name="rating__facility")
+class RatingChangeFilterSet(BaseFilterSet):
+    q = facility_search("rating__facility__")
+    facility = id_filter(_("机构"), "rating__facility")
     year = filters.NumberFilter(
         label=_("评价年度"),
         field_name="rating__year",
@@ -146,7 +261,8 @@ class RatingChangeFilterSet(filters.FilterSet):
         fields = ["rating", "facility", "year", "to_grade", "changed_by", "changed"]
 
 
-class InspectionFilterSet(filters.FilterSet):
+class InspectionFilterSet(BaseFilterSet):
+    q = facility_search("facility__")
     kind = filters.MultipleChoiceFilter(label=_("检查类型"), choices=InspectionKind.choices)
     status = filters.MultipleChoiceFilter(label=_("状态"), choices=InspectionStatus.choices)
     start_date = filters.DateFromToRangeFilter(label=_("开始日期"))
@@ -168,8 +284,9 @@ class InspectionFilterSet(filters.FilterSet):
         fields = ["facility", "kind", "status", "start_date", "agency", "violation", "district"]
 
 
-class ReferralFilterSet(filters.FilterSet):
-    facility = filters.NumberFilter(label=_("机构"), field_name="inspection__facility")
+class ReferralFilterSet(BaseFilterSet):
+    q = facility_search("inspection__facility__")
+    facility = id_filter(_("机构"), "inspection__facility")
     agency = filters.MultipleChoiceFilter(label=_("移送部门"), choices=Agency.choices)
     status = filters.MultipleChoiceFilter(label=_("状态"), choices=ReferralStatus.choices)
     referred_on = filters.DateFromToRangeFilter(label=_("移送日期"))
@@ -180,10 +297,11 @@ class ReferralFilterSet(filters.FilterSet):
         fields = ["inspection", "facility", "agency", "status", "referred_on"]
 
 
-class SanctionFilterSet(filters.FilterSet):
+class SanctionFilterSet(BaseFilterSet):
+    q = facility_search("facility__")
     kind = filters.MultipleChoiceFilter(label=_("措施类型"), choices=SanctionKind.choices)
     decided_on = filters.DateFromToRangeFilter(label=_("决定日期"))
-    in_force = filters.BooleanFilter(label=_("今日生效的暂停"), method="filter_in_force")
+    in_force = StrictBooleanFilter(label=_("今日生效的暂停"), method="filter_in_force")
     district = filters.MultipleChoiceFilter(
         label=_("所属区县"), field_name="facility__district", choices=District.choices
     )

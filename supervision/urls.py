@@ -1,11 +1,30 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from supervision.api.health import healthz
+from supervision.views import errors
 
 urlpatterns = [
+    path("", include("supervision.views.dashboard")),
+    path("facilities/", include("supervision.views.facilities")),
+    path("inspections/", include("supervision.views.inspections")),
+    path("referrals/", include("supervision.views.referrals")),
+    path("sanctions/", include("supervision.views.sanctions")),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("supervision.api.urls")),
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]
+
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

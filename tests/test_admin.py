@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import RequestFactory
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from supervision.admin.filters import GradeByYearFilter
 from supervision.choices import Grade
@@ -31,6 +32,8 @@ def some_object(model, superuser):
         return superuser
     if model._meta.label == "auth.Group":
         return Group.objects.order_by("pk").first()
+    if model._meta.label == "authtoken.TokenProxy":  # API tokens, issued in the admin
+        Token.objects.get_or_create(user=superuser)
     obj = model._default_manager.order_by("pk").first()
     assert obj is not None, f"no {model._meta.label} to open"
     return obj

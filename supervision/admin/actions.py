@@ -13,7 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from supervision import services
 from supervision.admin.forms import BulkSetGradeForm, BulkSuspendForm
@@ -54,7 +54,7 @@ def apply_to_all(facilities: list[Facility], apply_one: Callable[[Facility], boo
 
 
 def _names(facilities: list[Facility]) -> str:
-    return "、".join(f.name for f in facilities)
+    return pgettext("list separator", "、").join(f.name for f in facilities)
 
 
 def confirm_and_run(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from supervision import services
 from supervision.admin.base import (
@@ -22,7 +23,7 @@ _FACILITY_SEARCH = ("facility__name", "=facility__credit_code", "^facility__insu
 
 
 def _names(objects) -> str:
-    return "、".join(str(o) for o in objects) or "—"
+    return pgettext("list separator", "、").join(str(o) for o in objects) or "—"
 
 
 @admin.register(Inspector)
@@ -52,7 +53,7 @@ class InspectorAdmin(BaseAdmin):
 class ReferralInline(ReadOnlyInline):
     model = Referral
     fields = ("agency", "status", "referred_on", "case_number", "closed_on")
-    verbose_name_plural = _("案件移送")
+    verbose_name_plural = pgettext_lazy("plural", "案件移送")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("inspection__facility")
@@ -104,7 +105,7 @@ class InspectionAdmin(FacilityCodeSearchMixin, CaseRecordAdmin):
 
     @admin.display(description=_("检查人员"))
     def inspector_names(self, obj: Inspection) -> str:
-        return "、".join(i.name for i in obj.inspectors.all()) or "—"
+        return pgettext("list separator", "、").join(i.name for i in obj.inspectors.all()) or "—"
 
     @admin.display(description=_("违规类型"))
     def violation_names(self, obj: Inspection) -> str:

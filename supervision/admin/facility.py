@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from supervision.admin.actions import FacilityBulkActions
@@ -136,7 +137,10 @@ class FacilityAdmin(FacilityBulkActions, FacilityCodeSearchMixin, BaseAdmin):
     def current_grade_column(self, obj: Facility) -> str:
         if not obj.current_grade:
             return "—"
-        return f"{Grade(obj.current_grade).label}（{obj.current_grade_year}）"
+        return gettext("%(grade)s（%(year)s）") % {
+            "grade": Grade(obj.current_grade).label,
+            "year": obj.current_grade_year,
+        }
 
     @admin.display(description=_("协议状态"), ordering="agreement_status")
     def agreement_status_column(self, obj: Facility) -> str:
@@ -161,11 +165,11 @@ class FacilityAdmin(FacilityBulkActions, FacilityCodeSearchMixin, BaseAdmin):
             behind = Sanction.objects.in_force_on().filter(facility=obj).first()
             if behind is not None:
                 return format_html(
-                    "{}：{}（{}至{}）",
-                    status.label,
-                    link(behind, behind.decision_number or behind.get_kind_display()),
-                    behind.starts_on,
-                    behind.ends_on,
+                    gettext("{status}：{link}（{start}至{end}）"),
+                    status=status.label,
+                    link=link(behind, behind.decision_number or behind.get_kind_display()),
+                    start=behind.starts_on,
+                    end=behind.ends_on,
                 )
         else:
             behind = (
@@ -173,14 +177,14 @@ class FacilityAdmin(FacilityBulkActions, FacilityCodeSearchMixin, BaseAdmin):
             )
             if behind is not None:
                 return format_html(
-                    "{}：{}（自{}起）",
-                    status.label,
-                    link(behind, behind.decision_number or behind.get_kind_display()),
-                    behind.starts_on,
+                    gettext("{status}：{link}（自{start}起）"),
+                    status=status.label,
+                    link=link(behind, behind.decision_number or behind.get_kind_display()),
+                    start=behind.starts_on,
                 )
         return status.label
 
-    @admin.display(description=_("案件移送"))
+    @admin.display(description=pgettext_lazy("plural", "案件移送"))
     def referral_list(self, obj: Facility) -> str:
         if not obj.pk:
             return "—"

@@ -27,7 +27,15 @@ class RatingChangeInline(ReadOnlyInline):
 class CreditRatingAdmin(FacilityCodeSearchMixin, CaseRecordAdmin):
     form = CreditRatingAdminForm
     facility_path = "facility__"
-    list_display = ("facility", "year", "grade", "score", "rated_on", "facility_kind", "district")
+    list_display = (
+        "facility",
+        "year_column",
+        "grade",
+        "score",
+        "rated_on",
+        "facility_kind",
+        "district",
+    )
     list_filter = (RatingYearFilter, "grade", "facility__kind", "facility__district")
     list_select_related = ("facility",)
     search_fields = _FACILITY_SEARCH
@@ -44,7 +52,26 @@ class CreditRatingAdmin(FacilityCodeSearchMixin, CaseRecordAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # A rating belongs to one facility and year; to rate another, add a rating.
-        return ("facility", "year") if obj is not None else ()
+        return ("facility", "year_column") if obj is not None else ()
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.fieldsets
+        # Shown read-only as text: a year is not a quantity (no thousands separator).
+        return [
+            (
+                name,
+                {
+                    **opts,
+                    "fields": tuple("year_column" if f == "year" else f for f in opts["fields"]),
+                },
+            )
+            for name, opts in self.fieldsets
+        ]
+
+    @admin.display(description=_("评价年度"), ordering="year")
+    def year_column(self, obj: CreditRating) -> str:
+        return str(obj.year)
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else ()

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.db.models.functions import Length, Upper
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from supervision.choices import AgreementStatus, District, FacilityKind, Ownership, Zone
@@ -60,7 +61,7 @@ class Facility(TimeStamped):
 
     class Meta:
         verbose_name = _("定点医药机构")
-        verbose_name_plural = _("定点医药机构")
+        verbose_name_plural = pgettext_lazy("plural", "定点医药机构")
         ordering = ["name", "id"]
         indexes = [
             # Name sort and prefix search on the registry.

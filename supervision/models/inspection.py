@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from supervision.choices import Agency, InspectionKind, InspectionStatus, Violation
@@ -36,7 +37,7 @@ class Inspector(Linked):
 
     class Meta:
         verbose_name = _("执法人员")
-        verbose_name_plural = _("执法人员")
+        verbose_name_plural = pgettext_lazy("plural", "执法人员")
         ordering = ["name", "badge_number"]
 
     def __str__(self) -> str:
@@ -54,7 +55,7 @@ class PartnerAgency(models.Model):
 
     class Meta:
         verbose_name = _("协作部门")
-        verbose_name_plural = _("协作部门")
+        verbose_name_plural = pgettext_lazy("plural", "协作部门")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -68,7 +69,7 @@ class ViolationCategory(models.Model):
 
     class Meta:
         verbose_name = _("违规类型")
-        verbose_name_plural = _("违规类型")
+        verbose_name_plural = pgettext_lazy("plural", "违规类型")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -122,7 +123,7 @@ class Inspection(TimeStamped):
 
     class Meta:
         verbose_name = _("检查")
-        verbose_name_plural = _("检查")
+        verbose_name_plural = pgettext_lazy("plural", "检查")
         ordering = ["-start_date", "-id"]
         indexes = [
             # A facility's inspections, newest first.

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from supervision.choices import Grade
@@ -59,7 +60,7 @@ class CreditRating(TimeStamped):
 
     class Meta:
         verbose_name = _("信用评价")
-        verbose_name_plural = _("信用评价")
+        verbose_name_plural = pgettext_lazy("plural", "信用评价")
         ordering = ["-year", "-id"]
         indexes = [
             # The ratings list, newest year first, and the rated years.
@@ -132,7 +133,7 @@ class RatingChange(Linked):
 
     class Meta:
         verbose_name = _("评级调整")
-        verbose_name_plural = _("评级调整")
+        verbose_name_plural = pgettext_lazy("plural", "评级调整")
         ordering = ["-changed_at", "-id"]
         indexes = [
             # A rating's changes, newest first (facility page, timeline).

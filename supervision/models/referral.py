@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from supervision.choices import Agency, ReferralStatus
@@ -46,7 +47,7 @@ class Referral(TimeStamped):
 
     class Meta:
         verbose_name = _("案件移送")
-        verbose_name_plural = _("案件移送")
+        verbose_name_plural = pgettext_lazy("plural", "案件移送")
         ordering = ["-referred_on", "-id"]
         indexes = [
             # Referral list and "open referrals": by status, newest first.

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from supervision.choices import SanctionKind
@@ -98,7 +99,7 @@ class Sanction(TimeStamped):
 
     class Meta:
         verbose_name = _("处理措施")
-        verbose_name_plural = _("处理措施")
+        verbose_name_plural = pgettext_lazy("plural", "处理措施")
         ordering = ["-decided_on", "-id"]
         indexes = [
             # Agreement status of a facility: its suspensions and terminations by date.

@@ -1,0 +1,1 @@
+"""The REST API: the same data, rules and permissions as the pages, under /api/."""

@@ -1,0 +1,26 @@
+"""/api/: the endpoints (a DefaultRouter), the OpenAPI schema and its docs (Swagger UI, served
+from our static files; Redoc is left out, its page loads web fonts from the internet)."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from supervision.api import schema as _schema  # noqa: F401  (registers the schema extensions)
+from supervision.api import views
+
+router = DefaultRouter()
+router.register("facilities", views.FacilityViewSet, basename="facility")
+router.register("ratings", views.CreditRatingViewSet, basename="rating")
+router.register("rating-changes", views.RatingChangeViewSet, basename="ratingchange")
+router.register("inspections", views.InspectionViewSet, basename="inspection")
+router.register("referrals", views.ReferralViewSet, basename="referral")
+router.register("sanctions", views.SanctionViewSet, basename="sanction")
+
+app_name = "api"
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,387 @@
+"""The endpoints. Each declares its queryset, serializers, FilterSet and default order; rows go
+through supervision.scoping; workflows are actions that call supervision.services.
+
+Nothing is deleted through the API: case records are evidence, and removing a facility from the
+registry is an administrator's decision, taken in the admin.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Model, QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.serializers import Serializer
+
+from supervision import services
+from supervision.api import serializers as s
+from supervision.api.pagination import MAX_INT
+from supervision.choices import ReferralStatus
+from supervision.filtersets import (
+    CreditRatingFilterSet,
+    FacilityFilterSet,
+    InspectionFilterSet,
+    RatingChangeFilterSet,
+    ReferralFilterSet,
+    SanctionFilterSet,
+)
+from supervision.models import (
+    CreditRating,
+    Facility,
+    Inspection,
+    RatingChange,
+    Referral,
+    Sanction,
+)
+from supervision.scoping import scoped_queryset
+
+_ADD_SANCTION = ["supervision.add_sanction"]
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    """Every row an endpoint reads or writes comes from get_queryset, through the scoping."""
+
+    # Per action: the serializer that reads the input (the response uses serializer_class).
+    input_serializers: dict[str, type[Serializer]] = {}
+    # Per workflow action: the permissions of what it writes (see RolePermissions).
+    action_permissions: dict[str, list[str]] = {}
+    # The default order of lists: an indexed key, ending with the primary key.
+    ordering: list[str] = ["-id"]
+    # Any path segment reaches the endpoint, which answers a JSON 404 for what is not an id.
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self) -> QuerySet:
+        return scoped_queryset(self.request.user, super().get_queryset())
+
+    def get_serializer_class(self) -> type[Serializer]:
+        return self.input_serializers.get(self.action, self.serializer_class)
+
+    def get_object(self) -> Model:
+        value = str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, ""))
+        # Not an id at all, or beyond the database's integers: no such record.
+        if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_INT:
+            raise NotFound
+        return super().get_object()
+
+    def output(self, instance: Model, serializer_class: type[Serializer] | None = None) -> dict:
+        """The saved row as a read would show it: re-read with the endpoint's annotations."""
+        serializer_class = serializer_class or self.serializer_class
+        queryset = scoped_queryset(
+            self.request.user, serializer_class.Meta.model._default_manager.all()
+        )
+        reread = self.read_queryset(queryset).filter(pk=instance.pk).first() or instance
+        return serializer_class(reread, context=self.get_serializer_context()).data
+
+    def read_queryset(self, queryset: QuerySet) -> QuerySet:
+        return _READ_QUERYSETS.get(queryset.model, lambda q: q)(queryset)
+
+    def input(self, request) -> dict:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+class CreateMixin(mixins.CreateModelMixin):
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        instance = serializer.save()
+        return Response(self.output(instance), status=status.HTTP_201_CREATED)
+
+
+class UpdateMixin(mixins.UpdateModelMixin):
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return Response(self.output(serializer.save()))
+
+
+def _documented(one: str, many: str, *, create: str = "", update: str = "") -> dict:
+    """Summaries of the standard operations of an endpoint."""
+    operations = {
+        "list": extend_schema(summary=f"List {many}"),
+        "retrieve": extend_schema(summary=f"Read a {one}"),
+    }
+    if create:
+        operations["create"] = extend_schema(summary=f"Record a {one}", description=create)
+    if update:
+        operations["update"] = extend_schema(summary="Edit", description=update)
+        operations["partial_update"] = extend_schema(summary="Edit some fields", description=update)
+    return operations
+
+
+@extend_schema_view(
+    **_documented(
+        "facility",
+        "facilities",
+        create="Add a facility or insurer to the registry. The codes are checked (GB 32100-2015 "
+        "check character; the insurance code fits the kind and names a Lhasa division).",
+        update="Edit a registry entry. Facilities are not deleted through the API.",
+    )
+)
+class FacilityViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, UpdateMixin, ScopedViewSet
+):
+    """Designated facilities and insurers (定点医药机构), with their current grade and agreement
+    status."""
+
+    queryset = Facility.objects.for_lists()
+    serializer_class = s.FacilitySerializer
+    filterset_class = FacilityFilterSet
+    ordering = ["name", "id"]
+    input_serializers = {
+        "grade": s.GradeSerializer,
+        "suspend": s.SuspendSerializer,
+        "recover_deposit": s.RecoverDepositSerializer,
+    }
+    action_permissions = {
+        "grade": ["supervision.add_creditrating", "supervision.change_creditrating"],
+        "suspend": _ADD_SANCTION,
+        "recover_deposit": _ADD_SANCTION,
+    }
+
+    @extend_schema(
+        summary="Set or change the grade of a year",
+        description="Gives the facility a grade for a year through the same workflow as the "
+        "pages: the rating is created or its grade changed, and a rating change with the reason "
+        "and the user is written. Refused when the grade would stay the same.",
+        request=s.GradeSerializer,
+        responses={201: s.RatingChangeSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def grade(self, request, pk=None):
+        facility = self.get_object()
+        data = self.input(request)
+        change = services.set_grade(facility=facility, user=request.user, **data)
+        return Response(self.output(change, s.RatingChangeSerializer), status=201)
+
+    @extend_schema(
+        summary="Suspend the service agreement",
+        description="Suspends the facility's medical-insurance service agreement "
+        "(暂停医保服务协议) from starts_on to ends_on, both included: at most 12 months, not "
+        "overlapping another suspension, not after a termination. The agreement comes back by "
+        "itself after ends_on.",
+        request=s.SuspendSerializer,
+        responses={201: s.SanctionSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, pk=None):
+        facility = self.get_object()
+        sanction = services.suspend_agreement(facility, user=request.user, **self.input(request))
+        return Response(self.output(sanction, s.SanctionSerializer), status=201)
+
+    @extend_schema(
+        summary="Recover a share of the deposit",
+        description="Recovers a percent of the facility's medical-insurance deposit (收回保证金); "
+        "the amount is computed from the deposit on file, to the cent.",
+        request=s.RecoverDepositSerializer,
+        responses={201: s.SanctionSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="recover-deposit")
+    def recover_deposit(self, request, pk=None):
+        facility = self.get_object()
+        data = self.input(request)
+        sanction = services.recover_deposit(
+            facility, user=request.user, percent=data.pop("deposit_percent"), **data
+        )
+        return Response(self.output(sanction, s.SanctionSerializer), status=201)
+
+
+@extend_schema_view(
+    **_documented(
+        "rating",
+        "ratings",
+        create="Rate a facility for a year. The grade is set through the grade workflow, so a "
+        "rating change with the reason is written. One rating per facility and year: to change "
+        "one, edit it (or POST /api/facilities/{id}/grade/).",
+        update="Edit a rating; its facility and year are fixed. A reason is always required. A "
+        "new grade goes through the grade workflow and writes a rating change; score, date and "
+        "basis are saved as sent, with the reason on the history.",
+    )
+)
+class CreditRatingViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, UpdateMixin, ScopedViewSet
+):
+    """Annual credit ratings (信用评价), grade A-D."""
+
+    queryset = CreditRating.objects.for_lists()
+    serializer_class = s.CreditRatingSerializer
+    filterset_class = CreditRatingFilterSet
+    ordering = ["-year", "-id"]
+    input_serializers = {
+        "update": s.CreditRatingUpdateSerializer,
+        "partial_update": s.CreditRatingUpdateSerializer,
+    }
+
+    @extend_schema(responses={200: s.CreditRatingSerializer})
+    def update(self, request, *args, **kwargs):
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(responses={200: s.CreditRatingSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
+
+
+@extend_schema_view(**_documented("rating change", "rating changes"))
+class RatingChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """The audit trail of grades (评级调整): read-only, written by the grade workflow alone."""
+
+    queryset = RatingChange.objects.select_related("rating__facility", "changed_by")
+    serializer_class = s.RatingChangeSerializer
+    filterset_class = RatingChangeFilterSet
+    ordering = ["-changed_at", "-id"]
+
+
+@extend_schema_view(
+    **_documented(
+        "inspection",
+        "inspections",
+        create="Record an inspection with its inspectors (at least 2 on site), partner agencies "
+        "and violations found.",
+        update="Edit an inspection. Completing it is an action of its own.",
+    )
+)
+class InspectionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, UpdateMixin, ScopedViewSet
+):
+    """Inspections (检查) of facilities."""
+
+    queryset = Inspection.objects.for_lists().select_related("created_by")
+    serializer_class = s.InspectionSerializer
+    filterset_class = InspectionFilterSet
+    ordering = ["-start_date", "-id"]
+    input_serializers = {"complete": s.CompleteSerializer, "refer": s.ReferSerializer}
+    action_permissions = {
+        "complete": ["supervision.change_inspection"],
+        "refer": ["supervision.add_referral"],
+    }
+
+    @extend_schema(
+        summary="Complete the inspection",
+        description="Marks the inspection completed on end_date; an on-site inspection needs "
+        "its 2 inspectors.",
+        request=s.CompleteSerializer,
+        responses={200: s.InspectionSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        inspection = self.get_object()
+        done = services.complete_inspection(inspection, user=request.user, **self.input(request))
+        return Response(self.output(done))
+
+    @extend_schema(
+        summary="Refer the case to an agency",
+        description="Hands what the inspection found to another agency (移送), e.g. forged "
+        "delivery notes to the police. Not from a planned inspection; once per agency.",
+        request=s.ReferSerializer,
+        responses={201: s.ReferralSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def refer(self, request, pk=None):
+        inspection = self.get_object()
+        referral = services.refer_inspection(inspection, user=request.user, **self.input(request))
+        return Response(self.output(referral, s.ReferralSerializer), status=201)
+
+
+@extend_schema_view(
+    **_documented(
+        "referral",
+        "referrals",
+        create="Refer an inspection's case to an agency (the same as POST "
+        "/api/inspections/{id}/refer/).",
+        update="Correct the summary, case number or outcome. The status moves with POST "
+        "/api/referrals/{id}/move/.",
+    )
+)
+class ReferralViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, UpdateMixin, ScopedViewSet
+):
+    """Cases referred to other agencies (移送), followed until closed."""
+
+    queryset = Referral.objects.for_lists().select_related("created_by")
+    serializer_class = s.ReferralSerializer
+    filterset_class = ReferralFilterSet
+    ordering = ["-referred_on", "-id"]
+    input_serializers = {
+        "update": s.ReferralUpdateSerializer,
+        "partial_update": s.ReferralUpdateSerializer,
+        "move": s.MoveSerializer,
+    }
+    action_permissions = {"move": ["supervision.change_referral"]}
+
+    @extend_schema(responses={200: s.ReferralSerializer})
+    def update(self, request, *args, **kwargs):
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(responses={200: s.ReferralSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Move the referral to its next status",
+        description="referred → accepted (with case number) or declined → closed (with "
+        "outcome), each with its date.",
+        request=s.MoveSerializer,
+        responses={200: s.ReferralSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        referral = self.get_object()
+        data = self.input(request)
+        to_status = data.pop("status")
+        decided_on, closed_on = data.pop("decided_on", None), data.pop("closed_on", None)
+        on = closed_on if to_status == ReferralStatus.CLOSED else decided_on
+        moved = services.move_referral(
+            referral, to_status=to_status, on=on, user=request.user, **data
+        )
+        return Response(self.output(moved))
+
+
+@extend_schema_view(
+    **_documented(
+        "sanction",
+        "sanctions",
+        create="Record a measure through the workflow of its kind: suspension, termination, "
+        "deposit recovery, fine, fund recovery, warning or commendation. Each kind takes its "
+        "own fields (see `kind`); a field the kind does not take is refused.",
+        update="Correct the decision number, legal basis, note or inspection. What was decided, "
+        "against whom and for how long is fixed; other corrections are made by an "
+        "administrator.",
+    )
+)
+class SanctionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, UpdateMixin, ScopedViewSet
+):
+    """Measures taken on facilities (处理措施)."""
+
+    queryset = Sanction.objects.for_lists().select_related("created_by")
+    serializer_class = s.SanctionSerializer
+    filterset_class = SanctionFilterSet
+    ordering = ["-decided_on", "-id"]
+    input_serializers = {
+        "update": s.SanctionUpdateSerializer,
+        "partial_update": s.SanctionUpdateSerializer,
+    }
+
+    @extend_schema(responses={200: s.SanctionSerializer})
+    def update(self, request, *args, **kwargs):
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(responses={200: s.SanctionSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
+
+
+# How a saved row is re-read for the response: what the endpoint's list selects.
+_READ_QUERYSETS = {
+    Facility: lambda q: q.for_lists(),
+    CreditRating: lambda q: q.for_lists(),
+    RatingChange: lambda q: q.select_related("rating__facility", "changed_by"),
+    Inspection: lambda q: q.for_lists().select_related("created_by"),
+    Referral: lambda q: q.for_lists().select_related("created_by"),
+    Sanction: lambda q: q.for_lists().select_related("created_by"),
+}

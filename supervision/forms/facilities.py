@@ -1,0 +1,95 @@
+"""Facility registry forms: create/edit a facility, change a grade (through services.set_grade)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import MaxLengthValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from supervision.choices import Grade, Zone
+from supervision.filtersets import latest_rated_year
+from supervision.models import Facility
+from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
+
+# Free text has no limit in the database; a form still refuses a pasted novel.
+MAX_NOTE_LENGTH = 2000
+MAX_REASON_LENGTH = 1000
+MAX_CHANGE_REASON_LENGTH = 200
+
+
+class FacilityForm(forms.ModelForm):
+    """The registry entry; the model's clean() and constraints give the Chinese messages."""
+
+    change_reason = forms.CharField(
+        label=_("修改说明"),
+        required=False,
+        max_length=MAX_CHANGE_REASON_LENGTH,
+        help_text=_("可选，记入变更记录。"),
+    )
+
+    class Meta:
+        model = Facility
+        fields = [
+            "name",
+            "kind",
+            "ownership",
+            "district",
+            "zone",
+            "credit_code",
+            "insurance_code",
+            "legal_representative",
+            "contact_phone",
+            "address",
+            "deposit",
+            "designated_on",
+            "note",
+        ]
+        widgets = {
+            "designated_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "deposit": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+            "note": forms.Textarea(attrs={"rows": 4, "maxlength": MAX_NOTE_LENGTH}),
+            "credit_code": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            "insurance_code": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["note"].validators.append(MaxLengthValidator(MAX_NOTE_LENGTH))
+        self.fields["zone"].choices = [("", _("（不在园区）")), *Zone.choices]
+        if self.instance.pk is None:
+            # A change reason explains an edit; a new entry needs none.
+            del self.fields["change_reason"]
+
+    def clean_credit_code(self) -> str:
+        return (self.cleaned_data.get("credit_code") or "").strip().upper()
+
+    def clean_insurance_code(self) -> str:
+        return (self.cleaned_data.get("insurance_code") or "").strip().upper()
+
+    def save(self, commit: bool = True) -> Facility:
+        reason = self.cleaned_data.get("change_reason", "")
+        if reason:
+            # simple_history reads it when it writes the history row of this save.
+            self.instance._change_reason = reason
+        return super().save(commit=commit)
+
+
+def default_grade_year() -> int:
+    """The latest rated year, or last year when nothing has been rated yet."""
+    return latest_rated_year() or timezone.localdate().year - 1
+
+
+class GradeForm(forms.Form):
+    """Set or change a facility's grade for a year; the reason is required and kept."""
+
+    year = forms.IntegerField(
+        label=_("评价年度"), min_value=MIN_RATING_YEAR, max_value=MAX_RATING_YEAR
+    )
+    grade = forms.ChoiceField(label=_("信用等级"), choices=Grade.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("调整原因"),
+        max_length=MAX_REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("必填，记入评级调整记录，审核时可见。"),
+    )

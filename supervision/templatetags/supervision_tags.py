@@ -1,0 +1,132 @@
+"""Template helpers shared by every staff page: ``{% load supervision_tags %}``.
+
+Filters
+    ``value|cny``          money as ``¥1,234,567.80`` (thousands separators, 2 decimals);
+                           ``None`` or "" gives ``—``. Accepts Decimal, int, float or a numeric str.
+    ``value|ymd``          a date as ``2025-03-10``; an aware datetime as its local date;
+                           ``None`` gives ``—``.
+    ``value|ymdhm``        a datetime as local ``2025-03-10 14:05``; ``None`` gives ``—``.
+    ``user|who``           a user's full name, else username; no user (a system load) gives
+                           "系统".
+
+Tags
+    ``{% grade_badge grade %}``            the A–D grade square (``grade grade-A`` …); no grade
+    ``{% grade_badge grade year %}``       gives a grey ``—``; with a year the tooltip names it.
+    ``{% status_badge value %}``           ``<span class="badge status-<value>">label</span>`` for
+    ``{% status_badge value label %}``     any status of AgreementStatus, InspectionStatus or
+                                           ReferralStatus (the label is looked up); pass a label
+                                           for anything else.
+    ``{% sort_link "name" "名称" %}``      a column-header link that sorts a list by an
+                                           OrderingFilter field (``?ordering=``), toggling between
+                                           ascending and descending and keeping the other
+                                           parameters (the page number is dropped). Needs
+                                           ``request`` in the context.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from supervision.choices import AgreementStatus, Grade, InspectionStatus, ReferralStatus
+
+register = template.Library()
+
+DASH = "—"
+_STATUS_CHOICES = (AgreementStatus, InspectionStatus, ReferralStatus)
+
+
+@register.filter
+def cny(value: object) -> str:
+    """Money in yuan: ¥ sign, thousands separators, two decimals."""
+    if value is None or value == "":
+        return DASH
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return DASH
+    sign = "-" if amount < 0 else ""
+    return f"{sign}¥{abs(amount):,.2f}"
+
+
+@register.filter
+def ymd(value: object) -> str:
+    """A date as YYYY-MM-DD (a datetime as its local date)."""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return DASH
+
+
+@register.filter
+def ymdhm(value: object) -> str:
+    """A datetime as local YYYY-MM-DD HH:MM."""
+    if isinstance(value, datetime.datetime):
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        return local.strftime("%Y-%m-%d %H:%M")
+    return ymd(value)
+
+
+@register.filter
+def who(user: object) -> str:
+    """Who did it: full name, else username; None (a system load or import) is 系统."""
+    if user is None or not hasattr(user, "get_username"):
+        return _("系统")
+    return user.get_full_name() or user.get_username() or _("系统")
+
+
+@register.simple_tag
+def grade_badge(grade: str | None, year: int | None = None) -> SafeString:
+    """The coloured grade square, or a grey dash for "not rated"."""
+    if not grade or grade not in Grade.values:
+        return format_html('<span class="grade grade-none" title="{}">{}</span>', _("未评价"), DASH)
+    label = Grade(grade).label
+    title = _("%(year)s年度 %(grade)s") % {"year": year, "grade": label} if year else label
+    return format_html('<span class="grade grade-{}" title="{}">{}</span>', grade, title, grade)
+
+
+def status_label(value: str) -> str:
+    for choices in _STATUS_CHOICES:
+        if value in choices.values:
+            return str(choices(value).label)
+    return value
+
+
+@register.simple_tag
+def status_badge(value: str | None, label: str | None = None) -> SafeString:
+    """A status pill coloured by its value (status-active, status-referred, …)."""
+    if not value:
+        return format_html('<span class="badge">{}</span>', label or DASH)
+    return format_html(
+        '<span class="badge status-{}">{}</span>', value, label or status_label(value)
+    )
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context: template.Context, field: str, label: str, param: str = "ordering") -> str:
+    """A header link sorting by field; a second click sorts the other way."""
+    request = context["request"]
+    query = request.GET.copy()
+    current = (query.get(param) or "").split(",")[0]
+    descending = current == f"-{field}"
+    ascending = current == field
+    query[param] = f"-{field}" if ascending else field
+    query.pop("page", None)
+    query.pop("export", None)
+    css = "sorted desc" if descending else "sorted" if ascending else ""
+    if ascending:
+        aria = _("升序，点击改为降序")
+    elif descending:
+        aria = _("降序，点击改为升序")
+    else:
+        aria = _("点击排序")
+    return format_html(
+        '<a href="?{}" class="{}" title="{}">{}</a>', query.urlencode(), css, aria, label
+    )

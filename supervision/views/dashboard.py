@@ -1,0 +1,276 @@
+"""总览: the figures of a year and of today, each linking to the list behind it.
+
+A constant number of queries whatever the size of the tables: every count is one GROUP BY or
+one aggregate over an indexed range, every "latest" list is a bounded slice.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Count, Sum
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from supervision.choices import (
+    AgreementStatus,
+    Grade,
+    InspectionKind,
+    ReferralStatus,
+    SanctionKind,
+)
+from supervision.models import (
+    CreditRating,
+    Facility,
+    Inspection,
+    RatingChange,
+    Referral,
+    Sanction,
+)
+from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
+from supervision.views.base import StaffView
+
+LATEST = 8
+OPEN_REFERRAL_STATUSES = [s for s in ReferralStatus if s != ReferralStatus.CLOSED]
+
+# The bar chart's geometry (SVG user units); the labels sit left of the bars.
+CHART_WIDTH = 560
+CHART_LABEL = 70
+CHART_VALUE = 70
+CHART_ROW = 40
+CHART_BAR = 26
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A labelled count or amount and the list it stands for."""
+
+    key: str
+    label: str
+    value: int | Decimal
+    url: str
+
+
+def link(name: str, params: list[tuple[str, object]] | None = None) -> str:
+    url = reverse(name)
+    return f"{url}?{urlencode(params, doseq=True)}" if params else url
+
+
+class DashboardView(StaffView, TemplateView):
+    model = Facility
+    template_name = "dashboard/index.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        rated = self.scoped(CreditRating.objects.all()).rated_years()
+        year = self.chosen_year(rated[0] if rated else today.year)
+        years = sorted({*rated, today.year, year}, reverse=True)
+        context.update(
+            today=today,
+            year=year,
+            years=years,
+            grades=self.grade_figures(year),
+            suspended=self.suspended_today(today),
+            referrals=self.open_referrals(),
+            inspections=self.inspections_this_month(today),
+            amounts=self.amounts(year),
+            sanctions=self.sanctions_of_year(year),
+            sanctions_url=link(
+                "sanction-list",
+                [
+                    ("decided_on_after", f"{year:04d}-01-01"),
+                    ("decided_on_before", f"{year:04d}-12-31"),
+                ],
+            ),
+            latest_changes=self.latest_changes(),
+            latest_sanctions=self.latest_sanctions(),
+        )
+        context["grade_total"] = sum(f.value for f in context["grades"])
+        context["chart"] = self.chart(context["grades"])
+        return context
+
+    # The year -----------------------------------------------------------------------------
+
+    def chosen_year(self, default: int) -> int:
+        """?year= when it is a year a rating may have, else default (the latest rated year)."""
+        raw = self.request.GET.get("year", "")
+        if raw.isdigit() and MIN_RATING_YEAR <= int(raw) <= MAX_RATING_YEAR:
+            return int(raw)
+        return default
+
+    # Figures ------------------------------------------------------------------------------
+
+    def grade_figures(self, year: int) -> list[Figure]:
+        """Facilities rated A–D for year: one GROUP BY on the (year, grade) index."""
+        counts = dict(
+            self.scoped(CreditRating.objects.filter(year=year))
+            .order_by()
+            .values_list("grade")
+            .annotate(n=Count("id"))
+        )
+        return [
+            Figure(
+                grade.value,
+                str(grade.label),
+                counts.get(grade.value, 0),
+                link("facility-list", [("year", year), ("grade", grade.value)]),
+            )
+            for grade in Grade
+        ]
+
+    def suspended_today(self, today: datetime.date) -> Figure:
+        """Facilities whose agreement is suspended today (and not terminated), from the
+        sanctions' (kind, starts_on, ends_on) index rather than a pass over every facility."""
+        sanctions = self.scoped(Sanction.objects.all())
+        terminated = sanctions.filter(kind=SanctionKind.TERMINATION, starts_on__lte=today)
+        count = (
+            sanctions.in_force_on(today)
+            .exclude(facility__in=terminated.values("facility"))
+            .order_by()
+            .values("facility")
+            .distinct()
+            .count()
+        )
+        return Figure(
+            AgreementStatus.SUSPENDED.value,
+            str(AgreementStatus.SUSPENDED.label),
+            count,
+            link("facility-list", [("agreement_status", AgreementStatus.SUSPENDED.value)]),
+        )
+
+    def open_referrals(self) -> dict[str, Any]:
+        counts = dict(
+            self.scoped(Referral.objects.filter(status__in=OPEN_REFERRAL_STATUSES))
+            .order_by()
+            .values_list("status")
+            .annotate(n=Count("id"))
+        )
+        by_status = [
+            Figure(
+                status.value,
+                str(status.label),
+                counts.get(status.value, 0),
+                link("referral-list", [("status", status.value)]),
+            )
+            for status in OPEN_REFERRAL_STATUSES
+        ]
+        return {
+            "total": sum(counts.values()),
+            "url": link("referral-list", [("status", s.value) for s in OPEN_REFERRAL_STATUSES]),
+            "by_status": by_status,
+        }
+
+    def inspections_this_month(self, today: datetime.date) -> dict[str, Any]:
+        first = today.replace(day=1)
+        last = today.replace(day=calendar.monthrange(today.year, today.month)[1])
+        period = [("start_date_after", first.isoformat()), ("start_date_before", last.isoformat())]
+        counts = dict(
+            self.scoped(Inspection.objects.filter(start_date__range=(first, last)))
+            .order_by()
+            .values_list("kind")
+            .annotate(n=Count("id"))
+        )
+        return {
+            "first": first,
+            "last": last,
+            "total": sum(counts.values()),
+            "url": link("inspection-list", period),
+            "by_kind": [
+                Figure(
+                    kind.value,
+                    str(kind.label),
+                    counts.get(kind.value, 0),
+                    link("inspection-list", [*period, ("kind", kind.value)]),
+                )
+                for kind in InspectionKind
+            ],
+        }
+
+    def amounts(self, year: int) -> dict[str, Any]:
+        """Money involved and recovered by the inspections that began in year: one aggregate."""
+        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        totals = self.scoped(Inspection.objects.filter(start_date__range=(first, last))).aggregate(
+            count=Count("id"),
+            involved=Sum("amount_involved"),
+            recovered=Sum("amount_recovered"),
+        )
+        return {
+            "count": totals["count"],
+            "involved": totals["involved"] or Decimal("0"),
+            "recovered": totals["recovered"] or Decimal("0"),
+            "url": link(
+                "inspection-list",
+                [("start_date_after", first.isoformat()), ("start_date_before", last.isoformat())],
+            ),
+        }
+
+    def sanctions_of_year(self, year: int) -> list[dict[str, Any]]:
+        """Measures decided in year by kind, with their amounts: one GROUP BY."""
+        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        rows = {
+            row["kind"]: row
+            for row in self.scoped(Sanction.objects.filter(decided_on__range=(first, last)))
+            .order_by()
+            .values("kind")
+            .annotate(n=Count("id"), amount=Sum("amount"))
+        }
+        period = [("decided_on_after", first.isoformat()), ("decided_on_before", last.isoformat())]
+        return [
+            {
+                "kind": kind.value,
+                "label": str(kind.label),
+                "count": rows[kind.value]["n"],
+                "amount": rows[kind.value]["amount"],
+                "url": link("sanction-list", [*period, ("kind", kind.value)]),
+            }
+            for kind in SanctionKind
+            if kind.value in rows
+        ]
+
+    def latest_changes(self) -> list[RatingChange]:
+        return list(
+            self.scoped(RatingChange.objects.all()).select_related(
+                "rating__facility", "changed_by"
+            )[:LATEST]
+        )
+
+    def latest_sanctions(self) -> list[Sanction]:
+        return list(self.scoped(Sanction.objects.for_lists())[:LATEST])
+
+    # The chart ----------------------------------------------------------------------------
+
+    def chart(self, grades: list[Figure]) -> dict[str, Any]:
+        """Geometry of the server-drawn bar chart of the grade counts (no script)."""
+        top = max((f.value for f in grades), default=0) or 1
+        span = CHART_WIDTH - CHART_LABEL - CHART_VALUE
+        bars = []
+        for index, figure in enumerate(grades):
+            y = index * CHART_ROW
+            width = round(span * figure.value / top) if figure.value else 0
+            bars.append(
+                {
+                    "figure": figure,
+                    "y": y + (CHART_ROW - CHART_BAR) // 2,
+                    "text_y": y + CHART_ROW // 2 + 5,
+                    "width": max(width, 2) if figure.value else 0,
+                    "value_x": CHART_LABEL + width + 8,
+                }
+            )
+        return {
+            "width": CHART_WIDTH,
+            "height": CHART_ROW * len(grades),
+            "label_x": CHART_LABEL - 10,
+            "bar_x": CHART_LABEL,
+            "bar_height": CHART_BAR,
+            "bars": bars,
+        }
+
+
+urlpatterns = [path("", DashboardView.as_view(), name="dashboard")]

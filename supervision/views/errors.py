@@ -1,0 +1,30 @@
+"""Our own error pages: never a traceback, always a way back."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest, HttpResponse
+from django.template import loader
+from django.views import defaults
+
+logger = logging.getLogger("supervision.security")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    user = getattr(request, "user", None)
+    logger.warning(
+        "permission denied: user=%s path=%s",
+        getattr(user, "username", "") or "anonymous",
+        request.path,
+    )
+    return defaults.permission_denied(request, exception, template_name="403.html")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return defaults.page_not_found(request, exception, template_name="404.html")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # Rendered without context or database: it must work when everything else is failing.
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

@@ -1,0 +1,270 @@
+"""The facility registry: list with filters and export, the facility page, create/edit, grade."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Model, Prefetch, Q, QuerySet
+from django.forms import Form
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from supervision import services
+from supervision.choices import SanctionKind
+from supervision.exports import Column
+from supervision.filtersets import FacilityFilterSet
+from supervision.forms.facilities import FacilityForm, GradeForm, default_grade_year
+from supervision.models import CreditRating, Facility, Inspection, RatingChange, Referral, Sanction
+from supervision.views.base import RecordDetailView, ServiceFormView
+from supervision.views.case_lists import CaseListView
+
+# How many of each kind of record the facility page shows; the rest are one click away.
+RECENT = 10
+
+GRADE_PERMISSIONS = ("supervision.add_creditrating", "supervision.change_creditrating")
+
+
+class FacilityListView(CaseListView):
+    """The registry; the filter bar and export links are the case lists' own."""
+
+    model = Facility
+    filterset_class = FacilityFilterSet
+    template_name = "facilities/list.html"
+    filter_fields = [
+        "q",
+        "kind",
+        "ownership",
+        "district",
+        "zone",
+        "year",
+        "grade",
+        "agreement_status",
+    ]
+    export_name = "facilities"
+    export_columns = [
+        Column(_("名称"), lambda f: f.name),
+        Column(_("机构类别"), lambda f: f.get_kind_display()),
+        Column(_("经济类型"), lambda f: f.get_ownership_display()),
+        Column(_("所属区县"), lambda f: f.get_district_display()),
+        Column(_("园区"), lambda f: f.get_zone_display()),
+        Column(_("统一社会信用代码"), lambda f: f.credit_code),
+        Column(_("医保定点编码"), lambda f: f.insurance_code),
+        Column(_("当前信用等级"), lambda f: f.current_grade),
+        Column(_("评价年度"), lambda f: f.current_grade_year),
+        Column(_("协议状态"), lambda f: f.agreement_status_label),
+        Column(_("医保保证金（元）"), lambda f: f.deposit),
+        Column(_("定点日期"), lambda f: f.designated_on),
+        Column(_("地址"), lambda f: f.address),
+    ]
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        for field in filterset.form.fields.values():
+            iterator = getattr(field, "choices", None)
+            if getattr(field, "empty_label", None) is not None and hasattr(iterator, "choices"):
+                # "全部" rather than django-filter's "---------"; setting the choices again
+                # binds their iterator to this form's copy of the field.
+                field.empty_label = _("全部")
+                field.choices = iterator.choices
+        return filterset
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["can_add"] = self.request.user.has_perm("supervision.add_facility")
+        return context
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the facility's timeline; the template renders it by `type`."""
+
+    day: datetime.date
+    type: str  # rating, inspection, referral, sanction, designated
+    record: Any = None
+
+
+def _recent(queryset: QuerySet, n: int = RECENT) -> tuple[list[Model], bool]:
+    """The first n rows and whether there are more (reads n + 1 rows, never counts)."""
+    rows = list(queryset[: n + 1])
+    return rows[:n], len(rows) > n
+
+
+class FacilityDetailView(RecordDetailView):
+    """The facility page: profile, agreement, grades with their changes, cases, timeline."""
+
+    model = Facility
+    template_name = "facilities/detail.html"
+    history_limit = 20
+
+    def get_queryset(self) -> QuerySet:
+        return self.scoped(Facility.objects.for_lists())
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        facility: Facility = self.object
+        user = self.request.user
+        today = timezone.localdate()
+
+        ratings = list(
+            self.scoped(CreditRating.objects.filter(facility=facility)).prefetch_related(
+                Prefetch(
+                    "changes",
+                    queryset=self.scoped(RatingChange.objects.select_related("changed_by")),
+                )
+            )
+        )
+        inspections, more_inspections = _recent(
+            self.scoped(Inspection.objects.filter(facility=facility))
+        )
+        referrals, more_referrals = _recent(
+            self.scoped(Referral.objects.filter(inspection__facility=facility)).select_related(
+                "inspection"
+            )
+        )
+        sanctions, more_sanctions = _recent(self.scoped(Sanction.objects.filter(facility=facility)))
+        context.update(
+            today=today,
+            agreement=self.agreement(facility, today),
+            ratings=ratings,
+            inspections=inspections,
+            more_inspections=more_inspections,
+            referrals=referrals,
+            more_referrals=more_referrals,
+            sanctions=sanctions,
+            more_sanctions=more_sanctions,
+            can_edit=user.has_perm("supervision.change_facility"),
+            can_grade=user.has_perms(GRADE_PERMISSIONS),
+            can_inspect=user.has_perm("supervision.add_inspection"),
+            can_sanction=user.has_perm("supervision.add_sanction"),
+        )
+        context["timeline"], context["timeline_since"] = self.timeline(
+            facility,
+            ratings,
+            [
+                (inspections, more_inspections, "inspection", lambda i: i.start_date),
+                (referrals, more_referrals, "referral", lambda r: r.referred_on),
+                (sanctions, more_sanctions, "sanction", lambda s: s.decided_on),
+            ],
+        )
+        return context
+
+    def agreement(self, facility: Facility, today: datetime.date) -> dict[str, Any]:
+        """The sanctions behind the agreement status: in force today, and those still to come."""
+        measures = list(
+            self.scoped(Sanction.objects.filter(facility=facility))
+            .filter(
+                Q(kind=SanctionKind.SUSPENSION, ends_on__gte=today)
+                | Q(kind=SanctionKind.TERMINATION)
+            )
+            .order_by("starts_on", "id")[:RECENT]
+        )
+        return {
+            "in_force": [
+                s
+                for s in measures
+                if s.is_in_force_on(today)
+                or (s.kind == SanctionKind.TERMINATION and s.starts_on <= today)
+            ],
+            "scheduled": [s for s in measures if s.starts_on > today],
+        }
+
+    def timeline(
+        self, facility: Facility, ratings: list[CreditRating], lists: list[tuple]
+    ) -> tuple[list[Event], datetime.date | None]:
+        """Everything on the page merged by date, newest first.
+
+        Each list holds only its latest rows; where one was cut, older events of the other kinds
+        would be out of context, so the timeline stops at the oldest date every list still covers.
+        """
+        events = [
+            Event(timezone.localdate(change.changed_at), "rating", change)
+            for rating in ratings
+            for change in rating.changes.all()
+        ]
+        since: datetime.date | None = None
+        for rows, more, kind, day in lists:
+            events += [Event(day(row), kind, row) for row in rows]
+            if more and rows:
+                oldest = day(rows[-1])
+                since = oldest if since is None else max(since, oldest)
+        if facility.designated_on:
+            events.append(Event(facility.designated_on, "designated"))
+        if since is not None:
+            events = [event for event in events if event.day >= since]
+        order = {"rating": 0, "sanction": 1, "referral": 2, "inspection": 3, "designated": 4}
+        events.sort(key=lambda e: (e.day, -order[e.type]), reverse=True)
+        return events, since
+
+
+class FacilityCreateView(ServiceFormView):
+    model = Facility
+    form_class = FacilityForm
+    permission_required = "supervision.add_facility"
+    template_name = "facilities/form.html"
+    success_message = _("机构已登记。")
+
+    def perform(self, form: Form) -> Model:
+        return form.save()
+
+
+class FacilityEditView(ServiceFormView):
+    model = Facility
+    object_model = Facility
+    form_class = FacilityForm
+    permission_required = "supervision.change_facility"
+    template_name = "facilities/form.html"
+    success_message = _("机构信息已保存。")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "instance": self.get_object()}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(facility=self.get_object(), **kwargs)
+
+    def perform(self, form: Form) -> Model:
+        return form.save()
+
+
+class FacilityGradeView(ServiceFormView):
+    """Set or change a grade through services.set_grade; its refusals land on the fields."""
+
+    model = Facility
+    object_model = Facility
+    form_class = GradeForm
+    permission_required = GRADE_PERMISSIONS
+    template_name = "facilities/grade.html"
+    success_message = _("信用等级已保存，调整记录已写入。")
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"year": default_grade_year()}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        facility = self.get_object()
+        ratings = list(self.scoped(CreditRating.objects.filter(facility=facility)))
+        return super().get_context_data(facility=facility, ratings=ratings, **kwargs)
+
+    def perform(self, form: Form) -> Model:
+        facility = self.get_object()
+        services.set_grade(
+            facility=facility,
+            year=form.cleaned_data["year"],
+            grade=form.cleaned_data["grade"],
+            reason=form.cleaned_data["reason"],
+            user=self.request.user,
+        )
+        return facility
+
+    def get_success_url(self, record: Model | None = None) -> str:  # type: ignore[override]
+        return self.get_object().get_absolute_url() + "#ratings"
+
+
+urlpatterns = [
+    path("", FacilityListView.as_view(), name="facility-list"),
+    path("new/", FacilityCreateView.as_view(), name="facility-create"),
+    path("<int:pk>/", FacilityDetailView.as_view(), name="facility-detail"),
+    path("<int:pk>/edit/", FacilityEditView.as_view(), name="facility-edit"),
+    path("<int:pk>/grade/", FacilityGradeView.as_view(), name="facility-grade"),
+]

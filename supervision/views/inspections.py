@@ -1,0 +1,202 @@
+"""Inspection pages: list, record, detail, edit, complete, refer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.forms import Form
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
+
+from supervision import services
+from supervision.choices import Agency, InspectionStatus
+from supervision.exports import Column
+from supervision.filtersets import InspectionFilterSet
+from supervision.forms.cases import (
+    CompleteInspectionForm,
+    InspectionForm,
+    ReferForm,
+    facility_from_query,
+)
+from supervision.models import Facility, Inspection, Referral, Sanction
+from supervision.views.base import RecordDetailView, ServiceFormView
+from supervision.views.case_lists import CaseListView
+
+
+def _names(related: Any) -> str:
+    """Names of prefetched related rows, without a query per row."""
+    return pgettext("list separator", "、").join(str(obj) for obj in related.all())
+
+
+INSPECTION_COLUMNS = [
+    Column(_("编号"), lambda i: i.pk),
+    Column(_("被检查机构"), lambda i: i.facility.name),
+    Column(_("医保定点编码"), lambda i: i.facility.insurance_code),
+    Column(_("统一社会信用代码"), lambda i: i.facility.credit_code),
+    Column(_("检查类型"), lambda i: i.get_kind_display()),
+    Column(_("状态"), lambda i: i.get_status_display()),
+    Column(_("开始日期"), lambda i: i.start_date),
+    Column(_("结束日期"), lambda i: i.end_date),
+    Column(_("检查人员"), lambda i: _names(i.inspectors)),
+    Column(_("协作部门"), lambda i: _names(i.partner_agencies)),
+    Column(_("违规类型"), lambda i: _names(i.violations)),
+    Column(_("检查发现"), lambda i: i.findings),
+    Column(_("涉及金额（元）"), lambda i: i.amount_involved),
+    Column(_("追回金额（元）"), lambda i: i.amount_recovered),
+]
+
+
+class InspectionListView(CaseListView):
+    model = Inspection
+    filterset_class = InspectionFilterSet
+    template_name = "inspections/list.html"
+    filter_fields = ["q", "kind", "status", "start_date", "agency", "violation", "district"]
+    chip_models = {"facility": Facility}
+    export_columns = INSPECTION_COLUMNS
+    export_name = "inspections"
+
+
+class InspectionDetailView(RecordDetailView):
+    model = Inspection
+    template_name = "inspections/detail.html"
+
+    def get_queryset(self) -> QuerySet:
+        return (
+            super()
+            .get_queryset()
+            .select_related("facility", "created_by")
+            .prefetch_related("inspectors", "partner_agencies", "violations")
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        inspection: Inspection = self.object
+        user = self.request.user
+        referrals = list(self.scoped(Referral.objects.filter(inspection=inspection)))
+        referred = {r.agency for r in referrals}
+        context["referrals"] = referrals
+        context["sanctions"] = list(self.scoped(Sanction.objects.filter(inspection=inspection)))
+        not_completed = inspection.status != InspectionStatus.COMPLETED
+        context["can_edit"] = user.has_perm("supervision.change_inspection")
+        context["can_complete"] = context["can_edit"] and not_completed
+        context["can_refer"] = (
+            user.has_perm("supervision.add_referral")
+            and inspection.status != InspectionStatus.PLANNED
+            and len(referred) < len(Agency)
+        )
+        context["can_sanction"] = user.has_perm("supervision.add_sanction")
+        return context
+
+
+class InspectionCreateView(ServiceFormView):
+    model = Inspection
+    form_class = InspectionForm
+    permission_required = "supervision.add_inspection"
+    template_name = "inspections/form.html"
+    success_message = _("检查已登记。")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        kwargs["facility"] = facility_from_query(
+            self.request.user, self.request.GET.get("facility")
+        )
+        return kwargs
+
+    def perform(self, form: Form) -> Model:
+        return services.record_inspection(user=self.request.user, **form.service_arguments())
+
+
+class InspectionEditView(ServiceFormView):
+    """A plain edit (no workflow): a ModelForm save, atomic with its many-to-many fields."""
+
+    model = Inspection
+    object_model = Inspection
+    form_class = InspectionForm
+    permission_required = "supervision.change_inspection"
+    template_name = "inspections/form.html"
+    success_message = _("检查已保存。")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        kwargs["instance"] = self.get_object()
+        return kwargs
+
+    def perform(self, form: Form) -> Model:
+        with transaction.atomic():
+            inspection = form.save(commit=False)
+            # The middleware records the user too; set it so no other path loses it.
+            inspection._history_user = self.request.user
+            inspection.save()
+            form.save_m2m()
+        return inspection
+
+
+class _ActsOnInspection(ServiceFormView):
+    """A step on one inspection (its form takes it as `inspection`)."""
+
+    model = Inspection
+    object_model = Inspection
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["inspection"] = self.get_object()
+        return kwargs
+
+
+class InspectionCompleteView(_ActsOnInspection):
+    form_class = CompleteInspectionForm
+    permission_required = "supervision.change_inspection"
+    template_name = "inspections/complete.html"
+    success_message = _("检查已完成。")
+
+    def refusal(self) -> str | None:
+        if self.get_object().status == InspectionStatus.COMPLETED:
+            return str(_("该检查已完成。"))
+        return None
+
+    def perform(self, form: Form) -> Model:
+        return services.complete_inspection(
+            self.get_object(),
+            end_date=form.cleaned_data["end_date"],
+            findings=form.cleaned_data["findings"],
+            user=self.request.user,
+        )
+
+
+class InspectionReferView(_ActsOnInspection):
+    form_class = ReferForm
+    permission_required = "supervision.add_referral"
+    template_name = "inspections/refer.html"
+    success_message = _("已移送。")
+
+    def refusal(self) -> str | None:
+        inspection = self.get_object()
+        if inspection.status == InspectionStatus.PLANNED:
+            return str(_("计划中的检查尚无发现，不能移送。"))
+        if inspection.referrals.count() >= len(Agency):
+            return str(_("该检查已移送所有部门。"))
+        return None
+
+    def perform(self, form: Form) -> Model:
+        return services.refer_inspection(
+            self.get_object(),
+            agency=form.cleaned_data["agency"],
+            referred_on=form.cleaned_data["referred_on"],
+            summary=form.cleaned_data["summary"],
+            user=self.request.user,
+        )
+
+
+urlpatterns = [
+    path("", InspectionListView.as_view(), name="inspection-list"),
+    path("new/", InspectionCreateView.as_view(), name="inspection-create"),
+    path("<int:pk>/", InspectionDetailView.as_view(), name="inspection-detail"),
+    path("<int:pk>/edit/", InspectionEditView.as_view(), name="inspection-edit"),
+    path("<int:pk>/complete/", InspectionCompleteView.as_view(), name="inspection-complete"),
+    path("<int:pk>/refer/", InspectionReferView.as_view(), name="inspection-refer"),
+]

@@ -1,0 +1,57 @@
+"""Helpers for the API tests: clients that sign in with a token, and a small world of records."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from supervision.choices import Grade, InspectionStatus
+from tests.factories import (
+    CreditRatingFactory,
+    FacilityFactory,
+    InspectionFactory,
+    InspectorFactory,
+    ReferralFactory,
+    SanctionFactory,
+)
+
+D = datetime.date
+
+
+def client_for(user=None) -> APIClient:
+    """A client sending `Authorization: Token <key>` for user (anonymous without one)."""
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def world(db):
+    """One of each record, enough for every endpoint and action to have something to act on."""
+    hospital = FacilityFactory(name="示例测试医院甲", deposit=Decimal("200000.00"))
+    pharmacy = FacilityFactory(pharmacy=True, name="示例测试药店乙")
+    rating = CreditRatingFactory(facility=hospital, year=2024, grade=Grade.B)
+    inspectors = InspectorFactory.create_batch(2)
+    inspection = InspectionFactory(
+        facility=hospital, status=InspectionStatus.IN_PROGRESS, inspectors=inspectors
+    )
+    completed = InspectionFactory(facility=pharmacy, completed=True)
+    referral = ReferralFactory(inspection=completed)
+    sanction = SanctionFactory(facility=pharmacy)
+    return SimpleNamespace(
+        hospital=hospital,
+        pharmacy=pharmacy,
+        rating=rating,
+        inspectors=inspectors,
+        inspection=inspection,
+        completed=completed,
+        referral=referral,
+        sanction=sanction,
+    )
