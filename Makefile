@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run serve test test-postgres lint format fixtures messages bench-admin clean
+.PHONY: setup run serve test test-postgres lint format fixtures messages bench bench-admin clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,18 @@ fixtures: setup
 messages: setup
 	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=bench --ignore=tests --ignore=seeds --ignore=var
 	$(BIN)/pybabel compile -D django -d supervision/locale -l en
+
+## The benchmark on PostgreSQL at 10,000 and 1,000,000 facilities (5 inspections each):
+## generated data, the production server, p50/p95 server time and queries of every page, list and
+## write, then locust with 20 users. Figures in bench/RESULTS.md. Needs PostgreSQL (BENCH_PG,
+## default the role of `sudo bash .ci/postgres.sh`); BENCH_SIZES, BENCH_LOAD_SECONDS: see bench/run.py.
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+bench: setup $(BENCH_STAMP)
+	$(BIN)/python bench/run.py
 
 ## Admin changelist timings on a generated database (figures in bench/RESULTS.md).
 bench-admin: setup

@@ -127,3 +127,30 @@ class SanctionKind(models.TextChoices):
     TERMINATION = "termination", _("解除协议")
     WARNING = "warning", _("约谈/责令改正")
     COMMENDATION = "commendation", _("授牌")
+
+
+class EvidenceType(models.TextChoices):
+    """The kinds of evidence file accepted, by their media type; recognised by content, not name."""
+
+    PDF = "application/pdf", _("PDF 文档")
+    JPEG = "image/jpeg", _("JPEG 图片")
+    PNG = "image/png", _("PNG 图片")
+    WEBP = "image/webp", _("WebP 图片")
+    TIFF = "image/tiff", _("TIFF 图片")
+    OFD = "application/ofd", _("OFD 版式文档")
+
+    @property
+    def extensions(self) -> tuple[str, ...]:
+        """File name endings of the type, the one stored files get first."""
+        return {
+            "application/pdf": (".pdf",),
+            "image/jpeg": (".jpg", ".jpeg", ".jpe", ".jfif"),
+            "image/png": (".png",),
+            "image/webp": (".webp",),
+            "image/tiff": (".tif", ".tiff"),
+            "application/ofd": (".ofd",),
+        }[self.value]
+
+    @property
+    def extension(self) -> str:
+        return self.extensions[0]

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
+from itertools import islice
 from typing import Any
 
 from django.db.models import QuerySet
@@ -48,9 +49,13 @@ def _cell(value: object) -> object:
     return neutralise(str(value))
 
 
-def rows(queryset: QuerySet, columns: list[Column]) -> Iterator[list[object]]:
-    # iterator() with a chunk size keeps memory flat and still honours prefetch_related.
-    for obj in queryset[:MAX_EXPORT_ROWS].iterator(chunk_size=CHUNK):
+def rows(records: QuerySet | Iterable[Any], columns: list[Column]) -> Iterator[list[object]]:
+    """The cells of the first MAX_EXPORT_ROWS records: a queryset's, or any iterable's (one that
+    reads its rows in chunks itself, like the audit log)."""
+    if isinstance(records, QuerySet):
+        # iterator() with a chunk size keeps memory flat and still honours prefetch_related.
+        records = records[:MAX_EXPORT_ROWS].iterator(chunk_size=CHUNK)
+    for obj in islice(records, MAX_EXPORT_ROWS):
         yield [_cell(column.value(obj)) for column in columns]
 
 
@@ -59,7 +64,9 @@ class _Echo:
         return value
 
 
-def csv_response(queryset: QuerySet, columns: list[Column], filename: str) -> StreamingHttpResponse:
+def csv_response(
+    queryset: QuerySet | Iterable[Any], columns: list[Column], filename: str
+) -> StreamingHttpResponse:
     """A streamed UTF-8 CSV with a BOM, so Excel opens Chinese text correctly."""
     writer = csv.writer(_Echo())
 
@@ -74,7 +81,9 @@ def csv_response(queryset: QuerySet, columns: list[Column], filename: str) -> St
     return response
 
 
-def xlsx_response(queryset: QuerySet, columns: list[Column], filename: str) -> HttpResponse:
+def xlsx_response(
+    queryset: QuerySet | Iterable[Any], columns: list[Column], filename: str
+) -> HttpResponse:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)

@@ -86,6 +86,18 @@ class _StrictNullBooleanField(forms.NullBooleanField):
         pass
 
 
+class ChoicesFilter(filters.MultipleChoiceFilter):
+    """Any of several values of a column (or of a column one to-one step away).
+
+    Without DISTINCT, which django-filter adds by default: such a filter cannot repeat a row,
+    and DISTINCT over whole rows makes the database sort every match before the first page.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
+
+
 class IdChoiceFilter(filters.ModelChoiceFilter):
     field_class = _IdChoiceField
 
@@ -158,9 +170,9 @@ class FacilityFilterSet(BaseFilterSet):
         max_length=MAX_SEARCH_LENGTH,
         help_text=_("名称的一部分，或完整的统一社会信用代码，或医保定点编码（可只输前几位）。"),
     )
-    kind = filters.MultipleChoiceFilter(label=_("机构类别"), choices=FacilityKind.choices)
+    kind = ChoicesFilter(label=_("机构类别"), choices=FacilityKind.choices)
     ownership = filters.ChoiceFilter(label=_("经济类型"), choices=Ownership.choices)
-    district = filters.MultipleChoiceFilter(label=_("所属区县"), choices=District.choices)
+    district = ChoicesFilter(label=_("所属区县"), choices=District.choices)
     zone = filters.ChoiceFilter(label=_("园区"), choices=Zone.choices)
     year = filters.NumberFilter(
         label=_("评价年度"),
@@ -169,10 +181,8 @@ class FacilityFilterSet(BaseFilterSet):
         max_value=MAX_RATING_YEAR,
         help_text=_("与“信用等级”一起使用；不填则为最近评价年度。"),
     )
-    grade = filters.MultipleChoiceFilter(
-        label=_("信用等级"), choices=Grade.choices, method="filter_grade"
-    )
-    agreement_status = filters.MultipleChoiceFilter(
+    grade = ChoicesFilter(label=_("信用等级"), choices=Grade.choices, method="filter_grade")
+    agreement_status = ChoicesFilter(
         label=_("协议状态"), choices=AgreementStatus.choices, method="filter_agreement_status"
     )
     ordering = filters.OrderingFilter(
@@ -228,11 +238,11 @@ class CreditRatingFilterSet(BaseFilterSet):
     year = filters.NumberFilter(
         label=_("评价年度"), min_value=MIN_RATING_YEAR, max_value=MAX_RATING_YEAR
     )
-    grade = filters.MultipleChoiceFilter(label=_("信用等级"), choices=Grade.choices)
-    kind = filters.MultipleChoiceFilter(
+    grade = ChoicesFilter(label=_("信用等级"), choices=Grade.choices)
+    kind = ChoicesFilter(
         label=_("机构类别"), field_name="facility__kind", choices=FacilityKind.choices
     )
-    district = filters.MultipleChoiceFilter(
+    district = ChoicesFilter(
         label=_("所属区县"), field_name="facility__district", choices=District.choices
     )
     ordering = filters.OrderingFilter(
@@ -253,7 +263,7 @@ class RatingChangeFilterSet(BaseFilterSet):
         min_value=MIN_RATING_YEAR,
         max_value=MAX_RATING_YEAR,
     )
-    to_grade = filters.MultipleChoiceFilter(label=_("新等级"), choices=Grade.choices)
+    to_grade = ChoicesFilter(label=_("新等级"), choices=Grade.choices)
     changed = filters.DateFromToRangeFilter(label=_("调整日期"), field_name="changed_at__date")
 
     class Meta:
@@ -263,8 +273,8 @@ class RatingChangeFilterSet(BaseFilterSet):
 
 class InspectionFilterSet(BaseFilterSet):
     q = facility_search("facility__")
-    kind = filters.MultipleChoiceFilter(label=_("检查类型"), choices=InspectionKind.choices)
-    status = filters.MultipleChoiceFilter(label=_("状态"), choices=InspectionStatus.choices)
+    kind = ChoicesFilter(label=_("检查类型"), choices=InspectionKind.choices)
+    status = ChoicesFilter(label=_("状态"), choices=InspectionStatus.choices)
     start_date = filters.DateFromToRangeFilter(label=_("开始日期"))
     agency = filters.ChoiceFilter(
         label=_("协作部门"), field_name="partner_agencies", choices=Agency.choices
@@ -272,7 +282,7 @@ class InspectionFilterSet(BaseFilterSet):
     violation = filters.ChoiceFilter(
         label=_("违规类型"), field_name="violations", choices=Violation.choices
     )
-    district = filters.MultipleChoiceFilter(
+    district = ChoicesFilter(
         label=_("所属区县"), field_name="facility__district", choices=District.choices
     )
     ordering = filters.OrderingFilter(
@@ -287,8 +297,8 @@ class InspectionFilterSet(BaseFilterSet):
 class ReferralFilterSet(BaseFilterSet):
     q = facility_search("inspection__facility__")
     facility = id_filter(_("机构"), "inspection__facility")
-    agency = filters.MultipleChoiceFilter(label=_("移送部门"), choices=Agency.choices)
-    status = filters.MultipleChoiceFilter(label=_("状态"), choices=ReferralStatus.choices)
+    agency = ChoicesFilter(label=_("移送部门"), choices=Agency.choices)
+    status = ChoicesFilter(label=_("状态"), choices=ReferralStatus.choices)
     referred_on = filters.DateFromToRangeFilter(label=_("移送日期"))
     ordering = filters.OrderingFilter(fields=(("referred_on", "referred_on"), ("status", "status")))
 
@@ -299,10 +309,10 @@ class ReferralFilterSet(BaseFilterSet):
 
 class SanctionFilterSet(BaseFilterSet):
     q = facility_search("facility__")
-    kind = filters.MultipleChoiceFilter(label=_("措施类型"), choices=SanctionKind.choices)
+    kind = ChoicesFilter(label=_("措施类型"), choices=SanctionKind.choices)
     decided_on = filters.DateFromToRangeFilter(label=_("决定日期"))
     in_force = StrictBooleanFilter(label=_("今日生效的暂停"), method="filter_in_force")
-    district = filters.MultipleChoiceFilter(
+    district = ChoicesFilter(
         label=_("所属区县"), field_name="facility__district", choices=District.choices
     )
     ordering = filters.OrderingFilter(

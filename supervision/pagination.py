@@ -25,9 +25,13 @@ class CappedCountPaginator(Paginator):
         object_list = self.object_list
         if not hasattr(object_list, "values"):
             return len(object_list)
-        # No ordering and only the key in the subquery: the count uses an index, and the
-        # annotations of the list (current grade, agreement status) are not computed.
-        counted = object_list.order_by().values("pk")[: self.cap + 1].count()
+        if object_list.query.combinator:
+            # A UNION (the audit log) takes no values(): count its first cap + 1 rows.
+            counted = object_list[: self.cap + 1].count()
+        else:
+            # No ordering and only the key in the subquery: the count uses an index, and the
+            # annotations of the list (current grade, agreement status) are not computed.
+            counted = object_list.order_by().values("pk")[: self.cap + 1].count()
         if counted > self.cap:
             self.capped = True
             return self.cap

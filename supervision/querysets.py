@@ -66,22 +66,29 @@ class FacilityQuerySet(models.QuerySet):
     def with_agreement_status_in(
         self, statuses: list[str], day: datetime.date | None = None
     ) -> FacilityQuerySet:
-        """Facilities whose agreement status on a day is one of statuses (no CASE per row)."""
+        """Facilities whose agreement status on a day is one of statuses (no CASE per row).
+
+        "Is suspended / terminated" is driven from the few sanctions in force (an index range,
+        then the facilities by key). "Is not" is NOT EXISTS, which the database plans as an
+        anti-join with a true estimate of how many facilities remain (NOT IN hides that, and
+        a plan built for 6,000 rows of a million-row registry then meets 25,000).
+        """
         day = day or timezone.localdate()
-        # Driven from the few sanctions in force (an index range), not an EXISTS per facility.
         in_force = _sanctions().filter(
             kind=SanctionKind.SUSPENSION, starts_on__lte=day, ends_on__gte=day
         )
         ended = _sanctions().filter(kind=SanctionKind.TERMINATION, starts_on__lte=day)
         terminated = Q(pk__in=ended.values("facility_id"))
         suspended = Q(pk__in=in_force.values("facility_id"))
+        not_terminated = ~Exists(ended.filter(facility=OuterRef("pk")))
+        not_suspended = ~Exists(in_force.filter(facility=OuterRef("pk")))
         condition = Q(pk__in=[])
         if AgreementStatus.TERMINATED in statuses:
             condition |= terminated
         if AgreementStatus.SUSPENDED in statuses:
-            condition |= suspended & ~terminated
+            condition |= suspended & not_terminated
         if AgreementStatus.ACTIVE in statuses:
-            condition |= ~suspended & ~terminated
+            condition |= Q(not_suspended) & not_terminated
         return self.filter(condition)
 
     def with_grade(self, year: int, grades: list[str]) -> FacilityQuerySet:

@@ -1,19 +1,37 @@
-"""The one place that decides which rows a user may see: every page and endpoint goes through it.
+"""The one place that decides which rows a user may see: every page, endpoint and admin page goes
+through it.
 
-A queryset that a view, an endpoint or a related-field choice touches is passed through
-scoped_queryset(); a view that forgot a permission check then shows nothing rather than
-everything. District scoping (a user sees the facilities of their districts) arrives with a later
-issue and belongs here, in one place.
+A queryset that a view, an endpoint, an admin page or a related-field choice touches is passed
+through scoped_queryset(); a view that forgot a permission check then shows nothing rather than
+everything. Two rules, in that order:
+
+1. the model's view permission (superusers hold every permission): without it, no rows;
+2. the account's districts (supervision.models.UserDistrict): an account with rows sees only the
+   records of facilities in those districts; an account without any sees every district.
+
+Each model says once how its district is reached, as `district_path` (e.g. Referral:
+"inspection__facility__district"), or a tuple of paths for a record that hangs from one of
+several parents (any of them in the districts will do); None marks a table shared by every
+district (inspectors, the code lists). A model that does not say is shown to no limited account:
+a forgotten path fails closed. Writes are re-checked with check_in_scope().
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Model, QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+
+UserLike = AbstractBaseUser | AnonymousUser | None
+
+_UNDECLARED = object()
+_CACHE = "_supervision_districts"
 
 
-def can_view(user: AbstractBaseUser | AnonymousUser | None, model: type[Model]) -> bool:
+def can_view(user: UserLike, model: type[Model]) -> bool:
     """Whether user holds the view permission of model (superusers hold every permission)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
@@ -21,8 +39,87 @@ def can_view(user: AbstractBaseUser | AnonymousUser | None, model: type[Model]) 
     return user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
 
 
-def scoped_queryset(user: AbstractBaseUser | AnonymousUser | None, queryset: QuerySet) -> QuerySet:
-    """The rows of queryset that user may see: all of them with the view permission, else none."""
+def user_districts(user: UserLike) -> frozenset[str] | None:
+    """The districts user is limited to, or None when not limited (one query, then cached)."""
+    if user is None or not user.is_authenticated:
+        return None
+    cached = getattr(user, _CACHE, _UNDECLARED)
+    if cached is _UNDECLARED:
+        from supervision.models import UserDistrict
+
+        rows = frozenset(
+            UserDistrict.objects.filter(user_id=user.pk).values_list("district", flat=True)
+        )
+        cached = rows or None
+        setattr(user, _CACHE, cached)
+    return cached  # type: ignore[return-value]
+
+
+def forget_districts(user: UserLike) -> None:
+    """Drop the cached districts (after they were changed for this user object)."""
+    if user is not None and hasattr(user, _CACHE):
+        delattr(user, _CACHE)
+
+
+def district_path(model: type[Model]) -> Any:
+    """The model's lookup path to a district, None for shared tables, _UNDECLARED if not said."""
+    return getattr(model, "district_path", _UNDECLARED)
+
+
+def scoped_queryset(user: UserLike, queryset: QuerySet) -> QuerySet:
+    """The rows of queryset that user may see."""
     if not can_view(user, queryset.model):
         return queryset.none()
-    return queryset
+    districts = user_districts(user)
+    if districts is None:
+        return queryset
+    path = district_path(queryset.model)
+    if path is None:
+        return queryset
+    if path is _UNDECLARED:
+        return queryset.none()
+    paths = (path,) if isinstance(path, str) else path
+    condition = Q()
+    for each in paths:
+        condition |= Q(**{f"{each}__in": sorted(districts)})
+    return queryset.filter(condition)
+
+
+def district_of(obj: Model) -> str | None:
+    """The district obj belongs to, following its model's district_path (may query)."""
+    path = district_path(type(obj))
+    if path is None or path is _UNDECLARED:
+        return None
+    for each in (path,) if isinstance(path, str) else path:
+        value: Any = obj
+        for step in each.split("__"):
+            value = getattr(value, step, None)
+            if value is None:
+                break
+        if value is not None:
+            return value
+    return None
+
+
+def in_scope(user: UserLike, obj: Model) -> bool:
+    """Whether obj (as it is now, saved or not) lies in user's districts."""
+    districts = user_districts(user)
+    if districts is None:
+        return True
+    path = district_path(type(obj))
+    if path is None:
+        return True
+    if path is _UNDECLARED:
+        return False
+    return district_of(obj) in districts
+
+
+def check_in_scope(user: UserLike, obj: Model) -> None:
+    """Refuse (PermissionDenied, a 403) writing obj outside user's districts.
+
+    The re-check of every write: the services, the API's plain saves and the admin call it with
+    the record as it is about to be saved, so moving a facility out of one's districts is refused
+    as well as creating a record for a facility outside them.
+    """
+    if not in_scope(user, obj):
+        raise PermissionDenied("outside the account's districts")

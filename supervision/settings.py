@@ -5,6 +5,7 @@ Safe defaults for a laptop (DEBUG on, SQLite in ./var); production switches on b
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
@@ -71,6 +72,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    # Sign-in hardening: lockout after failed passwords, two-factor sign-in, CSP header.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "supervision",
 ]
 
@@ -83,10 +90,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
+    # Supervisors and superusers (and anyone enrolled) pass the second factor before any page.
+    "supervision.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Logs every refused request (403) of the pages, the API and the admin.
+    "supervision.middleware.PermissionDeniedLogMiddleware",
     # Records the signed-in user on every history row written during a request.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a lockout into the "too many attempts" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if env_bool("DJANGO_SERVER_TIMING", False):
@@ -136,6 +152,51 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 
+# A PostgreSQL streaming replica for the lists (supervision/db_routers.py): GETs of the lists,
+# the dashboard, the admin changelists and the API's list endpoints read from it; everything
+# else, and a browser's lists for REPLICA_PIN_SECONDS after it wrote, from the primary.
+_replica_url = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+REPLICA_PIN_SECONDS = env_int("DJANGO_REPLICA_PIN_SECONDS", 10)
+if _replica_url:
+    DATABASES["replica"] = dj_database_url.parse(
+        _replica_url,
+        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    # Tests and migrations see one database: the replica is the primary's copy.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["supervision.db_routers.PrimaryReplicaRouter"]
+    MIDDLEWARE.append("supervision.db_routers.ReplicaReadsMiddleware")
+
+
+# Cache: the dashboard's figures of a year (supervision/views/dashboard.py). One process keeps
+# them in memory; several processes or servers share one cache so each figure is computed once:
+# DJANGO_CACHE_URL=redis://host:6379/0 (needs the `redis` package), db://cache_table (a table in
+# the database: run `manage.py createcachetable` once) or file:///var/cache/supervision (one
+# machine's workers).
+def env_cache(name: str) -> dict:
+    raw = os.environ.get(name, "").strip()
+    if not raw or raw.startswith("locmem://"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if raw.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": raw}
+    if raw.startswith("db://") and raw[len("db://") :]:
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": raw[len("db://") :],
+        }
+    if raw.startswith("file://") and raw[len("file://") :]:
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": raw[len("file://") :],
+        }
+    raise ImproperlyConfigured(f"{name} must be redis://…, db://table, file:///dir or locmem://")
+
+
+CACHES = {"default": env_cache("DJANGO_CACHE_URL")}
+# How long a dashboard figure over a whole year or month is reused (0: computed every time).
+DASHBOARD_CACHE_SECONDS = env_int("DJANGO_DASHBOARD_CACHE_SECONDS", 60)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Demo data built from seeds/ (`make fixtures`), loaded with `loaddata lhasa_2024`.
@@ -163,6 +224,7 @@ FORMAT_MODULE_PATH = ["supervision.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every start when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Hashed, compressed files after `collectstatic` (make serve); plain files otherwise, so
@@ -174,10 +236,119 @@ STORAGES = {
     },
 }
 
+# --- Evidence files -----------------------------------------------------------------------------
 
+# Uploaded evidence (supervision.models.Evidence) lives in MEDIA_ROOT, away from anything served:
+# no URL maps to it (MEDIA_URL is left unset) and files leave only through the download views,
+# which check that the user may see the record. Back it up with the database.
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", DATA_DIR / "media")).resolve()
+for _served in (STATIC_ROOT, BASE_DIR / "supervision" / "static", BASE_DIR / "templates"):
+    if MEDIA_ROOT.is_relative_to(_served.resolve()):
+        raise ImproperlyConfigured(f"DJANGO_MEDIA_ROOT must not lie inside {_served}")
+# Largest evidence file, in MB; a larger upload is dropped while it arrives (uploads.py).
+EVIDENCE_MAX_BYTES = env_int("DJANGO_EVIDENCE_MAX_MB", 20) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "supervision.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Files up to 2.5 MB are held in memory while a request is read, larger ones in a temporary
+# file; the other form fields together may not exceed 2.5 MB (a larger body is a 400).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# Readable by the application's account only.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+
+
+# --- Sign-in and sessions ------------------------------------------------------------------
+
+# django-axes first: it refuses a locked-out username/address before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+
+def env_lockout(name: str, default: str) -> list[str | list[str]]:
+    """Lockout keys: "username+ip_address" locks the pair; "username,ip_address" each alone."""
+    known = {"username", "ip_address", "user_agent"}
+    groups: list[str | list[str]] = []
+    for group in (os.environ.get(name) or default).split(","):
+        keys = [key.strip() for key in group.split("+") if key.strip()]
+        if not keys or set(keys) - known:
+            raise ImproperlyConfigured(f"{name}: use {sorted(known)} joined by + or ,")
+        groups.append(keys if len(keys) > 1 else keys[0])
+    return groups
+
+
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
+# The same username from the same address: a clerk who mistypes does not lock out the office
+# behind one NAT address, and nobody can lock a colleague out from elsewhere.
+AXES_LOCKOUT_PARAMETERS = env_lockout("DJANGO_LOGIN_LOCKOUT", "username+ip_address")
+AXES_RESET_ON_SUCCESS = True
+# The security log names the username and address of each failure (the password never).
+AXES_SENSITIVE_PARAMETERS: list[str] = []
+# Every failed sign-in is also kept in a table the administrators read in the admin.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "supervision.views.account.locked_out"
+AXES_CLIENT_IP_CALLABLE = "supervision.security.client_ip"
+# Reverse proxies in front of the app (each appends to X-Forwarded-For); 0 = clients connect
+# directly. With a proxy, the proxy also says whether the client used HTTPS.
+TRUSTED_PROXIES = env_int("DJANGO_TRUSTED_PROXIES", 0)
+
+# Sessions end after DJANGO_SESSION_MINUTES without a request (each request extends them) and
+# when the browser closes.
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+
+# Two-factor sign-in (TOTP, with single-use recovery codes): see supervision/twofactor.py.
+OTP_TOTP_ISSUER = os.environ.get("DJANGO_OTP_ISSUER", "拉萨医保基金监管")
+# Recovery codes and codes from the app are refused for a while after each wrong one.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# --- HTTPS and headers (production) -------------------------------------------------------------
+
+# Served over HTTPS (directly or behind a TLS proxy): on by default when DEBUG is off.
+HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+# __Host-: the browser keeps the cookie only if it came over HTTPS, for this exact host and every
+# path, so neither a sibling subdomain nor plain HTTP can plant or read it.
+SESSION_COOKIE_NAME = "__Host-sessionid" if HTTPS else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS else "csrftoken"
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 365 * 24 * 3600) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): nothing inline, nothing from elsewhere. The pages have no
+# inline script or style; the API docs load their start-up script as a file.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 # The API (supervision/api/). Token first: an anonymous request then gets 401 with a
 # WWW-Authenticate header rather than 403. Session auth serves the pages and the docs (with CSRF).
@@ -229,6 +400,7 @@ SPECTACULAR_SETTINGS = {
         "AgencyEnum": "supervision.choices.Agency",
         "ReferralStatusEnum": "supervision.choices.ReferralStatus",
         "SanctionKindEnum": "supervision.choices.SanctionKind",
+        "EvidenceTypeEnum": "supervision.choices.EvidenceType",
     },
 }
 

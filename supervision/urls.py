@@ -13,11 +13,15 @@ urlpatterns = [
     path("inspections/", include("supervision.views.inspections")),
     path("referrals/", include("supervision.views.referrals")),
     path("sanctions/", include("supervision.views.sanctions")),
+    path("audit/", include("supervision.views.audit")),
+    # Evidence files: upload to a record, download (never a URL to the stored file itself).
+    path("", include("supervision.views.evidence")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
+    path("accounts/two-factor/", include("supervision.views.account")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("supervision.api.urls")),

@@ -11,6 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from supervision.choices import Grade, InspectionStatus
+from supervision.models import CreditRating, Facility, Inspection, Referral, Sanction
 from tests.factories import (
     CreditRatingFactory,
     FacilityFactory,
@@ -30,6 +31,26 @@ def client_for(user=None) -> APIClient:
         token, _ = Token.objects.get_or_create(user=user)
         client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+_VERSIONED = {
+    "facilities": Facility,
+    "ratings": CreditRating,
+    "inspections": Inspection,
+    "referrals": Referral,
+    "sanctions": Sanction,
+}
+
+
+def if_match_for(path: str) -> dict[str, str]:
+    """The If-Match header a client that has just read the record of path would send (none
+    when path names no versioned record)."""
+    parts = path.split("?")[0].strip("/").split("/")  # api, resource, id, ...
+    model = _VERSIONED.get(parts[1]) if len(parts) > 2 else None
+    if model is None or not parts[2].isdigit():
+        return {}
+    version = model._base_manager.filter(pk=parts[2]).values_list("version", flat=True).first()
+    return {} if version is None else {"HTTP_IF_MATCH": f'W/"{parts[2]}-{version}"'}
 
 
 @pytest.fixture

@@ -45,3 +45,8 @@ def without_writing(call: Callable[[], Any]) -> Any:
     result = call()
     assert snapshot() == before
     return result
+
+
+def stored_version(record: Any) -> int:
+    """The version of record's row as stored now (what an edit form opened now would carry)."""
+    return type(record)._base_manager.values_list("version", flat=True).get(pk=record.pk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from decimal import Decimal
 
 import factory
@@ -11,6 +12,7 @@ from django.contrib.auth.models import Group, User
 from supervision.choices import (
     Agency,
     District,
+    EvidenceType,
     FacilityKind,
     Grade,
     InspectionKind,
@@ -22,12 +24,14 @@ from supervision.choices import (
 from supervision.codes import credit_code_check_char
 from supervision.models import (
     CreditRating,
+    Evidence,
     Facility,
     Inspection,
     Inspector,
     RatingChange,
     Referral,
     Sanction,
+    UserDistrict,
 )
 
 
@@ -162,3 +166,34 @@ class SanctionFactory(factory.django.DjangoModelFactory):
             kind=SanctionKind.TERMINATION, starts_on=datetime.date(2025, 6, 1), note=""
         )
         fine = factory.Trait(kind=SanctionKind.FINE, amount=Decimal("5000.00"), note="")
+
+
+# The smallest files of each accepted type the content check recognises (not valid images).
+PDF_BYTES = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    """A PDF on an inspection; written to MEDIA_ROOT (tests point it at a temporary folder)."""
+
+    class Meta:
+        model = Evidence
+
+    inspection = factory.SubFactory(InspectionFactory)
+    content_type = EvidenceType.PDF
+    file = factory.django.FileField(filename="upload.pdf", data=PDF_BYTES)
+    original_name = "随货同行单.pdf"
+    size = len(PDF_BYTES)
+    sha256 = hashlib.sha256(PDF_BYTES).hexdigest()
+    description = "随货同行单照片"
+
+
+class UserDistrictFactory(factory.django.DjangoModelFactory):
+    """A district an account is limited to (supervision.scoping)."""
+
+    class Meta:
+        model = UserDistrict
+
+    user = factory.SubFactory(UserFactory)
+    district = District.CHENGGUAN

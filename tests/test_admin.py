@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 from supervision.admin.filters import GradeByYearFilter
 from supervision.choices import Grade
 from supervision.models import Facility
+from supervision.twofactor import new_recovery_codes
 from tests.factories import CreditRatingFactory, FacilityFactory, SanctionFactory
 from tests.test_admin_support import admin_url, make_case_file, registered_admins
 
@@ -34,6 +35,14 @@ def some_object(model, superuser):
         return Group.objects.order_by("pk").first()
     if model._meta.label == "authtoken.TokenProxy":  # API tokens, issued in the admin
         Token.objects.get_or_create(user=superuser)
+    if model._meta.label == "otp_static.StaticDevice":  # recovery codes
+        new_recovery_codes(superuser)
+    if model._meta.app_label == "axes" and not model._default_manager.exists():
+        # Sign-in failures and lockouts, as django-axes records them.
+        extra = {"failures_since_start": 1} if model._meta.model_name == "accessattempt" else {}
+        model._default_manager.create(
+            username="inspector", ip_address="192.0.2.1", user_agent="test", path_info="/", **extra
+        )
     obj = model._default_manager.order_by("pk").first()
     assert obj is not None, f"no {model._meta.label} to open"
     return obj

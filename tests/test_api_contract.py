@@ -52,16 +52,23 @@ def test_the_schema_lists_every_resource_and_action(contract):
         "/api/inspections/{id}/",
         "/api/inspections/{id}/complete/",
         "/api/inspections/{id}/refer/",
+        "/api/inspections/{id}/evidence/",
         "/api/referrals/",
         "/api/referrals/{id}/",
         "/api/referrals/{id}/move/",
+        "/api/referrals/{id}/evidence/",
         "/api/sanctions/",
         "/api/sanctions/{id}/",
+        "/api/sanctions/{id}/evidence/",
+        "/api/evidence/{id}/",
+        "/api/evidence/{id}/download/",
     }
     # Nothing is deleted through the API; rating changes are read-only.
     methods = {m for ops in contract["paths"].values() for m in ops if m != "parameters"}
     assert "delete" not in methods
     assert set(contract["paths"]["/api/rating-changes/{id}/"]) == {"get"}
+    # Evidence is added on its record's endpoint and then only read.
+    assert set(contract["paths"]["/api/evidence/{id}/"]) == {"get"}
 
 
 def test_every_field_and_parameter_is_described(contract):
@@ -131,6 +138,14 @@ def test_the_docs_work_offline(client, auditor):
     assert not re.search(r"(https?:)?//[a-z0-9]", html, re.IGNORECASE), "an external URL"
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert assets, "the page loads its script and style"
-    for asset in assets:
+    # Its start-up script is a file of its own (no inline script under the CSP), from the view.
+    start = [asset for asset in assets if asset.startswith("/api/docs/")]
+    assert [a.split("?")[1].split("&") for a in start] == [["script="]]
+    script = client.get(start[0])
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "SwaggerUIBundle" in script.content.decode()
+    for asset in set(assets) - set(start):
         assert asset.startswith("/static/"), asset
         assert finders.find(asset.removeprefix("/static/")), f"{asset} is not shipped"
+    assert "<script>" not in html and "<style>" not in html

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from supervision.models import Facility
-from tests.api import client_for, world  # noqa: F401  (world is a fixture)
+from tests.api import client_for, if_match_for, world  # noqa: F401  (world is a fixture)
 from tests.dbstate import snapshot
 from tests.factories import make_credit_code
 
@@ -25,8 +25,9 @@ HOSTILE = [
 @pytest.mark.parametrize("text", HOSTILE)
 def test_markup_and_sql_looking_text_is_stored_and_returned_verbatim(world, supervisor, text):  # noqa: F811
     client = client_for(supervisor)
+    path = f"/api/facilities/{world.hospital.pk}/"
     response = client.patch(
-        f"/api/facilities/{world.hospital.pk}/", {"note": text, "address": text}, format="json"
+        path, {"note": text, "address": text}, format="json", **if_match_for(path)
     )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
@@ -61,9 +62,8 @@ def _refused(response, field: str) -> None:
 )
 def test_invalid_values_are_a_400_on_the_field_that_writes_nothing(world, supervisor, body, field):  # noqa: F811
     before = snapshot()
-    response = client_for(supervisor).patch(
-        f"/api/facilities/{world.hospital.pk}/", body, format="json"
-    )
+    path = f"/api/facilities/{world.hospital.pk}/"
+    response = client_for(supervisor).patch(path, body, format="json", **if_match_for(path))
     _refused(response, field)
     assert snapshot() == before
 
@@ -105,11 +105,13 @@ def test_a_body_that_is_not_json_is_a_400(world, supervisor):  # noqa: F811
 
 
 def test_a_lone_surrogate_is_a_400_not_a_database_error(world, supervisor):  # noqa: F811
+    path = f"/api/facilities/{world.hospital.pk}/"
     response = client_for(supervisor).generic(
         "PATCH",
-        f"/api/facilities/{world.hospital.pk}/",
+        path,
         '{"note": "\\ud800"}',
         content_type="application/json",
+        **if_match_for(path),
     )
     assert response.status_code == 400
 

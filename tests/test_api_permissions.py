@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from supervision.choices import Agency, Grade, InspectionKind, SanctionKind
-from tests.api import D, client_for, world  # noqa: F401  (world is a fixture)
+from tests.api import D, client_for, if_match_for, world  # noqa: F401  (world is a fixture)
 from tests.factories import make_credit_code
 
 pytestmark = pytest.mark.django_db
@@ -250,5 +250,10 @@ def test_permission_table(request, world, name, persona):  # noqa: F811
     client = client_for(user)
     data = body(world) if body else None
     call = getattr(client, method.lower())
-    response = call(path(world), data, format="json") if data is not None else call(path(world))
+    # As a client that has just read the record: writes that change it need its ETag.
+    headers = if_match_for(path(world)) if method in ("PUT", "PATCH", "POST") else {}
+    if data is not None:
+        response = call(path(world), data, format="json", **headers)
+    else:
+        response = call(path(world), **headers)
     assert response.status_code == expected(row, persona), response.content.decode()[:500]

@@ -18,7 +18,7 @@ from supervision.choices import (
     SanctionKind,
 )
 from supervision.models import CreditRating, Facility, Inspection, RatingChange, Referral, Sanction
-from tests.api import client_for, world  # noqa: F401  (world is a fixture)
+from tests.api import client_for, if_match_for, world  # noqa: F401  (world is a fixture)
 from tests.dbstate import snapshot
 from tests.factories import CreditRatingFactory, InspectionFactory, make_credit_code
 
@@ -28,11 +28,12 @@ D = datetime.date
 
 
 def post(user, path: str, body: dict):
-    return client_for(user).post(path, body, format="json")
+    # As a client that has just read the record (the actions that change it need If-Match).
+    return client_for(user).post(path, body, format="json", **if_match_for(path))
 
 
 def patch(user, path: str, body: dict):
-    return client_for(user).patch(path, body, format="json")
+    return client_for(user).patch(path, body, format="json", **if_match_for(path))
 
 
 def refused(call, fields: list[str]) -> dict:

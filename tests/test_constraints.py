@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from supervision.choices import (
     Agency,
+    District,
     Grade,
     InspectionKind,
     InspectionStatus,
@@ -29,23 +30,28 @@ from supervision.choices import (
 )
 from supervision.models import (
     CreditRating,
+    Evidence,
     Facility,
     Inspection,
     Inspector,
     RatingChange,
     Referral,
     Sanction,
+    UserDistrict,
 )
 from supervision.models.inspection import check_inspectors
 from supervision.models.sanction import add_months, latest_suspension_end
 from tests.factories import (
     CreditRatingFactory,
+    EvidenceFactory,
     FacilityFactory,
     InspectionFactory,
     InspectorFactory,
     RatingChangeFactory,
     ReferralFactory,
     SanctionFactory,
+    UserDistrictFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -145,12 +151,46 @@ def _same_year(row: CreditRating) -> dict[str, Any]:
     return {"year": 2023}
 
 
+def user_district() -> UserDistrict:
+    return UserDistrictFactory.build(user=UserFactory())
+
+
+def _same_district(row: UserDistrict) -> dict[str, Any]:
+    UserDistrictFactory(user=row.user, district=District.DAGZE)
+    return {"district": District.DAGZE}
+
+
+def evidence() -> Evidence:
+    return EvidenceFactory.build(inspection=InspectionFactory())
+
+
 def _same_agency(row: Referral) -> dict[str, Any]:
     ReferralFactory(inspection=row.inspection, agency=Agency.MARKET)
     return {"agency": Agency.MARKET}
 
 
 BREACHES = [
+    # Evidence (files attached to an inspection, a referral or a sanction)
+    Breach("evidence_exactly_one_record", evidence, lambda r: {"inspection": None}, label="none"),
+    Breach(
+        "evidence_exactly_one_record",
+        evidence,
+        lambda r: {"sanction": SanctionFactory(facility=r.inspection.facility)},
+        label="two",
+    ),
+    Breach(
+        "evidence_content_type_valid",
+        evidence,
+        lambda r: {"content_type": "text/html"},
+        "content_type",
+    ),
+    Breach("evidence_not_empty", evidence, lambda r: {"size": 0}),
+    Breach("evidence_has_name", evidence, lambda r: {"original_name": ""}, "original_name"),
+    # UserDistrict (an account's district scope)
+    Breach("userdistrict_unique", user_district, _same_district),
+    Breach(
+        "userdistrict_district_valid", user_district, lambda r: {"district": "540202"}, "district"
+    ),
     # Facility
     Breach(
         "facility_kind_valid",
@@ -377,7 +417,16 @@ BREACHES = [
     Breach("sanction_amount_not_negative", warning, lambda r: {"amount": Decimal("-5")}, "amount"),
 ]
 
-MODELS = [Facility, CreditRating, RatingChange, Inspection, Referral, Sanction]
+MODELS = [
+    Facility,
+    CreditRating,
+    RatingChange,
+    Inspection,
+    Referral,
+    Sanction,
+    UserDistrict,
+    Evidence,
+]
 
 
 def _constraint(name: str) -> models.BaseConstraint:

@@ -180,7 +180,7 @@ def _chinese_from_code(html: str, data: list[str], pattern: re.Pattern) -> list[
 
 # Chinese words of the interface that must never reach an English page.
 UI_WORDS = ["总览", "机构", "检查", "移送", "处理措施", "搜索", "导出", "信用等级"]
-NAV = ["Overview", "Facilities", "Inspections", "Referrals", "Sanctions"]
+NAV = ["Overview", "Facilities", "Inspections", "Referrals", "Sanctions", "Audit"]
 
 
 class EnglishPagesTests(TestCase):
@@ -229,6 +229,9 @@ class EnglishPagesTests(TestCase):
             "/admin/supervision/facility/",
             f"/admin/supervision/facility/{self.facility.pk}/change/",
             "/admin/supervision/creditrating/",
+            "/audit/",
+            # A wrong filter: the error messages.
+            "/audit/?since=2025-04-01&until=2025-03-01",
         ]
 
     def get(self, url: str) -> str:

@@ -23,6 +23,10 @@ from tests.factories import (
     SanctionFactory,
 )
 
+# Every test here uses the database, also those that take a persona by name: marked, they
+# run with the other database tests, never on a database another test has flushed.
+pytestmark = pytest.mark.django_db
+
 PERSONA_STATUS = [
     ("inspector", 200),
     ("supervisor", 200),

@@ -26,6 +26,10 @@ from tests.factories import (
     make_credit_code,
 )
 
+# Every test here uses the database, also those that take a persona by name: marked, they
+# run with the other database tests, never on a database another test has flushed.
+pytestmark = pytest.mark.django_db
+
 PERSONAS = ["inspector", "supervisor", "auditor", "outsider", "superuser"]
 READERS = {"inspector", "supervisor", "auditor", "superuser"}
 REGISTRARS = {"supervisor", "superuser"}
@@ -510,6 +514,7 @@ def test_an_edit_is_saved_with_the_editor_and_reason_in_the_history(client, supe
     client.force_login(supervisor)
     form = client.get(reverse("facility-edit", args=[facility.pk])).context["form"]
     data = {k: v for k, v in form.initial.items() if k in VALID and v is not None}
+    data["version"] = form["version"].value()
     data.update(name="示例城关医院（新址）", address="城关区示例路1号", change_reason="迁址")
     response = client.post(reverse("facility-edit", args=[facility.pk]), data)
     assert response.url == facility.get_absolute_url()
@@ -528,6 +533,7 @@ def test_an_edit_that_breaks_the_kind_rule_is_refused(client, supervisor, facili
     before = snapshot()
     form = client.get(reverse("facility-edit", args=[facility.pk])).context["form"]
     data = {k: v for k, v in form.initial.items() if k in VALID and v is not None}
+    data["version"] = form["version"].value()
     data["kind"] = FacilityKind.PHARMACY
     response = client.post(reverse("facility-edit", args=[facility.pk]), data)
     assert "零售药店的医保定点编码应以P开头" in " ".join(

@@ -19,7 +19,7 @@ from supervision import services
 from supervision.choices import Agency, InspectionKind, InspectionStatus, Violation
 from supervision.forms.cases import InspectionForm
 from supervision.models import Inspection, Inspector
-from tests.dbstate import snapshot
+from tests.dbstate import snapshot, stored_version
 from tests.factories import (
     FacilityFactory,
     InspectionFactory,
@@ -27,6 +27,10 @@ from tests.factories import (
     ReferralFactory,
     SanctionFactory,
 )
+
+# Every test here uses the database, also those that take a persona by name: marked, they
+# run with the other database tests, never on a database another test has flushed.
+pytestmark = pytest.mark.django_db
 
 D = datetime.date
 PERSONAS = ["anonymous", "outsider", "inspector", "supervisor", "auditor", "superuser"]
@@ -293,6 +297,7 @@ def edit_post(inspection: Inspection, **changes) -> dict:
         "findings": inspection.findings,
         "amount_involved": str(inspection.amount_involved),
         "amount_recovered": str(inspection.amount_recovered),
+        "version": stored_version(inspection),
     }
     data.update(changes)
     return data
@@ -383,7 +388,7 @@ def test_completing_writes_what_complete_inspection_writes(client, inspector, in
     client.force_login(inspector)
     response = client.post(
         reverse("inspection-complete", args=[inspection.pk]),
-        {"end_date": "2025-03-12", "findings": "已责令整改。"},
+        {"end_date": "2025-03-12", "findings": "已责令整改。", "version": 1},
     )
     assert response.status_code == 302
     inspection.refresh_from_db()

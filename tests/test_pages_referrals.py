@@ -16,8 +16,12 @@ from openpyxl import load_workbook
 from supervision import services
 from supervision.choices import Agency, InspectionStatus, ReferralStatus
 from supervision.models import Referral
-from tests.dbstate import snapshot
+from tests.dbstate import snapshot, stored_version
 from tests.factories import FacilityFactory, InspectionFactory, ReferralFactory, SanctionFactory
+
+# Every test here uses the database, also those that take a persona by name: marked, they
+# run with the other database tests, never on a database another test has flushed.
+pytestmark = pytest.mark.django_db
 
 D = datetime.date
 PERSONAS = ["anonymous", "outsider", "inspector", "supervisor", "auditor", "superuser"]
@@ -226,6 +230,7 @@ def test_accepting_writes_what_move_referral_writes(client, supervisor, referral
             "status": "accepted",
             "decided_on": "2025-03-25",
             "case_number": "拉公（经）立字〔2025〕15号",
+            "version": 1,
         },
     )
     assert response.status_code == 302
@@ -251,7 +256,13 @@ def test_closing_needs_an_outcome_then_closes(client, supervisor, referral):
     assert "结案日期不能早于立案/不予立案日期。" in field_block(html_of(response), "closed_on")
     assert snapshot() == before
     response = client.post(
-        url, {"status": "closed", "closed_on": "2025-06-30", "outcome": "已判决，追回全部基金。"}
+        url,
+        {
+            "status": "closed",
+            "closed_on": "2025-06-30",
+            "outcome": "已判决，追回全部基金。",
+            "version": stored_version(referral),
+        },
     )
     assert response.status_code == 302
     referral.refresh_from_db()
@@ -310,7 +321,7 @@ def test_hostile_case_numbers_are_shown_escaped(client, supervisor, referral):
     client.force_login(supervisor)
     client.post(
         reverse("referral-move", args=[referral.pk]),
-        {"status": "accepted", "decided_on": "2025-03-25", "case_number": "<b>X</b>"},
+        {"status": "accepted", "decided_on": "2025-03-25", "case_number": "<b>X</b>", "version": 1},
     )
     html = html_of(client.get(referral.get_absolute_url()))
     assert "<b>X</b>" not in html and "&lt;b&gt;X&lt;/b&gt;" in html

@@ -82,6 +82,18 @@ def test_a_persona_holds_exactly_its_role_s_permissions(request, persona):
         ("auditor", "view_historicalcreditrating", True),
         ("auditor", "change_facility", False),
         ("outsider", "view_facility", False),
+        # Evidence: added by who may change the record (the pages and API ask for both), read by
+        # every role, deleted by none.
+        ("inspector", "add_evidence", True),
+        ("inspector", "view_evidence", True),
+        ("supervisor", "add_evidence", True),
+        ("supervisor", "view_historicalevidence", True),
+        ("supervisor", "change_evidence", False),
+        ("supervisor", "delete_evidence", False),
+        ("auditor", "view_evidence", True),
+        ("auditor", "view_historicalevidence", True),
+        ("auditor", "add_evidence", False),
+        ("outsider", "view_evidence", False),
     ],
 )
 def test_personas_may_do_what_their_role_says(request, persona, permission, allowed):

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
         factories.InspectionFactory,
         factories.ReferralFactory,
         factories.SanctionFactory,
+        factories.EvidenceFactory,
     ],
 )
 def test_every_factory_builds_a_valid_saved_row(factory):

@@ -6,16 +6,23 @@ from __future__ import annotations
 import re
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import PAGE_VAR
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q
 from django.forms.models import BaseInlineFormSet
+from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from supervision.codes import CREDIT_CODE_LENGTH, INSURANCE_CODE_LENGTH
+from supervision.forms.versions import VersionedFormMixin
+from supervision.models.base import Versioned
 from supervision.pagination import COUNT_CAP, PAGES_AHEAD, CappedCountPaginator
+from supervision.scoping import check_in_scope, scoped_queryset, user_districts
+from supervision.views.history import conflict
 
 
 def admin_change_url(obj: Model) -> str:
@@ -71,7 +78,78 @@ class FacilityCodeSearchMixin:
         return super().get_search_results(request, queryset, search_term)
 
 
-class BaseAdmin(SimpleHistoryAdmin):
+class ScopedAdminMixin:
+    """Rows, choices and writes of an admin page go through supervision.scoping, as the staff
+    pages and the API do: the changelist, the change/delete/history pages (a record outside the
+    user's districts is a 404), the autocomplete answers (they ask the related model's admin),
+    the related-record and district choices of the forms, and every save."""
+
+    def get_queryset(self, request):
+        return scoped_queryset(request.user, super().get_queryset(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = scoped_queryset(request.user, field.queryset)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = scoped_queryset(request.user, field.queryset)
+        return field
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        field = super().formfield_for_choice_field(db_field, request, **kwargs)
+        districts = user_districts(request.user)
+        if districts is not None and getattr(self.model, "district_path", None) == db_field.name:
+            field.choices = [(v, label) for v, label in field.choices if not v or v in districts]
+        return field
+
+    def save_model(self, request, obj, form, change):
+        check_in_scope(request.user, obj)
+        super().save_model(request, obj, form, change)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Django sends an unknown id to the index with a message; a record outside the user's
+        # districts must look exactly like one that does not exist, as on the pages: a 404.
+        raise Http404
+
+    def _in_scope_or_404(self, request, object_id) -> None:
+        if user_districts(request.user) is None:
+            return  # unlimited: the history of a deleted record stays readable
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+
+class VersionedAdminForm(VersionedFormMixin):
+    """The admin's change form of a Versioned record: a save on an older version than the
+    stored one is refused with who changed what since, and a link that reloads the page.
+
+    The admin validates the form inside the transaction of the save, so the version read in
+    clean() stays locked until the save is done.
+    """
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.stale is not None:
+            found = conflict(self.stale)
+            for line in found.lines():
+                self.add_error(None, line)
+            if found.more:
+                self.add_error(None, _("还有更早的修改，见“历史”页面。"))
+            self.add_error(
+                None,
+                format_html(
+                    '{} <a href="">{}</a>',
+                    _("您填写的内容仍在下方，尚未保存；可先复制，再"),
+                    _("重新加载最新版本"),
+                ),
+            )
+        return cleaned
+
+
+class BaseAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     """Every model with history: fast changelists, history pages under the history permissions."""
 
     show_full_result_count = False
@@ -94,11 +172,24 @@ class BaseAdmin(SimpleHistoryAdmin):
         cap = max(COUNT_CAP, (page + PAGES_AHEAD) * per_page)
         return self.paginator(queryset, per_page, orphans, allow_empty_first_page, cap=cap)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if issubclass(self.model, Versioned) and not issubclass(form, VersionedAdminForm):
+            # The hidden version is rendered by templates/admin/supervision/change_form.html.
+            form = type(form.__name__, (VersionedAdminForm, form), {})
+        return form
+
+    def history_view(self, request, object_id, extra_context=None):
+        # simple_history falls back to the history rows when the record is not in get_queryset.
+        self._in_scope_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # Reverting is disabled (SIMPLE_HISTORY_REVERT_DISABLED), but simple_history's view would
         # still save a POSTed form, without the change permission or the services. Read only.
         if request.method != "GET":
             raise PermissionDenied
+        self._in_scope_or_404(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
@@ -133,6 +224,9 @@ class ReadOnlyInline(admin.TabularInline):
     show_change_link = True
     view_on_site = False
     formset = LatestOnlyFormSet
+
+    def get_queryset(self, request):
+        return scoped_queryset(request.user, super().get_queryset(request))
 
     def get_readonly_fields(self, request, obj=None):
         return list(self.fields)

@@ -14,6 +14,7 @@ from supervision.admin.base import (
     FacilityCodeSearchMixin,
     ReadOnlyInline,
 )
+from supervision.admin.evidence import EvidenceInline
 from supervision.admin.filters import InForceFilter
 from supervision.admin.forms import InspectionAdminForm, ReferralAdminForm, SanctionAdminForm
 from supervision.choices import ReferralStatus, SanctionKind
@@ -80,7 +81,7 @@ class InspectionAdmin(FacilityCodeSearchMixin, CaseRecordAdmin):
     search_help_text = _("按被检查机构名称、统一社会信用代码或医保定点编码查找。")
     autocomplete_fields = ("facility", "inspectors")
     readonly_fields = ("created_by",)
-    inlines = (ReferralInline,)
+    inlines = (ReferralInline, EvidenceInline)
     fieldsets = (
         (None, {"fields": ("facility", "kind", "status", "start_date", "end_date")}),
         (_("人员与协作"), {"fields": ("inspectors", "partner_agencies")}),
@@ -135,6 +136,7 @@ class ReferralAdmin(FacilityCodeSearchMixin, CaseRecordAdmin):
     search_help_text = _("按机构名称、统一社会信用代码或立案编号查找。")
     autocomplete_fields = ("inspection",)
     readonly_fields = ("created_by",)
+    inlines = (EvidenceInline,)
     add_fieldsets = ((None, {"fields": ("inspection", "agency", "referred_on", "summary")}),)
     fieldsets = (
         (None, {"fields": ("inspection", "agency", "referred_on", "summary")}),
@@ -228,6 +230,7 @@ class SanctionAdmin(FacilityCodeSearchMixin, CaseRecordAdmin):
     search_help_text = _("按机构名称、统一社会信用代码、医保定点编码或文书编号查找。")
     autocomplete_fields = ("facility", "inspection", "rating")
     readonly_fields = ("created_by",)
+    inlines = (EvidenceInline,)
     fieldsets = (
         (None, {"fields": ("facility", "kind", "decided_on", "decision_number", "legal_basis")}),
         (_("期限与金额"), {"fields": ("starts_on", "ends_on", "deposit_percent", "amount")}),

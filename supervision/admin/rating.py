@@ -101,6 +101,8 @@ class CreditRatingAdmin(FacilityCodeSearchMixin, CaseRecordAdmin):
             score=obj.score,
             rated_on=obj.rated_on,
             basis=obj.basis,
+            # The version the change form carried (None when adding).
+            expected_version=obj.version if change else None,
         ).rating
         # The admin goes on with obj (log entry, redirect): make it the saved row.
         obj.pk = rating.pk

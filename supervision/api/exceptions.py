@@ -1,4 +1,4 @@
-"""One place where refusals become 400s with a message per field.
+"""One place where refusals become 400s with a message per field (and a stale edit a 412).
 
 Services and model validation raise django.core.exceptions.ValidationError({field: message});
 the database refuses what slipped past them with an IntegrityError. Both are the client's
@@ -17,6 +17,9 @@ from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from supervision.api.conditional import stale_response
+from supervision.models.base import StaleEdit
+
 logger = logging.getLogger(__name__)
 
 
@@ -31,6 +34,9 @@ def validation_detail(exc: DjangoValidationError) -> dict[str, list[str]]:
 
 
 def exception_handler(exc: Exception, context: dict):
+    if isinstance(exc, StaleEdit):
+        # A write on a version someone else has changed since: 412, with who changed what.
+        return stale_response(exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_detail(exc))
     elif isinstance(exc, IntegrityError):

@@ -14,7 +14,7 @@ import binascii
 import datetime
 import json
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import django_filters
@@ -37,12 +37,18 @@ MAX_INT = 2**63 - 1
 class Key:
     name: str  # a field path as order_by takes it, e.g. "facility__name" or "current_grade"
     descending: bool
+    # A column that is never NULL is ordered without a NULLS clause, so that its index (which
+    # stores NULLS LAST ascending) gives the order: "name ASC NULLS FIRST" would make the
+    # database sort every matching row before returning the first page.
+    nullable: bool = True
 
     def flipped(self) -> Key:
-        return Key(self.name, not self.descending)
+        return replace(self, descending=not self.descending)
 
     def order_expression(self):
         field = F(self.name)
+        if not self.nullable:
+            return field.desc() if self.descending else field.asc()
         return field.desc(nulls_last=True) if self.descending else field.asc(nulls_first=True)
 
     def beyond(self, value: Any) -> Q:
@@ -92,6 +98,26 @@ def _resolve_field(queryset: QuerySet, name: str) -> Field:
     return field.target_field if field.is_relation else field
 
 
+def _nullable(queryset: QuerySet, name: str) -> bool:
+    """Whether the key can be NULL: an annotation, a nullable column, or a column reached
+    through a nullable foreign key (an outer join)."""
+    if name in queryset.query.annotations:
+        return True
+    model: type[Model] = queryset.model
+    for part in name.split("__"):
+        if part == "pk":
+            return False
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return True
+        if getattr(field, "null", True):
+            return True
+        if field.is_relation:
+            model = field.related_model
+    return False
+
+
 def _value_of(instance: Model, name: str) -> Any:
     value: Any = instance
     for part in name.split("__"):
@@ -112,7 +138,10 @@ class KeysetPagination(BasePagination):
         self.request = request
         self.base_url = request.build_absolute_uri()
         self.page_size = self.get_page_size(request)
-        self.keys = self.get_keys(request, view, queryset)
+        self.keys = [
+            replace(key, nullable=_nullable(queryset, key.name))
+            for key in self.get_keys(request, view, queryset)
+        ]
         position, backwards = self.decode_cursor(request, queryset)
         keys = [key.flipped() for key in self.keys] if backwards else self.keys
         if position is not None:

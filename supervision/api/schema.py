@@ -6,9 +6,11 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
-from drf_spectacular.utils import Direction
+from drf_spectacular.utils import Direction, OpenApiParameter
 
+from supervision.api.conditional import ETAG_HELP, IF_MATCH_HELP
 from supervision.api.pagination import MAX_INT
+from supervision.models.base import Versioned
 
 _DETAIL = {
     "type": "object",
@@ -30,7 +32,38 @@ _ERRORS: dict[str, tuple[str, dict, str]] = {
     "401": ("NotAuthenticated", _DETAIL, "No valid token or session: sign in or send a token."),
     "403": ("PermissionDenied", _DETAIL, "The user's role does not allow this."),
     "404": ("NotFound", _DETAIL, "No such record, or none the user may see."),
+    "412": (
+        "StaleVersion",
+        {
+            "type": "object",
+            "properties": {
+                "detail": {"type": "string", "description": "Why the request was refused."},
+                "current_version": {
+                    "type": "integer",
+                    "description": "The record's version now (also in the ETag header).",
+                },
+                "changes": {
+                    "type": "array",
+                    "description": "The changes made since the version sent, newest first: "
+                    "who, when and which fields, old → new (as shown on the pages). Absent "
+                    "when the If-Match names no version of this record.",
+                    "items": {"type": "object", "additionalProperties": {}},
+                },
+            },
+            "required": ["detail"],
+        },
+        "The If-Match is not the record's current version: someone changed it since it was "
+        "read. Nothing was written; read the record again (GET), re-apply the change, send it "
+        "with the new ETag.",
+    ),
+    "428": (
+        "PreconditionRequired",
+        _DETAIL,
+        "No If-Match (or `*`): a change must name the version it was made on. Nothing was written.",
+    ),
 }
+# Actions that answer with the record of their URL (or the one they create), with its ETag.
+_ETAG_ACTIONS = {"retrieve", "create", "update", "partial_update"}
 
 
 _REPEAT = " Repeat the parameter for several values."
@@ -97,6 +130,40 @@ class AutoSchema(SpectacularAutoSchema):
     can give, so a client knows them and a contract test can hold the API to them, and English
     descriptions of the filter parameters."""
 
+    def _versioned(self) -> bool:
+        queryset = getattr(self.view, "queryset", None)
+        return queryset is not None and issubclass(queryset.model, Versioned)
+
+    def _conditional(self) -> bool:
+        action = getattr(self.view, "action", None)
+        return self._versioned() and action in getattr(self.view, "conditional_actions", ())
+
+    def get_override_parameters(self) -> list:
+        """If-Match on the writes that change a record, ETag on the answers that show one."""
+        parameters = list(super().get_override_parameters())
+        if self._conditional():
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match",
+                    str,
+                    OpenApiParameter.HEADER,
+                    required=True,
+                    description=IF_MATCH_HELP,
+                )
+            )
+        action = getattr(self.view, "action", None)
+        if self._versioned() and (action in _ETAG_ACTIONS or self._conditional()):
+            parameters.append(
+                OpenApiParameter(
+                    "ETag",
+                    str,
+                    OpenApiParameter.HEADER,
+                    response=[200, 201],
+                    description=ETAG_HELP,
+                )
+            )
+        return parameters
+
     def get_operation(self, *args, **kwargs) -> dict | None:
         operation = super().get_operation(*args, **kwargs)
         for parameter in (operation or {}).get("parameters", []):
@@ -131,19 +198,23 @@ class AutoSchema(SpectacularAutoSchema):
             self.method == "GET" and self._is_list_view()
         ):
             codes.append("400")
+        if self._conditional():
+            codes += ["412", "428"]
         for code in sorted(codes):
             name, schema, description = _ERRORS[code]
             component = ResolvedComponent(
                 name=name, type=ResolvedComponent.SCHEMA, schema=schema, object=name
             )
             self.registry.register_on_missing(component)
-            responses.setdefault(
-                code,
-                {
-                    "description": description,
-                    "content": {"application/json": {"schema": component.ref}},
-                },
-            )
+            response = {
+                "description": description,
+                "content": {"application/json": {"schema": component.ref}},
+            }
+            if code == "412":
+                response["headers"] = {
+                    "ETag": {"schema": {"type": "string"}, "description": "The current version."}
+                }
+            responses.setdefault(code, response)
         return responses
 
 

@@ -37,6 +37,7 @@ from supervision.models import (
     Sanction,
 )
 from supervision.models.inspection import check_inspectors
+from supervision.services._common import save_with_history
 from supervision.services.sanctions import warning_problems
 
 # --- descriptions shared by several serializers ---
@@ -44,6 +45,10 @@ from supervision.services.sanctions import warning_problems
 ID = "Unique identifier of the record (read-only)."
 CREATED_AT = "When the record was created (read-only)."
 UPDATED_AT = "When the record was last changed (read-only)."
+VERSION = (
+    "Version of the record, 1 when recorded, one more on every change (read-only); the ETag "
+    'header says the same as W/"<id>-<version>", to send back as If-Match when changing it.'
+)
 CREATED_BY = "User name of the staff member who recorded it (read-only; null for data loads)."
 FACILITY_BRIEF = (
     "The facility (定点医药机构) concerned: its id when writing, a brief object when reading."
@@ -55,12 +60,9 @@ def _user(serializer: serializers.Serializer):
 
 
 def save_plain(instance, user, reason: str = "") -> None:
-    """A plain edit: validated by the model, saved with the acting user on its history row."""
-    instance.full_clean()
-    instance._history_user = user
-    if reason:
-        instance._change_reason = reason
-    instance.save()
+    """A plain edit: validated by the model, saved with the acting user on its history row
+    (refused outside the user's districts, like every write)."""
+    save_with_history(instance, user, reason)
 
 
 class ModelValidatedSerializer(serializers.ModelSerializer):
@@ -163,6 +165,7 @@ _FACILITY_HELP = {
     "note": "Free-text note.",
     "created_at": CREATED_AT,
     "updated_at": UPDATED_AT,
+    "version": VERSION,
 }
 
 
@@ -207,6 +210,7 @@ class FacilitySerializer(ModelValidatedSerializer):
             "agreement_status",
             "created_at",
             "updated_at",
+            "version",
         ]
         extra_kwargs = {name: {"help_text": text} for name, text in _FACILITY_HELP.items()}
 
@@ -239,6 +243,7 @@ _RATING_HELP = {
     "basis": "Rules or evidence the rating rests on.",
     "created_at": CREATED_AT,
     "updated_at": UPDATED_AT,
+    "version": VERSION,
 }
 
 
@@ -263,6 +268,7 @@ class CreditRatingSerializer(ModelValidatedSerializer):
             "reason",
             "created_at",
             "updated_at",
+            "version",
         ]
         extra_kwargs = {name: {"help_text": text} for name, text in _RATING_HELP.items()}
         validators = []  # one per facility and year: the model's constraint says it in Chinese
@@ -294,6 +300,8 @@ class CreditRatingUpdateSerializer(CreditRatingSerializer):
                 grade=grade,
                 reason=reason,
                 user=user,
+                # The version of the If-Match (the view put it on the instance).
+                expected_version=instance.version,
                 **validated_data,  # score, rated_on, basis as sent; left out, they stay
             ).rating
         # Score, date or basis only: no grade change to record; the reason goes to history.
@@ -368,6 +376,7 @@ _INSPECTION_HELP = {
     "most amount_involved.",
     "created_at": CREATED_AT,
     "updated_at": UPDATED_AT,
+    "version": VERSION,
 }
 
 
@@ -419,6 +428,7 @@ class InspectionSerializer(ModelValidatedSerializer):
             "created_by",
             "created_at",
             "updated_at",
+            "version",
         ]
         extra_kwargs = {name: {"help_text": text} for name, text in _INSPECTION_HELP.items()}
 
@@ -491,6 +501,7 @@ _REFERRAL_HELP = {
     "outcome": "What became of the case (处理结果).",
     "created_at": CREATED_AT,
     "updated_at": UPDATED_AT,
+    "version": VERSION,
 }
 _REFERRAL_FIELDS = [
     "id",
@@ -506,6 +517,7 @@ _REFERRAL_FIELDS = [
     "created_by",
     "created_at",
     "updated_at",
+    "version",
 ]
 
 
@@ -620,6 +632,7 @@ _SANCTION_HELP = {
     "note": "Free-text note; for a warning, what the facility was told (required).",
     "created_at": CREATED_AT,
     "updated_at": UPDATED_AT,
+    "version": VERSION,
 }
 _SANCTION_FIELDS = [
     "id",
@@ -638,6 +651,7 @@ _SANCTION_FIELDS = [
     "created_by",
     "created_at",
     "updated_at",
+    "version",
 ]
 _OPTIONAL = {"decision_number", "legal_basis", "inspection", "note"}
 # What each kind takes beyond facility, kind and decided_on: required, then optional.

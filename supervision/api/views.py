@@ -17,6 +17,8 @@ from rest_framework.serializers import Serializer
 
 from supervision import services
 from supervision.api import serializers as s
+from supervision.api.conditional import etag, etag_of, if_match_version
+from supervision.api.evidence import EvidenceActions, EvidenceViewSetMixin
 from supervision.api.pagination import MAX_INT
 from supervision.choices import ReferralStatus
 from supervision.filtersets import (
@@ -35,6 +37,7 @@ from supervision.models import (
     Referral,
     Sanction,
 )
+from supervision.models.base import Versioned, check_version
 from supervision.scoping import scoped_queryset
 
 _ADD_SANCTION = ["supervision.add_sanction"]
@@ -51,6 +54,9 @@ class ScopedViewSet(viewsets.GenericViewSet):
     ordering: list[str] = ["-id"]
     # Any path segment reaches the endpoint, which answers a JSON 404 for what is not an id.
     lookup_value_regex = "[^/]+"
+    # Actions that change the record named in the URL: they need its ETag as If-Match
+    # (supervision.api.conditional).
+    conditional_actions: frozenset[str] = frozenset({"update", "partial_update"})
 
     def get_queryset(self) -> QuerySet:
         return scoped_queryset(self.request.user, super().get_queryset())
@@ -63,7 +69,14 @@ class ScopedViewSet(viewsets.GenericViewSet):
         # Not an id at all, or beyond the database's integers: no such record.
         if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_INT:
             raise NotFound
-        return super().get_object()
+        record = super().get_object()
+        if self.action in self.conditional_actions and isinstance(record, Versioned):
+            # 428/412 before the input is read: an edit of an old version is refused as a whole.
+            expected = if_match_version(self.request, record)
+            check_version(record, expected)
+            # The save checks it again, under the row's lock.
+            record.version = expected
+        return record
 
     def output(self, instance: Model, serializer_class: type[Serializer] | None = None) -> dict:
         """The saved row as a read would show it: re-read with the endpoint's annotations."""
@@ -74,6 +87,16 @@ class ScopedViewSet(viewsets.GenericViewSet):
         reread = self.read_queryset(queryset).filter(pk=instance.pk).first() or instance
         return serializer_class(reread, context=self.get_serializer_context()).data
 
+    def respond(
+        self, instance: Model, status_code: int = 200, serializer_class: type | None = None
+    ) -> Response:
+        """The saved record as a read shows it, with its ETag."""
+        data = self.output(instance, serializer_class)
+        response = Response(data, status=status_code)
+        if isinstance(instance, Versioned) and "version" in data:
+            response["ETag"] = etag_of(instance.pk, data["version"])
+        return response
+
     def read_queryset(self, queryset: QuerySet) -> QuerySet:
         return _READ_QUERYSETS.get(queryset.model, lambda q: q)(queryset)
 
@@ -83,21 +106,32 @@ class ScopedViewSet(viewsets.GenericViewSet):
         return serializer.validated_data
 
 
+class RetrieveMixin(mixins.RetrieveModelMixin):
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        response = Response(self.get_serializer(instance).data)
+        if isinstance(instance, Versioned):
+            response["ETag"] = etag(instance)
+        return response
+
+
 class CreateMixin(mixins.CreateModelMixin):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         instance = serializer.save()
-        return Response(self.output(instance), status=status.HTTP_201_CREATED)
+        return self.respond(instance, status.HTTP_201_CREATED)
 
 
 class UpdateMixin(mixins.UpdateModelMixin):
+    """PUT and PATCH, with the record's ETag as If-Match (see ScopedViewSet.get_object)."""
+
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         instance = self.get_object()
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        return Response(self.output(serializer.save()))
+        return self.respond(serializer.save())
 
 
 def _documented(one: str, many: str, *, create: str = "", update: str = "") -> dict:
@@ -124,7 +158,7 @@ def _documented(one: str, many: str, *, create: str = "", update: str = "") -> d
     )
 )
 class FacilityViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, UpdateMixin, ScopedViewSet
+    mixins.ListModelMixin, RetrieveMixin, CreateMixin, UpdateMixin, ScopedViewSet
 ):
     """Designated facilities and insurers (定点医药机构), with their current grade and agreement
     status."""
@@ -204,7 +238,7 @@ class FacilityViewSet(
     )
 )
 class CreditRatingViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, UpdateMixin, ScopedViewSet
+    mixins.ListModelMixin, RetrieveMixin, CreateMixin, UpdateMixin, ScopedViewSet
 ):
     """Annual credit ratings (信用评价), grade A-D."""
 
@@ -246,7 +280,12 @@ class RatingChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
     )
 )
 class InspectionViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, UpdateMixin, ScopedViewSet
+    EvidenceActions,
+    mixins.ListModelMixin,
+    RetrieveMixin,
+    CreateMixin,
+    UpdateMixin,
+    ScopedViewSet,
 ):
     """Inspections (检查) of facilities."""
 
@@ -255,6 +294,7 @@ class InspectionViewSet(
     filterset_class = InspectionFilterSet
     ordering = ["-start_date", "-id"]
     input_serializers = {"complete": s.CompleteSerializer, "refer": s.ReferSerializer}
+    conditional_actions = ScopedViewSet.conditional_actions | {"complete"}
     action_permissions = {
         "complete": ["supervision.change_inspection"],
         "refer": ["supervision.add_referral"],
@@ -270,8 +310,13 @@ class InspectionViewSet(
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         inspection = self.get_object()
-        done = services.complete_inspection(inspection, user=request.user, **self.input(request))
-        return Response(self.output(done))
+        done = services.complete_inspection(
+            inspection,
+            user=request.user,
+            expected_version=inspection.version,
+            **self.input(request),
+        )
+        return self.respond(done)
 
     @extend_schema(
         summary="Refer the case to an agency",
@@ -298,7 +343,12 @@ class InspectionViewSet(
     )
 )
 class ReferralViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, UpdateMixin, ScopedViewSet
+    EvidenceActions,
+    mixins.ListModelMixin,
+    RetrieveMixin,
+    CreateMixin,
+    UpdateMixin,
+    ScopedViewSet,
 ):
     """Cases referred to other agencies (移送), followed until closed."""
 
@@ -312,6 +362,7 @@ class ReferralViewSet(
         "move": s.MoveSerializer,
     }
     action_permissions = {"move": ["supervision.change_referral"]}
+    conditional_actions = ScopedViewSet.conditional_actions | {"move"}
 
     @extend_schema(responses={200: s.ReferralSerializer})
     def update(self, request, *args, **kwargs):
@@ -336,9 +387,14 @@ class ReferralViewSet(
         decided_on, closed_on = data.pop("decided_on", None), data.pop("closed_on", None)
         on = closed_on if to_status == ReferralStatus.CLOSED else decided_on
         moved = services.move_referral(
-            referral, to_status=to_status, on=on, user=request.user, **data
+            referral,
+            to_status=to_status,
+            on=on,
+            user=request.user,
+            expected_version=referral.version,
+            **data,
         )
-        return Response(self.output(moved))
+        return self.respond(moved)
 
 
 @extend_schema_view(
@@ -354,7 +410,12 @@ class ReferralViewSet(
     )
 )
 class SanctionViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateMixin, UpdateMixin, ScopedViewSet
+    EvidenceActions,
+    mixins.ListModelMixin,
+    RetrieveMixin,
+    CreateMixin,
+    UpdateMixin,
+    ScopedViewSet,
 ):
     """Measures taken on facilities (处理措施)."""
 
@@ -374,6 +435,11 @@ class SanctionViewSet(
     @extend_schema(responses={200: s.SanctionSerializer})
     def partial_update(self, request, *args, **kwargs):
         return super().partial_update(request, *args, **kwargs)
+
+
+class EvidenceViewSet(EvidenceViewSetMixin, ScopedViewSet):
+    """Evidence files (证据材料): read and download. They are added on their record's endpoint
+    (POST /api/inspections/{id}/evidence/, likewise referrals and sanctions)."""
 
 
 # How a saved row is re-read for the response: what the endpoint's list selects.

@@ -31,6 +31,7 @@ from supervision.choices import (
     Violation,
 )
 from supervision.codes import CREDIT_CODE_LENGTH, INSURANCE_CODE_LENGTH
+from supervision.forms.versions import VersionedFormMixin
 from supervision.models import (
     CreditRating,
     Facility,
@@ -235,12 +236,12 @@ _OPEN_STATUSES = [
 ]
 
 
-class InspectionForm(forms.ModelForm):
+class InspectionForm(VersionedFormMixin, forms.ModelForm):
     """Record an inspection (services.record_inspection) or edit one (a plain ModelForm save).
 
     Completing is its own step (CompleteInspectionForm). On-site kinds need two inspectors
     (supervision.models.inspection.check_inspectors); the offered inspectors are the active
-    ones, plus, on an edit, those already on it.
+    ones, plus, on an edit, those already on it. An edit carries the version it was made on.
     """
 
     kind = forms.ChoiceField(
@@ -358,8 +359,8 @@ class InspectionForm(forms.ModelForm):
         return data
 
 
-class CompleteInspectionForm(forms.Form):
-    """Mark an inspection completed (services.complete_inspection)."""
+class CompleteInspectionForm(VersionedFormMixin, forms.Form):
+    """Mark an inspection completed (services.complete_inspection), as of the version shown."""
 
     end_date = date_field(_("结束日期"), help_text=_("检查的最后一天，不早于开始日期。"))
     findings = text_field(
@@ -376,6 +377,7 @@ class CompleteInspectionForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.inspection = inspection
+        self.carry_version(inspection)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -429,7 +431,7 @@ class ReferForm(forms.Form):
         return cleaned
 
 
-class MoveReferralForm(forms.Form):
+class MoveReferralForm(VersionedFormMixin, forms.Form):
     """Move a referral one step (services.move_referral): only the allowed next statuses.
 
     From 已移送: 已立案 (with its case number) or 不予立案, on the decision date. From either:
@@ -456,6 +458,7 @@ class MoveReferralForm(forms.Form):
         kwargs["initial"].setdefault("outcome", referral.outcome)
         super().__init__(*args, **kwargs)
         self.referral = referral
+        self.carry_version(referral)
         allowed = REFERRAL_TRANSITIONS[referral.status]
         self.fields["status"].choices = [(s.value, s.label) for s in ReferralStatus if s in allowed]
         if len(allowed) == 1:

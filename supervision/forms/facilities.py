@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from supervision.choices import Grade, Zone
 from supervision.filtersets import latest_rated_year
+from supervision.forms.versions import VersionedFormMixin
 from supervision.models import Facility
 from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
+from supervision.scoping import user_districts
 
 # Free text has no limit in the database; a form still refuses a pasted novel.
 MAX_NOTE_LENGTH = 2000
@@ -18,8 +21,9 @@ MAX_REASON_LENGTH = 1000
 MAX_CHANGE_REASON_LENGTH = 200
 
 
-class FacilityForm(forms.ModelForm):
-    """The registry entry; the model's clean() and constraints give the Chinese messages."""
+class FacilityForm(VersionedFormMixin, forms.ModelForm):
+    """The registry entry; the model's clean() and constraints give the Chinese messages. An edit
+    carries the version it was made on (forms.versions)."""
 
     change_reason = forms.CharField(
         label=_("修改说明"),
@@ -53,9 +57,14 @@ class FacilityForm(forms.ModelForm):
             "insurance_code": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, user: AbstractBaseUser | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["note"].validators.append(MaxLengthValidator(MAX_NOTE_LENGTH))
+        districts = user_districts(user)
+        if districts is not None:
+            # An account limited to some districts registers facilities in those only.
+            field = self.fields["district"]
+            field.choices = [(v, label) for v, label in field.choices if not v or v in districts]
         self.fields["zone"].choices = [("", _("（不在园区）")), *Zone.choices]
         if self.instance.pk is None:
             # A change reason explains an edit; a new entry needs none.

@@ -3,7 +3,9 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from supervision.roles import LOOKUP_ROWS, ROLE_PERMISSIONS
+# The roles as this migration made them; later migrations add the permissions of later models.
+from supervision.roles import INITIAL_ROLE_PERMISSIONS as ROLE_PERMISSIONS
+from supervision.roles import LOOKUP_ROWS
 
 
 def forwards(apps, schema_editor):

@@ -1,13 +1,16 @@
 """The domain's entities, one module each."""
 
+from supervision.models.evidence import Evidence
 from supervision.models.facility import Facility
 from supervision.models.inspection import Inspection, Inspector, PartnerAgency, ViolationCategory
 from supervision.models.rating import CreditRating, RatingChange
 from supervision.models.referral import Referral
 from supervision.models.sanction import Sanction
+from supervision.models.scope import UserDistrict
 
 __all__ = [
     "CreditRating",
+    "Evidence",
     "Facility",
     "Inspection",
     "Inspector",
@@ -15,5 +18,6 @@ __all__ = [
     "RatingChange",
     "Referral",
     "Sanction",
+    "UserDistrict",
     "ViolationCategory",
 ]

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, router, transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -27,3 +29,78 @@ class TimeStamped(Linked):
 
     class Meta:
         abstract = True
+
+
+class StaleEdit(ValidationError):
+    """An edit made on a version of a record that is no longer the current one: refused, so that
+    the later save does not silently undo the earlier one (a lost update).
+
+    A ValidationError, so a path that does not handle it specially still refuses with a message
+    instead of failing; the pages, the admin and the API (412) say who changed what since.
+    """
+
+    def __init__(self, record: Versioned, *, expected: int, current: int) -> None:
+        super().__init__(
+            _("该记录在您打开后已被他人修改，本次修改未保存。请重新加载后再修改。"), code="stale"
+        )
+        self.record = record
+        self.expected = expected
+        self.current = current
+
+
+def current_version(model: type[Versioned], pk: Any, *, using: str | None = None) -> int | None:
+    """Queries: the stored version of a row, locked until the end of the transaction when in one
+    (PostgreSQL row lock; SQLite holds the database lock from BEGIN IMMEDIATE). None: no row."""
+    using = using or router.db_for_write(model)
+    rows = model._base_manager.using(using).filter(pk=pk)
+    if transaction.get_connection(using).in_atomic_block:
+        rows = rows.select_for_update()
+    return rows.values_list("version", flat=True).first()
+
+
+def check_version(record: Versioned, expected: int | None) -> None:
+    """Refuse with StaleEdit when the editor loaded another version than record's (read under
+    lock by the caller). expected None: the caller does not know, nothing is checked."""
+    if expected is not None and record.version != expected:
+        raise StaleEdit(record, expected=expected, current=record.version)
+
+
+class Versioned(models.Model):
+    """A record several people edit: its version goes up by one on every save of the row, and a
+    save made on an older version than the stored one is refused with StaleEdit.
+
+    The version a save is checked against is the instance's own: the one it was loaded with, or
+    the one an edit form carried (forms set it from their hidden field). The check and the
+    increment run under the row's lock, so two saves of the same version cannot both pass.
+    """
+
+    version = models.PositiveIntegerField(
+        _("版本"),
+        default=1,
+        editable=False,
+        help_text=_("每次保存加1；据此拒绝基于旧版本的修改。"),
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding or self.pk is None:
+            super().save(*args, **kwargs)
+            return
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            stored = current_version(type(self), self.pk, using=using)
+            if stored is None:  # the row is gone: Django decides (it inserts)
+                super().save(*args, **kwargs)
+                return
+            if stored != self.version:
+                raise StaleEdit(self, expected=self.version, current=stored)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+            self.version = stored + 1
+            try:
+                super().save(*args, **kwargs)
+            except BaseException:
+                self.version = stored
+                raise

@@ -20,13 +20,13 @@ from supervision.codes import (
     validate_credit_code,
     validate_insurance_code_format,
 )
-from supervision.models.base import MONEY, TimeStamped
+from supervision.models.base import MONEY, TimeStamped, Versioned
 from supervision.querysets import FacilityQuerySet
 
 _MEDICAL = [FacilityKind.HOSPITAL, FacilityKind.CLINIC]
 
 
-class Facility(TimeStamped):
+class Facility(Versioned, TimeStamped):
     """A designated facility (定点医药机构) or commercial insurer: a subject of credit rating."""
 
     name = models.CharField(_("名称"), max_length=200)
@@ -58,6 +58,8 @@ class Facility(TimeStamped):
 
     history = HistoricalRecords(verbose_name=_("机构变更记录"))
     objects = FacilityQuerySet.as_manager()
+    # How district scoping (supervision.scoping) reaches the district from this model.
+    district_path = "district"
 
     class Meta:
         verbose_name = _("定点医药机构")
@@ -72,6 +74,9 @@ class Facility(TimeStamped):
             ),
             models.Index(fields=["kind", "ownership"], name="facility_kind_idx"),
             models.Index(fields=["zone"], name="facility_zone_idx", condition=~Q(zone="")),
+            # The registry sorted by deposit or by creation (pages, API cursor, admin).
+            models.Index(fields=["deposit", "id"], name="facility_deposit_idx"),
+            models.Index(fields=["created_at", "id"], name="facility_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from supervision.choices import Agency, InspectionKind, InspectionStatus, Violation
-from supervision.models.base import MONEY, Linked, TimeStamped
+from supervision.models.base import MONEY, Linked, TimeStamped, Versioned
 from supervision.querysets import InspectionQuerySet
 
 MIN_ON_SITE_INSPECTORS = 2  # Decree 735, Art. 29
@@ -34,6 +34,8 @@ class Inspector(Linked):
     is_active = models.BooleanField(_("在岗"), default=True)
 
     history = HistoricalRecords(verbose_name=_("执法人员变更记录"))
+    # Officers work across districts: not district-scoped.
+    district_path = None
 
     class Meta:
         verbose_name = _("执法人员")
@@ -52,6 +54,7 @@ class PartnerAgency(models.Model):
     """An agency that can join an inspection or receive a referral; rows are the Agency codes."""
 
     code = models.CharField(_("代码"), max_length=16, primary_key=True, choices=Agency.choices)
+    district_path = None  # a fixed code list, shared by every district
 
     class Meta:
         verbose_name = _("协作部门")
@@ -66,6 +69,7 @@ class ViolationCategory(models.Model):
     """A category of violation found by an inspection; rows are the Violation codes."""
 
     code = models.CharField(_("代码"), max_length=32, primary_key=True, choices=Violation.choices)
+    district_path = None  # a fixed code list, shared by every district
 
     class Meta:
         verbose_name = _("违规类型")
@@ -76,7 +80,7 @@ class ViolationCategory(models.Model):
         return str(self.get_code_display())
 
 
-class Inspection(TimeStamped):
+class Inspection(Versioned, TimeStamped):
     """An inspection of one facility (检查): who went, when, what they found, how much."""
 
     facility = models.ForeignKey(
@@ -120,6 +124,7 @@ class Inspection(TimeStamped):
         m2m_fields=[inspectors, partner_agencies, violations],
     )
     objects = InspectionQuerySet.as_manager()
+    district_path = "facility__district"
 
     class Meta:
         verbose_name = _("检查")

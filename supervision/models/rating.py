@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from supervision.choices import Grade
-from supervision.models.base import Linked, TimeStamped
+from supervision.models.base import Linked, TimeStamped, Versioned
 from supervision.querysets import CreditRatingQuerySet
 
 # Credit ratings began after the bureau was set up (2018); a rating is decided for a year
@@ -29,7 +29,7 @@ def check_rating_year(year: int) -> None:
         raise ValidationError({"year": _("不能评价尚未开始的年度（%(year)s）。") % {"year": year}})
 
 
-class CreditRating(TimeStamped):
+class CreditRating(Versioned, TimeStamped):
     """A facility's credit rating (信用评价结果) for one calendar year."""
 
     facility = models.ForeignKey(
@@ -57,6 +57,7 @@ class CreditRating(TimeStamped):
 
     history = HistoricalRecords(verbose_name=_("信用评价变更记录"))
     objects = CreditRatingQuerySet.as_manager()
+    district_path = "facility__district"
 
     class Meta:
         verbose_name = _("信用评价")
@@ -130,6 +131,7 @@ class RatingChange(Linked):
     changed_at = models.DateTimeField(_("调整时间"), default=timezone.now)
 
     history = HistoricalRecords(verbose_name=_("评级调整变更记录"))
+    district_path = "rating__facility__district"
 
     class Meta:
         verbose_name = _("评级调整")
@@ -138,8 +140,8 @@ class RatingChange(Linked):
         indexes = [
             # A rating's changes, newest first (facility page, timeline).
             models.Index(fields=["rating", "-changed_at"], name="ratingchange_rating_idx"),
-            # "Latest changes" on the dashboard.
-            models.Index(fields=["-changed_at"], name="ratingchange_recent_idx"),
+            # "Latest changes" on the dashboard, in the list's order (ties broken by id).
+            models.Index(fields=["-changed_at", "-id"], name="ratingchange_recent_idx"),
         ]
         constraints = [
             models.CheckConstraint(

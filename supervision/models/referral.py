@@ -8,13 +8,13 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from supervision.choices import Agency, ReferralStatus
-from supervision.models.base import TimeStamped
+from supervision.models.base import TimeStamped, Versioned
 from supervision.querysets import ReferralQuerySet
 
 _DECIDED = [ReferralStatus.ACCEPTED, ReferralStatus.DECLINED]
 
 
-class Referral(TimeStamped):
+class Referral(Versioned, TimeStamped):
     """A case handed from an inspection to another agency (移送), and what became of it."""
 
     inspection = models.ForeignKey(
@@ -44,6 +44,7 @@ class Referral(TimeStamped):
 
     history = HistoricalRecords(verbose_name=_("移送变更记录"))
     objects = ReferralQuerySet.as_manager()
+    district_path = "inspection__facility__district"
 
     class Meta:
         verbose_name = _("案件移送")

@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from supervision.choices import SanctionKind
-from supervision.models.base import MONEY, TimeStamped
+from supervision.models.base import MONEY, TimeStamped, Versioned
 from supervision.querysets import SanctionQuerySet
 
 MAX_SUSPENSION_MONTHS = 12
@@ -40,7 +40,7 @@ def latest_suspension_end(starts_on: datetime.date) -> datetime.date:
     return same_day - datetime.timedelta(days=1)
 
 
-class Sanction(TimeStamped):
+class Sanction(Versioned, TimeStamped):
     """A measure taken on a facility (处理措施): suspension, recovery, fine, commendation, …"""
 
     facility = models.ForeignKey(
@@ -96,6 +96,7 @@ class Sanction(TimeStamped):
 
     history = HistoricalRecords(verbose_name=_("处理措施变更记录"))
     objects = SanctionQuerySet.as_manager()
+    district_path = "facility__district"
 
     class Meta:
         verbose_name = _("处理措施")

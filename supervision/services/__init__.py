@@ -1,6 +1,7 @@
 """Workflows that change state. Each is atomic, writes its history with the acting user, and is
 called alike by the pages, the API and the admin."""
 
+from supervision.services.evidence import attach_evidence
 from supervision.services.inspections import complete_inspection, record_inspection
 from supervision.services.ratings import set_grade
 from supervision.services.referrals import move_referral, refer_inspection
@@ -14,6 +15,7 @@ from supervision.services.sanctions import (
 )
 
 __all__ = [
+    "attach_evidence",
     "commend",
     "complete_inspection",
     "move_referral",

@@ -6,6 +6,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from supervision.scoping import check_in_scope
+
 # The acting user; None only for system loads (seed data, management commands).
 User: TypeAlias = AbstractBaseUser | None
 
@@ -21,7 +23,11 @@ UNSET: Final = Unset()
 
 
 def save_with_history(instance: models.Model, user: User, reason: str = "") -> None:
-    """Validate and save, recording the acting user and reason on the history row it writes."""
+    """Validate and save, recording the acting user and reason on the history row it writes.
+
+    Refused (PermissionDenied) when the record lies outside the user's districts.
+    """
+    check_in_scope(user, instance)
     instance.full_clean()
     instance._history_user = user  # type: ignore[attr-defined]
     if reason:

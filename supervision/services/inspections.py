@@ -17,6 +17,7 @@ from supervision.models import (
     PartnerAgency,
     ViolationCategory,
 )
+from supervision.models.base import check_version
 from supervision.models.inspection import check_inspectors
 from supervision.services._common import User, refuse, save_with_history
 
@@ -65,9 +66,14 @@ def complete_inspection(
     end_date: datetime.date,
     user: User,
     findings: str | None = None,
+    expected_version: int | None = None,
 ) -> Inspection:
-    """Mark an inspection completed on end_date; on-site ones need their two inspectors."""
+    """Mark an inspection completed on end_date; on-site ones need their two inspectors.
+
+    expected_version: the version the user saw; another one is refused with StaleEdit.
+    """
     inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    check_version(inspection, expected_version)
     if inspection.status == InspectionStatus.COMPLETED:
         raise refuse("status", _("该检查已完成。"))
     check_inspectors(inspection.kind, inspection.inspectors.count())

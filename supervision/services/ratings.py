@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from supervision.choices import Grade
 from supervision.models import CreditRating, Facility, RatingChange
+from supervision.models.base import check_version
 from supervision.services._common import (
     UNSET,
     Unset,
@@ -31,21 +32,28 @@ def set_grade(
     score: Decimal | Unset | None = UNSET,
     rated_on: datetime.date | Unset | None = UNSET,
     basis: str | Unset | None = UNSET,
+    expected_version: int | None = None,
 ) -> RatingChange:
     """Give facility `grade` for `year`, creating the rating or changing it.
 
     Writes one RatingChange (from → to, reason, who) in the same transaction. Refuses a change
     that would leave the grade as it is. score, rated_on and basis left out stay as they are;
-    None clears them.
+    None clears them. expected_version: the version of the year's rating the user saw; another
+    one is refused with StaleEdit.
     """
     reason = required_text(reason, "reason", _("请填写评级调整原因。"))
     if grade not in Grade.values:
         raise refuse("grade", _("信用等级只能是A、B、C或D。"))
+    # The facility's row lock serialises grade changes of one facility (PostgreSQL; SQLite
+    # locks the database at BEGIN): two first grades of a year would otherwise both find no
+    # rating to lock and both create one.
+    Facility.objects.select_for_update().only("pk").get(pk=facility.pk)
     rating = CreditRating.objects.select_for_update().filter(facility=facility, year=year).first()
     if rating is None:
         rating = CreditRating(facility=facility, year=year, grade=grade)
         from_grade = ""
     else:
+        check_version(rating, expected_version)
         if rating.grade == grade:
             raise refuse(
                 "grade",

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from supervision.choices import REFERRAL_TRANSITIONS, Agency, InspectionStatus, ReferralStatus
 from supervision.models import Inspection, Referral
+from supervision.models.base import check_version
 from supervision.services._common import User, refuse_problems, save_with_history
 
 # referral_problems and move_problems write nothing: a form calls them to show field messages
@@ -103,9 +104,14 @@ def move_referral(
     user: User,
     case_number: str = "",
     outcome: str = "",
+    expected_version: int | None = None,
 ) -> Referral:
-    """Move a referral to its next status: accepted or declined, then closed."""
+    """Move a referral to its next status: accepted or declined, then closed.
+
+    expected_version: the version the user saw; another one is refused with StaleEdit.
+    """
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    check_version(referral, expected_version)
     refuse_problems(
         move_problems(
             referral, to_status=to_status, on=on, case_number=case_number, outcome=outcome

@@ -8,6 +8,8 @@ Filters
     ``value|ymdhm``        a datetime as local ``2025-03-10 14:05``; ``None`` gives ``—``.
     ``user|who``           a user's full name, else username; no user (a system load) gives
                            "系统".
+    ``user|can_audit``     whether user may open the audit log (审计): the navigation shows it
+                           only then.
 
 Tags
     ``{% grade_badge grade %}``            the A–D grade square (``grade grade-A`` …); no grade
@@ -80,6 +82,14 @@ def who(user: object) -> str:
     if user is None or not hasattr(user, "get_username"):
         return _("系统")
     return user.get_full_name() or user.get_username() or _("系统")
+
+
+@register.filter
+def can_audit(user: object) -> bool:
+    """Whether user may open the audit log (supervision.views.audit)."""
+    from supervision.views.audit import can_audit as allowed  # the views import these tags
+
+    return allowed(user)
 
 
 @register.simple_tag

@@ -19,9 +19,16 @@ from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from supervision.exports import Column, csv_response, xlsx_response
+from supervision.models.base import StaleEdit
 from supervision.pagination import COUNT_CAP, PAGES_AHEAD, CappedCountPaginator
-from supervision.scoping import can_view, scoped_queryset
-from supervision.views.history import HISTORY_LIMIT, can_view_history, history_entries
+from supervision.scoping import can_view, scoped_queryset, user_districts
+from supervision.views.history import (
+    HISTORY_LIMIT,
+    History,
+    can_view_history,
+    conflict,
+    history_entries,
+)
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -74,6 +81,11 @@ class RecordListView(StaffView, FilterView):
         for form_field in filterset.form.fields.values():
             if isinstance(form_field, ModelChoiceField):
                 form_field.queryset = self.scoped(form_field.queryset)
+        districts = user_districts(self.request.user)
+        district = filterset.form.fields.get("district")
+        if districts is not None and district is not None:
+            # An account limited to some districts is offered those only.
+            district.choices = [(v, label) for v, label in district.choices if v in districts]
         return filterset
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kw):
@@ -124,11 +136,13 @@ class RecordDetailView(StaffView, DetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["history"] = (
-            history_entries(self.object, self.history_limit)
-            if can_view_history(self.request.user, self.model)
-            else None
+            self.get_history() if can_view_history(self.request.user, self.model) else None
         )
         return context
+
+    def get_history(self) -> History:
+        """The record's changes shown on its page (a page may add related records')."""
+        return history_entries(self.object, self.history_limit)
 
 
 class ServiceFormView(StaffView, PermissionRequiredMixin, FormView):
@@ -140,6 +154,10 @@ class ServiceFormView(StaffView, PermissionRequiredMixin, FormView):
     `object`; refusal() may then say why the step cannot happen now (already completed, …),
     and the user is sent back to the record's page with that message instead of the form.
     service_error_fields renames a service's field to the form's.
+
+    A save made on a version of the record that someone else has changed since (StaleEdit) is
+    refused: the form comes back with the user's input and `conflict` (who changed what since,
+    see views.history.conflict) with a link to reload the record.
     """
 
     object_model: ClassVar[type[Model] | None] = None
@@ -172,11 +190,23 @@ class ServiceFormView(StaffView, PermissionRequiredMixin, FormView):
     def form_valid(self, form: Form) -> HttpResponse:
         try:
             record = self.perform(form)
+        except StaleEdit as error:  # saved by someone else between the form's check and now
+            form.stale = error
+            form.add_error(None, error)
+            return self.form_invalid(form)
         except ValidationError as error:
             add_service_errors(form, error, self.service_error_fields)
             return self.form_invalid(form)
         messages.success(self.request, self.success_message)
         return HttpResponseRedirect(self.get_success_url(record))
+
+    def form_invalid(self, form: Form) -> HttpResponse:
+        stale = getattr(form, "stale", None)
+        if stale is None:
+            return super().form_invalid(form)
+        # 409: the form is fine, the record moved on. The user's input stays on the page.
+        context = self.get_context_data(form=form, conflict=conflict(stale))
+        return self.render_to_response(context, status=409)
 
     def get_success_url(self, record: Model | None = None) -> str:  # type: ignore[override]
         return record.get_absolute_url() if record is not None else "/"

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.views import defaults
 
-logger = logging.getLogger("supervision.security")
-
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    user = getattr(request, "user", None)
-    logger.warning(
-        "permission denied: user=%s path=%s",
-        getattr(user, "username", "") or "anonymous",
-        request.path,
-    )
+    # Logged with every other 403 by supervision.middleware.PermissionDeniedLogMiddleware.
     return defaults.permission_denied(request, exception, template_name="403.html")
 
 

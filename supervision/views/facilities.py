@@ -18,8 +18,16 @@ from supervision.exports import Column
 from supervision.filtersets import FacilityFilterSet
 from supervision.forms.facilities import FacilityForm, GradeForm, default_grade_year
 from supervision.models import CreditRating, Facility, Inspection, RatingChange, Referral, Sanction
+from supervision.scoping import check_in_scope
 from supervision.views.base import RecordDetailView, ServiceFormView
 from supervision.views.case_lists import CaseListView
+from supervision.views.history import (
+    History,
+    can_view_history,
+    history_entries,
+    merged_history,
+    related_history,
+)
 
 # How many of each kind of record the facility page shows; the rest are one click away.
 RECENT = 10
@@ -151,6 +159,20 @@ class FacilityDetailView(RecordDetailView):
         )
         return context
 
+    def get_history(self) -> History:
+        """The facility's changes and its ratings' (which have no page of their own): a grade
+        set by a bulk action or through the API shows here."""
+        own = history_entries(self.object, self.history_limit)
+        if not can_view_history(self.request.user, CreditRating):
+            return own
+        ratings = related_history(
+            CreditRating,
+            CreditRating.history.filter(facility_id=self.object.pk),
+            subject=lambda row: _("%(year)s年度信用评价") % {"year": row.year},
+            limit=self.history_limit,
+        )
+        return merged_history(own, ratings, limit=self.history_limit)
+
     def agreement(self, facility: Facility, today: datetime.date) -> dict[str, Any]:
         """The sanctions behind the agreement status: in force today, and those still to come."""
         measures = list(
@@ -206,7 +228,11 @@ class FacilityCreateView(ServiceFormView):
     template_name = "facilities/form.html"
     success_message = _("机构已登记。")
 
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
     def perform(self, form: Form) -> Model:
+        check_in_scope(self.request.user, form.instance)
         return form.save()
 
 
@@ -219,12 +245,17 @@ class FacilityEditView(ServiceFormView):
     success_message = _("机构信息已保存。")
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "instance": self.get_object()}
+        return {
+            **super().get_form_kwargs(),
+            "instance": self.get_object(),
+            "user": self.request.user,
+        }
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(facility=self.get_object(), **kwargs)
 
     def perform(self, form: Form) -> Model:
+        check_in_scope(self.request.user, form.instance)  # not moved out of one's districts
         return form.save()
 
 

@@ -1,9 +1,12 @@
 """A record's change history (django-simple-history) as a reader sees it: who, when, why, and
 each changed field's old → new value, labels instead of codes and ids.
 
-A fixed number of queries whatever the length of the history: the history rows with their users,
-one query per many-to-many field for its snapshots, and one per related model for the labels of
-the ids that appear. (simple-history's own diff_against queries twice per field and row.)
+One function, describe(), turns history rows and the rows before them into entries; the record
+pages, the facility page (with its ratings), the message of a refused stale edit and the audit
+page all use it. A fixed number of queries whatever the length of the history: the history rows
+with their users, the rows before them, one query per many-to-many field for its snapshots, and
+one per related model for the labels of the ids that appear. (simple-history's own diff_against
+queries twice per field and row.)
 """
 
 from __future__ import annotations
@@ -18,18 +21,21 @@ from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 
-from supervision.models.base import MONEY
-from supervision.templatetags.supervision_tags import cny
+from supervision.models.base import MONEY, StaleEdit
+from supervision.templatetags.supervision_tags import cny, who
 
 HISTORY_LIMIT = 50
+# A refused edit names at most this many changes made since the editor loaded the record.
+CONFLICT_LIMIT = 10
 MONEY_DIGITS = MONEY["max_digits"]
 DASH = "—"
 
-_TYPE_LABELS = {"+": _("创建"), "~": _("修改"), "-": _("删除")}
+TYPE_LABELS = {"+": _("创建"), "~": _("修改"), "-": _("删除")}
 
 
 @dataclass
@@ -37,6 +43,7 @@ class Change:
     label: str
     old: str
     new: str
+    name: str = ""  # the field's name, for the API
 
 
 @dataclass
@@ -47,6 +54,10 @@ class Entry:
     kind_label: str
     reason: str
     changes: list[Change] = field(default_factory=list)
+    version: int | None = None
+    # What the entry is about when a list mixes records (a facility page lists its ratings').
+    subject: str = ""
+    history_id: int = 0
 
 
 class History(list):
@@ -75,11 +86,12 @@ def can_view_history(
     return user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
 
 
-def _m2m_snapshots(record: models.Model, history_ids: list[int]) -> dict[str, dict[int, list[Any]]]:
+def _m2m_snapshots(
+    history_model: type[models.Model], history_ids: list[int]
+) -> dict[str, dict[int, list[Any]]]:
     """For each tracked M2M field: history_id → the related ids at that point, one query each."""
-    history_model = record.history.model  # type: ignore[attr-defined]
     snapshots: dict[str, dict[int, list[Any]]] = {}
-    for m2m in history_model._history_m2m_fields:
+    for m2m in history_model._history_m2m_fields:  # type: ignore[attr-defined]
         through = apps.get_model(
             history_model._meta.app_label, f"{history_model.__name__}_{m2m.name}"
         )
@@ -138,24 +150,29 @@ class _Labeller:
         return str(value)
 
 
-def history_entries(record: models.Model, limit: int = HISTORY_LIMIT) -> History:
-    """The latest `limit` changes of record, newest first, each with its changed fields."""
-    model = type(record)
-    rows = list(
-        record.history.select_related("history_user").order_by("-history_date", "-history_id")[  # type: ignore[attr-defined]
-            : limit + 1
-        ]
-    )
+def describe(
+    model: type[models.Model],
+    rows: list[models.Model],
+    previous: dict[int, models.Model | None],
+    subject: Any = None,
+) -> list[Entry]:
+    """Entries for history rows of model, in their order, each with the fields it changed.
+
+    previous maps a row's history_id to the row before it (of the same record), None when
+    there is none: a creation then lists what was filled in, any other row no fields (the state
+    before it is unknown). subject(row), when given, names the record of each entry.
+    """
     if not rows:
-        return History()
-    history_model = record.history.model  # type: ignore[attr-defined]
+        return []
+    history_model = model.history.model  # type: ignore[attr-defined]
     fields = [
         model._meta.get_field(f.name)
         for f in history_model.tracked_fields
         if f.editable and not f.primary_key
     ]
     m2m_fields = [model._meta.get_field(f.name) for f in history_model._history_m2m_fields]
-    snapshots = _m2m_snapshots(record, [row.history_id for row in rows])
+    before = [p for p in (previous.get(row.history_id) for row in rows) if p is not None]
+    snapshots = _m2m_snapshots(history_model, [r.history_id for r in [*rows, *before]])
 
     def values(row: models.Model) -> dict[str, Any]:
         data = {f.name: getattr(row, f.attname) for f in fields}
@@ -163,38 +180,193 @@ def history_entries(record: models.Model, limit: int = HISTORY_LIMIT) -> History
             data[m2m.name] = snapshots[m2m.name].get(row.history_id, [])
         return data
 
-    states = [values(row) for row in rows]
+    states = {row.history_id: values(row) for row in [*rows, *before]}
     labeller = _Labeller()
     for f in fields:
         if f.is_relation:
-            labeller.want(f.related_model, [state[f.name] for state in states])
+            labeller.want(f.related_model, [state[f.name] for state in states.values()])
     for m2m in m2m_fields:
-        labeller.want(m2m.related_model, [pk for state in states for pk in state[m2m.name]])
+        labeller.want(m2m.related_model, [pk for s in states.values() for pk in s[m2m.name]])
     labeller.fetch()
 
-    entries = History()
-    entries.truncated = len(rows) > limit
-    for index, row in enumerate(rows[:limit]):
-        new = states[index]
-        old = states[index + 1] if index + 1 < len(rows) else None
+    entries = []
+    for row in rows:
+        new = states[row.history_id]
+        prior = previous.get(row.history_id)
+        old = states[prior.history_id] if prior is not None else None
         entry = Entry(
             when=row.history_date,
             user=row.history_user,
             kind=row.history_type,
-            kind_label=str(_TYPE_LABELS.get(row.history_type, row.history_type)),
+            kind_label=str(TYPE_LABELS.get(row.history_type, row.history_type)),
             reason=row.history_change_reason or "",
+            version=getattr(row, "version", None),
+            subject=str(subject(row)) if subject is not None else "",
+            history_id=row.history_id,
         )
         for f in [*fields, *m2m_fields]:
-            before = old[f.name] if old is not None else None
+            before_value = old[f.name] if old is not None else None
             after = new[f.name]
             if old is None and row.history_type == "+" and after in (None, "", []):
                 continue  # a creation lists what was filled in
-            if old is not None and before == after:
+            if old is not None and before_value == after:
                 continue
             if old is None and row.history_type != "+":
                 continue  # the state before the oldest row shown is unknown
             entry.changes.append(
-                Change(str(f.verbose_name), labeller.text(f, before), labeller.text(f, after))
+                Change(
+                    str(f.verbose_name),
+                    labeller.text(f, before_value),
+                    labeller.text(f, after),
+                    f.name,
+                )
             )
         entries.append(entry)
     return entries
+
+
+def predecessors(
+    history_model: type[models.Model], rows: list[models.Model]
+) -> dict[int, models.Model | None]:
+    """Queries (two): for each history row, the row before it of the same record, or None."""
+    if not rows:
+        return {}
+    manager = history_model._default_manager
+    earlier = (
+        manager.filter(id=OuterRef("id"))
+        .filter(
+            Q(history_date__lt=OuterRef("history_date"))
+            | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id"))
+        )
+        .order_by("-history_date", "-history_id")
+        .values("history_id")[:1]
+    )
+    pairs = dict(
+        manager.filter(history_id__in=[row.history_id for row in rows])
+        .annotate(before=Subquery(earlier))
+        .values_list("history_id", "before")
+    )
+    found = manager.in_bulk([p for p in pairs.values() if p is not None])
+    return {hid: found.get(before) if before else None for hid, before in pairs.items()}
+
+
+def _newest_first(rows: models.QuerySet) -> models.QuerySet:
+    return rows.select_related("history_user").order_by("-history_date", "-history_id")
+
+
+def _consecutive(rows: list[models.Model]) -> dict[int, models.Model | None]:
+    """Rows of one record, newest first: each one's predecessor is the next one."""
+    return {
+        row.history_id: rows[i + 1] if i + 1 < len(rows) else None for i, row in enumerate(rows)
+    }
+
+
+def history_entries(record: models.Model, limit: int = HISTORY_LIMIT) -> History:
+    """The latest `limit` changes of record, newest first, each with its changed fields."""
+    rows = list(_newest_first(record.history.all())[: limit + 1])  # type: ignore[attr-defined]
+    entries = History(describe(type(record), rows[:limit], _consecutive(rows)))
+    entries.truncated = len(rows) > limit
+    return entries
+
+
+def merged_history(*histories: History, limit: int = HISTORY_LIMIT) -> History:
+    """Several histories as one list, newest first, cut at limit."""
+    entries = sorted(
+        (e for h in histories for e in h), key=lambda e: (e.when, e.history_id), reverse=True
+    )
+    merged = History(entries[:limit])
+    merged.truncated = len(entries) > limit or any(h.truncated for h in histories)
+    return merged
+
+
+def related_history(
+    model: type[models.Model], rows: models.QuerySet, subject: Any, limit: int = HISTORY_LIMIT
+) -> History:
+    """The latest `limit` history rows of several records of model (e.g. a facility's ratings)."""
+    fetched = list(_newest_first(rows)[: limit + 1])
+    shown = fetched[:limit]
+    history_model = model.history.model  # type: ignore[attr-defined]
+    entries = History(describe(model, shown, predecessors(history_model, shown), subject))
+    entries.truncated = len(fetched) > limit
+    return entries
+
+
+# ----------------------------------------------------------------------------- stale edits
+
+
+@dataclass
+class Conflict:
+    """What a refused edit missed: the saves made since the version the editor loaded."""
+
+    current_version: int
+    entries: list[Entry]  # one per save, newest first
+    more: bool = False  # more saves than shown
+
+    def lines(self) -> list[str]:
+        """One sentence per save: who, when, which fields old → new."""
+        return [describe_save(entry) for entry in self.entries]
+
+
+def change_text(change: Change) -> str:
+    """One field's change as text: 名称：旧 → 新."""
+    return gettext("%(label)s：%(old)s → %(new)s") % {
+        "label": change.label,
+        "old": change.old,
+        "new": change.new,
+    }
+
+
+def changes_text(entry: Entry) -> str:
+    return pgettext("list separator", "；").join(change_text(c) for c in entry.changes)
+
+
+def describe_save(entry: Entry) -> str:
+    when = timezone.localtime(entry.when).strftime("%Y-%m-%d %H:%M")
+    fields = changes_text(entry)
+    if not fields:
+        return gettext("%(user)s 于 %(when)s %(action)s了该记录。") % {
+            "user": who(entry.user),
+            "when": when,
+            "action": entry.kind_label,
+        }
+    return gettext("%(user)s 于 %(when)s 修改了：%(fields)s。") % {
+        "user": who(entry.user),
+        "when": when,
+        "fields": fields,
+    }
+
+
+def conflict(error: StaleEdit) -> Conflict:
+    """Queries: who changed error.record since the version the editor loaded, and what.
+
+    The history rows of one save (the row, then its many-to-many fields) share its version: the
+    save is described by its newest row against the newest row of the save before it.
+    """
+    record = error.record
+    history = record.history  # type: ignore[attr-defined]
+    cap = CONFLICT_LIMIT * 4
+    rows = list(_newest_first(history.filter(version__gt=error.expected))[:cap])
+    heads: list[models.Model] = []  # the newest row of each save, newest save first
+    for row in rows:
+        if not heads or heads[-1].version != row.version:
+            heads.append(row)
+    if len(rows) == cap and len(heads) > 1:
+        # The oldest save may be cut: it serves only as the state before the one after it.
+        shown, chain = heads[:-1], heads
+    else:
+        base = (
+            history.filter(version__lte=error.expected)
+            .order_by("-history_date", "-history_id")
+            .first()
+        )
+        shown, chain = heads, [*heads, base] if base is not None else heads
+    previous = {
+        head.history_id: chain[i + 1] if i + 1 < len(chain) else None
+        for i, head in enumerate(shown)
+    }
+    entries = describe(type(record), shown[:CONFLICT_LIMIT], previous)
+    return Conflict(
+        current_version=error.current,
+        entries=entries,
+        more=len(shown) > CONFLICT_LIMIT or len(heads) > len(shown),
+    )

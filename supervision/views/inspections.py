@@ -22,8 +22,10 @@ from supervision.forms.cases import (
     facility_from_query,
 )
 from supervision.models import Facility, Inspection, Referral, Sanction
+from supervision.scoping import check_in_scope
 from supervision.views.base import RecordDetailView, ServiceFormView
 from supervision.views.case_lists import CaseListView
+from supervision.views.evidence import EvidenceSectionMixin
 
 
 def _names(related: Any) -> str:
@@ -59,7 +61,7 @@ class InspectionListView(CaseListView):
     export_name = "inspections"
 
 
-class InspectionDetailView(RecordDetailView):
+class InspectionDetailView(EvidenceSectionMixin, RecordDetailView):
     model = Inspection
     template_name = "inspections/detail.html"
 
@@ -129,6 +131,7 @@ class InspectionEditView(ServiceFormView):
     def perform(self, form: Form) -> Model:
         with transaction.atomic():
             inspection = form.save(commit=False)
+            check_in_scope(self.request.user, inspection)
             # The middleware records the user too; set it so no other path loses it.
             inspection._history_user = self.request.user
             inspection.save()
@@ -165,6 +168,7 @@ class InspectionCompleteView(_ActsOnInspection):
             end_date=form.cleaned_data["end_date"],
             findings=form.cleaned_data["findings"],
             user=self.request.user,
+            expected_version=form.expected_version,
         )
 
 

@@ -17,6 +17,7 @@ from supervision.forms.cases import MoveReferralForm
 from supervision.models import Facility, Inspection, Referral, Sanction
 from supervision.views.base import RecordDetailView, ServiceFormView
 from supervision.views.case_lists import CaseListView
+from supervision.views.evidence import EvidenceSectionMixin
 
 REFERRAL_COLUMNS = [
     Column(_("编号"), lambda r: r.pk),
@@ -46,7 +47,7 @@ class ReferralListView(CaseListView):
     export_name = "referrals"
 
 
-class ReferralDetailView(RecordDetailView):
+class ReferralDetailView(EvidenceSectionMixin, RecordDetailView):
     model = Referral
     template_name = "referrals/detail.html"
 
@@ -97,6 +98,7 @@ class ReferralMoveView(ServiceFormView):
             case_number=data.get("case_number") or "",
             outcome=data.get("outcome") or "",
             user=self.request.user,
+            expected_version=form.expected_version,
         )
 
 

@@ -17,6 +17,7 @@ from supervision.models import Facility, Inspection, Referral, Sanction
 from supervision.scoping import scoped_queryset
 from supervision.views.base import RecordDetailView, ServiceFormView
 from supervision.views.case_lists import CaseListView
+from supervision.views.evidence import EvidenceSectionMixin
 
 SANCTION_COLUMNS = [
     Column(_("编号"), lambda s: s.pk),
@@ -45,7 +46,7 @@ class SanctionListView(CaseListView):
     export_name = "sanctions"
 
 
-class SanctionDetailView(RecordDetailView):
+class SanctionDetailView(EvidenceSectionMixin, RecordDetailView):
     model = Sanction
     template_name = "sanctions/detail.html"
 

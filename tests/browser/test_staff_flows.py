@@ -19,6 +19,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from supervision.choices import (
@@ -53,7 +55,8 @@ def _fail_fast(page: Page) -> None:
 
 
 def sign_in(page: Page, live_server, user) -> None:
-    """Give the browser a session of user (the login form itself is the first test's)."""
+    """Give the browser a session of user (the login form itself is the first test's); for a
+    supervisor, a session that has passed the second factor too (see tests/conftest.py)."""
     client = Client()
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
@@ -75,12 +78,20 @@ def inspectors(db):
 def test_signing_in_through_the_login_form_lands_on_the_dashboard(
     page: Page, live_server, supervisor
 ):
+    # A supervisor signs in with the password, then the code of their authenticator app.
+    device = TOTPDevice.objects.create(user=supervisor, name="authenticator", confirmed=True)
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
 
     page.get_by_label("用户名").fill("supervisor")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+
+    expect(page).to_have_url(re.compile(r"/accounts/two-factor/verify/"))
+    expect(page.get_by_role("heading", name="两步验证", level=1)).to_be_visible()
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    page.get_by_label("验证码").fill(f"{code:06d}")
+    page.get_by_role("button", name="验证").click()
 
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.get_by_role("heading", name="总览", level=1)).to_be_visible()
@@ -219,6 +230,26 @@ def test_an_inspector_sees_no_grade_action_and_a_direct_grade_post_is_forbidden(
     assert response.status == 403
     assert "无权访问" in response.text()  # our 403 page, not a CSRF refusal
     assert not CreditRating.objects.filter(facility=facility).exists()
+
+
+def test_the_pages_and_the_api_docs_run_under_the_content_security_policy(
+    page: Page, live_server, supervisor, facility
+):
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    sign_in(page, live_server, supervisor)
+    for path in ["/", "/facilities/", f"/facilities/{facility.pk}/", "/sanctions/new/"]:
+        page.goto(f"{live_server.url}{path}")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.goto(f"{live_server.url}/api/docs/")
+    # Swagger UI's start-up script ran (a file, not inline) and drew the operations.
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+    assert violations == []
 
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (820, 1180)], ids=["laptop", "tablet"])

@@ -8,9 +8,16 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from supervision.models import Facility
 from supervision.roles import AUDITOR, INSPECTOR, SUPERVISOR
+from supervision.twofactor import (
+    AUTHENTICATOR,
+    new_recovery_codes,
+    second_factor_required,
+    secret,
+)
 
 # Demo only: these accounts exist solely on a DEBUG install and their passwords are printed.
 DEMO_ACCOUNTS = [
@@ -36,6 +43,7 @@ class Command(BaseCommand):
                 call_command("loaddata", "lhasa_2024", verbosity=0)
             call_command("populate_history", auto=True, verbosity=0)
             self.stdout.write(f"Demo data: loaded {Facility.objects.count()} facilities (2024).")
+        second_factors = {}
         with transaction.atomic():
             for username, role, password, _label in DEMO_ACCOUNTS:
                 user, _ = User.objects.get_or_create(username=username)
@@ -46,8 +54,27 @@ class Command(BaseCommand):
                 user.save()
                 if role:
                     user.groups.set([Group.objects.get(name=role)])
+                if second_factor_required(user):
+                    second_factors[username] = self.demo_second_factor(user)
         self.stdout.write("")
         self.stdout.write("Demo accounts (DEBUG only) — http://127.0.0.1:8000/admin/")
         for username, _role, password, label in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<11} {password:<24} {label}")
         self.stdout.write("")
+        self.stdout.write(
+            "Two-factor sign-in (supervisor and admin): add the key to an authenticator app "
+            "(or `oathtool --totp -b KEY`), or use one of the recovery codes, each once."
+        )
+        for username, (device, codes) in second_factors.items():
+            self.stdout.write(f"  {username:<11} key {secret(device)}")
+            self.stdout.write(f"  {'':<11} {device.config_url}")
+            self.stdout.write(f"  {'':<11} recovery codes: {' '.join(codes)}")
+        self.stdout.write("")
+
+    def demo_second_factor(self, user: User) -> tuple[TOTPDevice, list[str]]:
+        """A confirmed authenticator (kept across runs, so an app set up once keeps working) and
+        ten fresh recovery codes."""
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR, confirmed=True)
+        return device, new_recovery_codes(user)

@@ -1,0 +1,645 @@
+"""The benchmark, in one command: `make bench` (or `python bench/run.py`).
+
+For each size (10,000 and 1,000,000 facilities, 5 inspections per facility, 3 rated years) it
+    1. creates the PostgreSQL database supervision_bench_<size> if missing, migrates it and fills
+       it with generate_data (once: a database that has generated data is reused);
+    2. starts the production server as `make serve` does (static files collected, gunicorn,
+       DEBUG off) with DJANGO_SERVER_TIMING=true on 127.0.0.1 and a free port;
+    3. signs in (a staff account with the auditor role for the pages and the admin, an API token
+       of a supervisor for the API) and measures p50/p95 of the server's own time
+       (Server-Timing `app`) and the query count of each page, list and write;
+    4. runs locust headless: 20 users, mixed reads and writes, for BENCH_LOAD_SECONDS; every
+       acknowledged (2xx) write is recorded and then looked up in the database.
+The figures go to bench/RESULTS.md, between the markers (the analysis around them is kept).
+
+Settings (environment): BENCH_SIZES=10000,1000000  BENCH_REPEAT=40  BENCH_LOAD_SECONDS=180
+BENCH_LOAD_USERS=20  BENCH_INSPECTIONS_PER_FACILITY=5  BENCH_WORKERS (gunicorn, default
+2 × cores + 1)  BENCH_PG=postgres://supervision:supervision@127.0.0.1:5432 (a role that may
+create databases; start one with `sudo bash .ci/postgres.sh`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+RESULTS = ROOT / "bench" / "RESULTS.md"
+PYTHON = sys.executable
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,1000000").split(",") if s]
+PER_FACILITY = int(os.environ.get("BENCH_INSPECTIONS_PER_FACILITY", "5"))
+REPEAT = int(os.environ.get("BENCH_REPEAT", "40"))
+LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "180"))
+LOAD_USERS = int(os.environ.get("BENCH_LOAD_USERS", "20"))
+WORKERS = os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1))
+PG = os.environ.get("BENCH_PG", "postgres://supervision:supervision@127.0.0.1:5432").rstrip("/")
+
+READER = ("bench-reader", "Bench-reader-2024!x")
+WRITER = "bench-writer"
+# A name fragment: 1 facility in 144 carries it (70 at 10,000, 7,000 at 1,000,000).
+NAME_FRAGMENT = "格桑阳光"
+TARGET_MS = 50
+SERVER_TIMING = re.compile(r"app;dur=([\d.]+), db;dur=([\d.]+);desc=\"(\d+)\"")
+
+
+def database_url(size: int) -> str:
+    return f"{PG}/supervision_bench_{size}"
+
+
+def django_env(size: int, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(size),
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # Plain HTTP on the loopback: no redirect to HTTPS, cookies without the Secure flag.
+        "DJANGO_HTTPS": "false",
+        "DJANGO_LOG_LEVEL": "WARNING",
+    }
+    env.update(extra)
+    return env
+
+
+def manage(size: int, *args: str, capture: bool = False) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=django_env(size),
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
+    )
+    return result.stdout or ""
+
+
+def log(message: str) -> None:
+    print(f"[bench {datetime.datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+# Data ------------------------------------------------------------------------------------------
+
+
+def ensure_database(size: int) -> None:
+    name = f"supervision_bench_{size}"
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            log(f"creating database {name}")
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def generated(size: int) -> bool:
+    with psycopg.connect(database_url(size)) as conn:
+        row = conn.execute(
+            "SELECT 1 FROM supervision_facility WHERE note LIKE 'generate_data%' LIMIT 1"
+        ).fetchone()
+    return row is not None
+
+
+def prepare(size: int) -> dict[str, Any]:
+    """The database of one size, migrated, filled and with the bench accounts."""
+    ensure_database(size)
+    manage(size, "migrate", "--noinput", "-v0")
+    record = OUT / f"generated-{size}.json"
+    if not generated(size):
+        log(f"generating {size:,} facilities, {size * PER_FACILITY:,} inspections")
+        started = time.perf_counter()
+        manage(
+            size,
+            "generate_data",
+            f"--facilities={size}",
+            f"--inspections={size * PER_FACILITY}",
+            "--years=3",
+            "--seed=1",
+        )
+        seconds = time.perf_counter() - started
+        record.write_text(
+            json.dumps({"seconds": round(seconds, 1), "at": str(datetime.date.today())})
+        )
+    else:
+        log(f"reusing the generated data of supervision_bench_{size}")
+    manage(
+        size,
+        "shell",
+        "-c",
+        "from django.contrib.auth.models import Group, User\n"
+        f"r, _ = User.objects.get_or_create(username={READER[0]!r})\n"
+        "r.is_staff = True\n"
+        f"r.set_password({READER[1]!r})\n"
+        "r.save()\n"
+        "r.groups.set([Group.objects.get(name='auditor')])\n"
+        f"w, _ = User.objects.get_or_create(username={WRITER!r})\n"
+        "w.groups.set([Group.objects.get(name='supervisor')])\n",
+    )
+    token = manage(size, "api_token", "issue", WRITER, capture=True).strip().splitlines()[-1]
+    with psycopg.connect(database_url(size)) as conn:
+        facilities = [
+            row[0]
+            for row in conn.execute(
+                "SELECT id FROM supervision_facility WHERE note LIKE 'generate_data%%' "
+                "AND id %% %s = 0 ORDER BY id LIMIT 4000",
+                [max(1, size // 4000)],
+            )
+        ]
+        codes = [
+            row[0]
+            for row in conn.execute(
+                "SELECT credit_code FROM supervision_facility WHERE id = ANY(%s)",
+                [facilities[::80]],
+            )
+        ]
+        inspectors = [r[0] for r in conn.execute("SELECT id FROM supervision_inspector LIMIT 50")]
+        version = conn.execute("SHOW server_version").fetchone()[0]
+    generated_info = json.loads(record.read_text()) if record.exists() else {}
+    sample = {
+        "token": token,
+        "reader": READER,
+        "facilities": facilities,
+        "codes": codes,
+        "inspectors": inspectors,
+        "fragment": NAME_FRAGMENT,
+    }
+    (OUT / f"sample-{size}.json").write_text(json.dumps(sample))
+    return {**sample, "generated": generated_info, "pg_version": version}
+
+
+# Server ----------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def server(size: int):
+    """The production server as `make serve` runs it (static files collected and served by
+    WhiteNoise, DEBUG off, gunicorn), on a free port with Server-Timing; stopped at the end."""
+    port = free_port()
+    logfile = open(OUT / f"server-{size}.log", "w")  # noqa: SIM115
+    env = django_env(
+        size,
+        DJANGO_SERVER_TIMING="true",
+        DJANGO_STATIC_MANIFEST="true",
+        # One cache for all the workers, as several servers would share Redis.
+        DJANGO_CACHE_URL=f"file://{OUT / f'cache-{size}'}",
+    )
+    subprocess.run(
+        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+    gunicorn = str(Path(PYTHON).parent / "gunicorn")
+    process = subprocess.Popen(
+        [
+            gunicorn,
+            "supervision.wsgi:application",
+            "--workers",
+            WORKERS,
+            "--timeout",
+            "60",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=logfile,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            if process.poll() is not None:
+                raise RuntimeError(f"the server stopped; see {logfile.name}")
+            try:
+                if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        else:
+            raise RuntimeError(f"the server did not answer; see {logfile.name}")
+        log(f"server up at {base} ({WORKERS} gunicorn workers)")
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        logfile.close()
+
+
+def sign_in(base: str, username: str, password: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(f"{base}/accounts/login/")
+    page.raise_for_status()
+    answer = session.post(
+        f"{base}/accounts/login/",
+        data={
+            "username": username,
+            "password": password,
+            "csrfmiddlewaretoken": session.cookies.get("csrftoken", ""),
+        },
+        headers={"Referer": f"{base}/accounts/login/"},
+        allow_redirects=False,
+    )
+    if answer.status_code != 302:
+        raise RuntimeError(f"sign-in refused ({answer.status_code})")
+    return session
+
+
+# Measuring -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    label: str
+    times: list[float] = field(default_factory=list)
+    db_times: list[float] = field(default_factory=list)
+    queries: list[int] = field(default_factory=list)
+    errors: int = 0
+
+    def add(self, response: requests.Response, expected: int) -> None:
+        match = SERVER_TIMING.search(response.headers.get("Server-Timing", ""))
+        if response.status_code != expected or match is None:
+            self.errors += 1
+            return
+        self.times.append(float(match.group(1)))
+        self.db_times.append(float(match.group(2)))
+        self.queries.append(int(match.group(3)))
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.times) if self.times else float("nan")
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.times, 95)
+
+    @property
+    def query_count(self) -> str:
+        counts = sorted(set(self.queries))
+        return "–" if not counts else "/".join(str(c) for c in counts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "p50": round(self.p50, 1),
+            "db_p50": round(statistics.median(self.db_times), 1) if self.db_times else None,
+            "p95": round(self.p95, 1),
+            "queries": self.query_count,
+            "errors": self.errors,
+            "n": len(self.times),
+        }
+
+
+def percentile(values: list[float], p: int) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[max(0, -(-p * len(ordered) // 100) - 1)]
+
+
+def measure(base: str, sample: dict[str, Any], size: int) -> list[dict[str, Any]]:
+    pages = sign_in(base, *sample["reader"])
+    api = requests.Session()
+    api.headers["Authorization"] = f"Token {sample['token']}"
+    facilities, codes = sample["facilities"], sample["codes"]
+    warm_up = int(WORKERS) + 1  # every worker has compiled the templates and connected
+
+    reads: list[tuple[str, Any, Any]] = [
+        ("Dashboard `/`", pages, lambda i: "/"),
+        ("Facility list, unfiltered", pages, lambda i: "/facilities/"),
+        (
+            "Facility list, district + grade + status",
+            pages,
+            lambda i: "/facilities/?district=540102&grade=A&year=2024&agreement_status=active",
+        ),
+        ("Facility list, name fragment", pages, lambda i: f"/facilities/?q={NAME_FRAGMENT}"),
+        ("Facility list, credit code", pages, lambda i: f"/facilities/?q={codes[i % len(codes)]}"),
+        (
+            "Facility page",
+            pages,
+            lambda i: f"/facilities/{facilities[(i * 37) % len(facilities)]}/",
+        ),
+        ("Inspection list", pages, lambda i: "/inspections/"),
+        ("Admin: Facility changelist", pages, lambda i: "/admin/supervision/facility/"),
+        ("Admin: CreditRating changelist", pages, lambda i: "/admin/supervision/creditrating/"),
+        (
+            "API facilities, district + grade + year + status",
+            api,
+            lambda i: "/api/facilities/?district=540102&grade=A&year=2024&agreement_status=active",
+        ),
+        ("API ratings, year + grade D", api, lambda i: "/api/ratings/?year=2024&grade=D"),
+    ]
+    for i in range(warm_up):
+        for _label, session, url in reads:
+            session.get(base + url(i + REPEAT))
+    # Round robin, so that a burst of other work on the machine falls on every page alike.
+    figures = [Figure(label) for label, _session, _url in reads]
+    for i in range(REPEAT):
+        for figure, (_label, session, url) in zip(figures, reads, strict=True):
+            figure.add(session.get(base + url(i)), 200)
+    for figure in figures:
+        log(
+            f"{figure.label:<50} p50 {figure.p50:6.1f}  p95 {figure.p95:6.1f} ms  "
+            f"q {figure.query_count}"
+        )
+
+    # The dashboard's year figures are cached for a minute; this is what computing them costs.
+    cold = Figure("Dashboard, year figures not in the cache")
+    cache_dir = OUT / f"cache-{size}"
+    for _ in range(max(5, REPEAT // 4)):
+        shutil.rmtree(cache_dir, ignore_errors=True)
+        cold.add(pages.get(f"{base}/"), 200)
+    figures.append(cold)
+    log(f"{cold.label:<50} p50 {cold.p50:6.1f}  p95 {cold.p95:6.1f} ms  q {cold.query_count}")
+
+    inspectors = sample["inspectors"]
+    record = Figure("Record an inspection (POST /api/inspections/)")
+    today = datetime.date.today().isoformat()
+    for i in range(REPEAT + warm_up):
+        body = {
+            "facility": facilities[(i * 53) % len(facilities)],
+            "kind": "routine",
+            "status": "planned",
+            "start_date": today,
+            "inspectors": [inspectors[i % len(inspectors)], inspectors[(i + 1) % len(inspectors)]],
+            "findings": "基准测试 bench",
+        }
+        response = api.post(f"{base}/api/inspections/", json=body)
+        if i >= warm_up:
+            record.add(response, 201)
+    figures.append(record)
+
+    grade = Figure("Change a grade (POST /api/facilities/{id}/grade/)")
+    for i in range(REPEAT + warm_up):
+        facility = facilities[-(i + 1)]
+        current = api.get(f"{base}/api/ratings/?facility={facility}&year=2024").json()["results"]
+        new = "B" if current and current[0]["grade"] != "B" else "C"
+        body = {"year": 2024, "grade": new, "reason": "基准测试：调整信用等级"}
+        response = api.post(f"{base}/api/facilities/{facility}/grade/", json=body)
+        if i >= warm_up:
+            grade.add(response, 201)
+    figures.append(grade)
+    for figure in figures[-2:]:
+        log(f"{figure.label:<50} p50 {figure.p50:6.1f}  p95 {figure.p95:6.1f} ms")
+    return [f.as_dict() for f in figures]
+
+
+def sign_in_users(base: str, sample: dict[str, Any], size: int) -> None:
+    """One signed-in session per load user, made here so that signing in (a deliberately slow
+    password hash) is not part of the load's figures."""
+    sample["sessions"] = [
+        sign_in(base, *sample["reader"]).cookies.get_dict() for _ in range(LOAD_USERS)
+    ]
+    (OUT / f"sample-{size}.json").write_text(json.dumps(sample))
+
+
+# Load ------------------------------------------------------------------------------------------
+
+
+def load(base: str, size: int) -> dict[str, Any]:
+    prefix = OUT / f"locust-{size}"
+    acked = OUT / f"acked-{size}.json"
+    acked.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "BENCH_SAMPLE": str(OUT / f"sample-{size}.json"),
+        "BENCH_ACKED": str(acked),
+    }
+    log(f"load: {LOAD_USERS} users for {LOAD_SECONDS} s")
+    subprocess.run(
+        [
+            str(Path(PYTHON).parent / "locust"),
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "--users",
+            str(LOAD_USERS),
+            "--spawn-rate",
+            str(LOAD_USERS),
+            "--run-time",
+            f"{LOAD_SECONDS}s",
+            "--host",
+            base,
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=False,
+    )
+    with open(f"{prefix}_stats.csv", newline="") as f:
+        rows = {row["Name"]: row for row in csv.DictReader(f)}
+    total = rows["Aggregated"]
+    written = json.loads(acked.read_text())
+    with psycopg.connect(database_url(size)) as conn:
+        found_inspections = conn.execute(
+            "SELECT count(*) FROM supervision_inspection WHERE id = ANY(%s) AND findings = ANY(%s)",
+            [
+                [w["id"] for w in written["inspections"]],
+                [w["marker"] for w in written["inspections"]],
+            ],
+        ).fetchone()[0]
+        found_changes = conn.execute(
+            "SELECT count(*) FROM supervision_ratingchange WHERE id = ANY(%s)",
+            [[w["id"] for w in written["rating_changes"]]],
+        ).fetchone()[0]
+    server_times = written.get("server_times", [])
+    p95_server = percentile(server_times, 95) if server_times else None
+    return {
+        "requests": int(total["Request Count"]),
+        "failures": int(total["Failure Count"]),
+        "rps": round(float(total["Requests/s"]), 1),
+        "p50": float(total["50%"]),
+        "p95": float(total["95%"]),
+        "p95_server": None if p95_server is None else round(p95_server, 1),
+        "writes_acked": len(written["inspections"]) + len(written["rating_changes"]),
+        "writes_found": found_inspections + found_changes,
+        "by_name": {
+            name: {"n": int(r["Request Count"]), "fail": int(r["Failure Count"]), "p95": r["95%"]}
+            for name, r in rows.items()
+            if name != "Aggregated"
+        },
+    }
+
+
+# Report ----------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    memory = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cores": str(os.cpu_count()),
+        "cpu": cpu,
+        "memory": memory,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def ms(value: float | None) -> str:
+    return "–" if value is None or value != value else f"{value:.1f}"
+
+
+def report(results: dict[int, dict[str, Any]]) -> str:
+    sizes = sorted(results)
+    host = machine()
+    first = results[sizes[0]]
+    lines = [
+        START,
+        "",
+        f"Run on {datetime.date.today()} with `make bench` "
+        f"(BENCH_SIZES={','.join(map(str, sizes))}, BENCH_REPEAT={REPEAT}, "
+        f"BENCH_LOAD_SECONDS={LOAD_SECONDS}, BENCH_LOAD_USERS={LOAD_USERS}, "
+        f"{WORKERS} gunicorn workers).",
+        "",
+        f"Machine: {host['cores']} cores ({host['cpu']}), {host['memory']} memory, "
+        f"PostgreSQL {first['pg_version']}, Python {host['python']}, {host['os']}. The database, "
+        "the server and the load generator share the machine. Load average (1 min) while "
+        "measuring, before the load test: "
+        + ", ".join(f"{results[s].get('loadavg', '?')} at {s:,}" for s in sizes)
+        + f" (the machine has {host['cores']} cores; above that, requests waited for a core).",
+        "",
+        "Data: "
+        + "; ".join(
+            f"{s:,} facilities, {s * 3:,} ratings (+ as many rating changes), "
+            f"{s * PER_FACILITY:,} inspections"
+            + (
+                f", generated in {results[s]['generated'].get('seconds', '?')} s"
+                if results[s].get("generated")
+                else ""
+            )
+            for s in sizes
+        )
+        + ".",
+        "",
+        f"Server time (Server-Timing `app`, ms) over {REPEAT} requests of each, taken in turns, "
+        "after one round per worker to warm it up; `db p50`: the part spent in SQL; queries per "
+        "request.",
+        "",
+    ]
+    header = "| | " + " | ".join(f"{s:,}: p50 | p95 | db p50 | queries" for s in sizes)
+    if len(sizes) > 1:
+        header += f" | p95 {sizes[-1]:,} ÷ {sizes[0]:,}"
+    lines.append(header + " |")
+    columns = 1 + 4 * len(sizes) + (1 if len(sizes) > 1 else 0)
+    lines.append("|" + "---|" * columns)
+    labels = [f["label"] for f in first["figures"]]
+    for index, label in enumerate(labels):
+        cells = [label]
+        for s in sizes:
+            f = results[s]["figures"][index]
+            flag = " ⚠" if f["p95"] > TARGET_MS else ""
+            errors = f" ({f['errors']} errors)" if f["errors"] else ""
+            cells += [ms(f["p50"]), ms(f["p95"]) + flag, ms(f.get("db_p50")), f["queries"] + errors]
+        if len(sizes) > 1:
+            small, large = results[sizes[0]]["figures"][index], results[sizes[-1]]["figures"][index]
+            ratio = large["p95"] / small["p95"] if small["p95"] else float("nan")
+            cells.append(f"{ratio:.2f}×" + (" ⚠" if ratio > 1.5 else ""))
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "⚠: over the 50 ms target, or more than 1.5× slower at the larger size.", ""]
+    lines += [
+        f"Load: locust, {LOAD_USERS} users (think time 0.2–1 s), mixed reads and writes, "
+        f"{LOAD_SECONDS} s; client-side times include queueing on the shared cores.",
+        "",
+        "| size | requests | req/s | failures | p50 ms | p95 ms | p95 server ms | "
+        "writes acknowledged | found in the database |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for s in sizes:
+        load_result = results[s].get("load")
+        if not load_result:
+            continue
+        lines.append(
+            f"| {s:,} | {load_result['requests']:,} | {load_result['rps']} | "
+            f"{load_result['failures']} | {load_result['p50']:.0f} | {load_result['p95']:.0f} | "
+            f"{ms(load_result['p95_server'])} | {load_result['writes_acked']} | "
+            f"{load_result['writes_found']} |"
+        )
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def write_results(block: str) -> None:
+    text = RESULTS.read_text() if RESULTS.exists() else f"# Benchmark results\n\n{START}\n{END}\n"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        tail = rest.split(END, 1)[1]
+        text = head + block + tail
+    else:
+        text += "\n" + block + "\n"
+    RESULTS.write_text(text)
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    results: dict[int, dict[str, Any]] = {}
+    for size in SIZES:
+        started = time.perf_counter()
+        info = prepare(size)
+        with server(size) as base:
+            # Other work on the machine inflates every figure: the load average says how much.
+            load_before = os.getloadavg()[0]
+            info["figures"] = measure(base, info, size)
+            info["loadavg"] = round((load_before + os.getloadavg()[0]) / 2, 1)
+            if LOAD_SECONDS > 0:
+                sign_in_users(base, info, size)
+                info["load"] = load(base, size)
+                log(
+                    f"load: {info['load']['requests']:,} requests, {info['load']['failures']} "
+                    f"failures, p95 {info['load']['p95']:.0f} ms, writes acknowledged "
+                    f"{info['load']['writes_acked']}, found {info['load']['writes_found']}"
+                )
+        info.pop("token", None)
+        results[size] = info
+        (OUT / f"results-{size}.json").write_text(json.dumps(info, indent=1, default=str))
+        log(f"size {size:,} done in {time.perf_counter() - started:.0f} s")
+    block = report(results)
+    write_results(block)
+    print(block)
+
+
+if __name__ == "__main__":
+    main()
