@@ -7,7 +7,7 @@ import hashlib
 from decimal import Decimal
 
 import factory
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 
 from supervision.choices import (
     Agency,
@@ -33,6 +33,7 @@ from supervision.models import (
     Sanction,
     UserDistrict,
 )
+from supervision.roles import ROLE_PERMISSIONS
 
 
 def make_credit_code(n: int, prefix: str = "91", division: str = "540102") -> str:
@@ -54,7 +55,16 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create: bool, extracted: str | None, **kwargs) -> None:
         if create and extracted:
-            self.groups.add(Group.objects.get(name=extracted))
+            # A transactional test (live_server, PostgreSQL locking) flushes the tables the
+            # data migration filled: give the group its role's permissions whatever ran before.
+            group, _ = Group.objects.get_or_create(name=extracted)
+            group.permissions.set(
+                Permission.objects.filter(
+                    content_type__app_label="supervision",
+                    codename__in=ROLE_PERMISSIONS[extracted],
+                )
+            )
+            self.groups.add(group)
 
 
 class FacilityFactory(factory.django.DjangoModelFactory):
