@@ -2,8 +2,10 @@
 
     DATABASE_URL=postgres://…/supervision_bench_1000000 python bench/explain.py /facilities/ …
 
-Each URL is requested in-process as a superuser (after one warm-up); the queries it ran are
-explained with their parameters. Figures are the database's own execution times.
+Each URL is requested in-process as a staff account with the auditor role, who sees every page
+and every district (a superuser would be asked for a second factor first), after one warm-up;
+the queries it ran are explained with their parameters. Figures are the database's own execution
+times.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("DJANGO_HTTPS", "false")  # the test client speaks plain HTTP
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supervision.settings")
 sys.path.insert(0, str(ROOT))
 
@@ -28,13 +31,14 @@ def main(urls: list[str]) -> None:
     import django
 
     django.setup()
-    from django.contrib.auth.models import User
+    from django.contrib.auth.models import Group, User
     from django.db import connection
     from django.test import Client
 
-    user, _ = User.objects.get_or_create(
-        username="bench", defaults={"is_staff": True, "is_superuser": True}
-    )
+    from supervision.roles import AUDITOR
+
+    user, _ = User.objects.get_or_create(username="bench-explain", defaults={"is_staff": True})
+    user.groups.set([Group.objects.get(name=AUDITOR)])
     client = Client()
     client.force_login(user)
     for url in urls:

@@ -67,8 +67,11 @@ def district_path(model: type[Model]) -> Any:
 
 
 def scoped_queryset(user: UserLike, queryset: QuerySet) -> QuerySet:
-    """The rows of queryset that user may see."""
-    if not can_view(user, queryset.model):
+    """The rows of queryset that user may see.
+
+    A table derived from another one (the overview's totals) names it as `permission_model`:
+    whoever may see ratings may see how many there are, in the same districts."""
+    if not can_view(user, getattr(queryset.model, "permission_model", queryset.model)):
         return queryset.none()
     districts = user_districts(user)
     if districts is None:

@@ -169,11 +169,10 @@ if _replica_url:
     MIDDLEWARE.append("supervision.db_routers.ReplicaReadsMiddleware")
 
 
-# Cache: the dashboard's figures of a year (supervision/views/dashboard.py). One process keeps
-# them in memory; several processes or servers share one cache so each figure is computed once:
-# DJANGO_CACHE_URL=redis://host:6379/0 (needs the `redis` package), db://cache_table (a table in
-# the database: run `manage.py createcachetable` once) or file:///var/cache/supervision (one
-# machine's workers).
+# Cache: by default each process's own memory, which nothing relies on. A cache that every
+# worker and server shares (DJANGO_CACHE_URL=redis://host:6379/0, needs the `redis` package;
+# db://cache_table after `manage.py createcachetable`; file:///var/cache/supervision for one
+# machine's workers) also holds the sessions in front of the database (below).
 def env_cache(name: str) -> dict:
     raw = os.environ.get(name, "").strip()
     if not raw or raw.startswith("locmem://"):
@@ -194,8 +193,14 @@ def env_cache(name: str) -> dict:
 
 
 CACHES = {"default": env_cache("DJANGO_CACHE_URL")}
-# How long a dashboard figure over a whole year or month is reused (0: computed every time).
-DASHBOARD_CACHE_SECONDS = env_int("DJANGO_DASHBOARD_CACHE_SECONDS", 60)
+# Sessions live in the database; with a shared cache they are read from it (one query less on
+# every request) and still written through to the database. Never with per-process memory: a
+# session ended in one worker would live on in another's copy.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if CACHES["default"]["BACKEND"].endswith("LocMemCache")
+    else "django.contrib.sessions.backends.cached_db"
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

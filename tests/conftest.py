@@ -21,13 +21,6 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def _dashboard_figures_not_cached(settings):
-    """Tests read the dashboard right after changing the data; tests/test_dashboard_cache.py
-    switches the cache on."""
-    settings.DASHBOARD_CACHE_SECONDS = 0
-
-
 @pytest.fixture
 def inspector(db):
     return UserFactory(username="inspector", role=INSPECTOR)

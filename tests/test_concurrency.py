@@ -20,8 +20,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from supervision import services
-from supervision.choices import Grade, SanctionKind
-from supervision.models import CreditRating, RatingChange, Sanction
+from supervision.admin.actions import Outcome, apply_to_all
+from supervision.choices import District, Grade, SanctionKind
+from supervision.models import CreditRating, GradeTally, RatingChange, Sanction
 from supervision.services import ratings as rating_services
 from supervision.services import sanctions as sanction_services
 from tests.factories import FacilityFactory
@@ -170,3 +171,46 @@ def test_two_first_grades_of_a_year_at_once_make_one_rating_and_one_chain(superv
     assert all(isinstance(r, RatingChange) for r in results), results
     assert CreditRating.objects.filter(facility=facility, year=2024).count() == 1
     assert_one_chain(facility, "", changes=2)
+
+
+def _bulk(facilities, grade: str, user) -> Callable[[], Outcome]:
+    """The admin's bulk grade edit, as its action runs it."""
+
+    def apply_one(facility) -> bool:
+        services.set_grade(facility=facility, year=2024, grade=grade, reason="批量调整", user=user)
+        return True
+
+    return lambda: apply_to_all(
+        facilities,
+        apply_one,
+        before=lambda: services.lock_for_grade_changes(facilities, 2024),
+    )
+
+
+def test_two_bulk_grade_edits_across_the_same_districts_queue_instead_of_deadlocking(
+    supervisor, monkeypatch
+):
+    chengguan = FacilityFactory.create_batch(2, district=District.CHENGGUAN)
+    dagze = FacilityFactory.create_batch(2, district=District.DAGZE)
+    for facility in [*chengguan, *dagze]:
+        CreditRating.objects.create(facility=facility, year=2024, grade=Grade.B)
+    # A pause after each facility: without the locks taken up front, the first edit would hold
+    # Chengguan's totals and wait for Dagze's while the second holds Dagze's and waits.
+    slowed(monkeypatch, rating_services, "save_with_history")
+
+    results = run_together(
+        _bulk([chengguan[0], dagze[0]], Grade.A, supervisor),
+        _bulk([dagze[1], chengguan[1]], Grade.C, supervisor),
+    )
+
+    assert all(isinstance(r, Outcome) and len(r.done) == 2 for r in results), results
+    totals = {
+        (t.grade, t.district): t.facilities
+        for t in GradeTally.objects.filter(year=2024, facilities__gt=0)
+    }
+    assert totals == {
+        ("A", District.CHENGGUAN): 1,
+        ("C", District.CHENGGUAN): 1,
+        ("A", District.DAGZE): 1,
+        ("C", District.DAGZE): 1,
+    }

@@ -32,7 +32,9 @@ from supervision.models import (
     CreditRating,
     Evidence,
     Facility,
+    GradeTally,
     Inspection,
+    InspectionTally,
     Inspector,
     RatingChange,
     Referral,
@@ -160,6 +162,28 @@ def _same_district(row: UserDistrict) -> dict[str, Any]:
     return {"district": District.DAGZE}
 
 
+def grade_tally() -> GradeTally:
+    return GradeTally(district=District.CHENGGUAN, year=2024, grade="A", facilities=3)
+
+
+def _same_grade_key(row: GradeTally) -> dict[str, Any]:
+    GradeTally.objects.create(district=row.district, year=row.year, grade="B", facilities=1)
+    return {"grade": "B"}
+
+
+def inspection_tally() -> InspectionTally:
+    return InspectionTally(
+        district=District.CHENGGUAN, month=D(2024, 5, 1), kind="routine", inspections=2
+    )
+
+
+def _same_month_key(row: InspectionTally) -> dict[str, Any]:
+    InspectionTally.objects.create(
+        district=row.district, month=row.month, kind="joint", inspections=1
+    )
+    return {"kind": "joint"}
+
+
 def evidence() -> Evidence:
     return EvidenceFactory.build(inspection=InspectionFactory())
 
@@ -186,6 +210,9 @@ BREACHES = [
     ),
     Breach("evidence_not_empty", evidence, lambda r: {"size": 0}),
     Breach("evidence_has_name", evidence, lambda r: {"original_name": ""}, "original_name"),
+    # The overview's running totals (kept by triggers: one row per key)
+    Breach("gradetally_year_grade_district_uniq", grade_tally, _same_grade_key),
+    Breach("inspectiontally_month_kind_district_uniq", inspection_tally, _same_month_key),
     # UserDistrict (an account's district scope)
     Breach("userdistrict_unique", user_district, _same_district),
     Breach(
@@ -426,6 +453,8 @@ MODELS = [
     Sanction,
     UserDistrict,
     Evidence,
+    GradeTally,
+    InspectionTally,
 ]
 
 

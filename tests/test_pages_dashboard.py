@@ -273,13 +273,13 @@ def test_the_dashboard_issues_the_same_queries_for_small_and_large_data(client, 
     assert len(queries_of_dashboard(client)) == len(small)
 
 
-def test_the_counts_by_grade_are_one_group_by_query(client, auditor):
+def test_the_counts_by_grade_are_one_group_by_over_the_running_totals(client, auditor):
     rate(2024, {"A": 2, "B": 1, "C": 1, "D": 1})
     client.force_login(auditor)
-    grade_queries = [
-        sql
-        for sql in queries_of_dashboard(client)
-        if 'FROM "supervision_creditrating"' in sql and '"grade"' in sql
-    ]
+    queries = queries_of_dashboard(client)
+    grade_queries = [sql for sql in queries if 'FROM "supervision_gradetally"' in sql]
     assert len(grade_queries) == 1
     assert "GROUP BY" in grade_queries[0]
+    # No figure counts the ratings or sums the inspections themselves.
+    assert not [sql for sql in queries if "COUNT(" in sql and "supervision_creditrating" in sql]
+    assert not [sql for sql in queries if "SUM(" in sql and '"supervision_inspection"' in sql]

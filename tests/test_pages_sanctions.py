@@ -9,7 +9,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -438,10 +437,6 @@ def test_the_detail_page_shows_every_field_and_links(client, auditor, facility):
         assert text in html, text
 
 
-@pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-    reason="order-dependent on PostgreSQL in the full run (see the closing note); passes alone",
-)
 def test_the_detail_page_offers_recording_only_to_supervisors(client, request, facility):
     sanction = SanctionFactory(facility=facility)
     create = reverse("sanction-create")

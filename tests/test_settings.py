@@ -254,3 +254,15 @@ def test_postgres_from_database_url_keeps_connections_and_gets_no_sqlite_options
         120,
     )
     assert "transaction_mode" not in database.get("OPTIONS", {})
+
+
+def test_sessions_stay_in_the_database_when_each_process_has_its_own_cache(monkeypatch, tmp_path):
+    monkeypatch.delenv("DJANGO_CACHE_URL", raising=False)
+    module = _load_settings(monkeypatch, tmp_path)
+    assert module.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+
+
+@pytest.mark.parametrize("url", ["redis://cache:6379/0", "db://cache_table", "file:///var/tmp/c"])
+def test_a_shared_cache_holds_the_sessions_in_front_of_the_database(monkeypatch, tmp_path, url):
+    module = _load_settings(monkeypatch, tmp_path, DJANGO_CACHE_URL=url)
+    assert module.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"

@@ -33,14 +33,20 @@ class Outcome:
     failures: list[tuple[Facility, list[str]]] = field(default_factory=list)
 
 
-def apply_to_all(facilities: list[Facility], apply_one: Callable[[Facility], bool]) -> Outcome:
+def apply_to_all(
+    facilities: list[Facility],
+    apply_one: Callable[[Facility], bool],
+    before: Callable[[], None] | None = None,
+) -> Outcome:
     """Run apply_one for every facility in one transaction; roll all back if any one refuses.
 
     apply_one returns False to skip a facility. Every refusal is collected (not only the first)
-    so the clerk can fix them all at once.
+    so the clerk can fix them all at once. before() runs first in the transaction (locks).
     """
     outcome = Outcome()
     with transaction.atomic():
+        if before is not None:
+            before()
         for facility in facilities:
             try:
                 applied = apply_one(facility)
@@ -156,7 +162,11 @@ class FacilityBulkActions:
                 )
                 return True
 
-            return apply_to_all(facilities, apply_one)
+            return apply_to_all(
+                facilities,
+                apply_one,
+                before=lambda: services.lock_for_grade_changes(facilities, year),
+            )
 
         return confirm_and_run(
             self,

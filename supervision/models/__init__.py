@@ -7,12 +7,15 @@ from supervision.models.rating import CreditRating, RatingChange
 from supervision.models.referral import Referral
 from supervision.models.sanction import Sanction
 from supervision.models.scope import UserDistrict
+from supervision.models.tally import GradeTally, InspectionTally
 
 __all__ = [
     "CreditRating",
     "Evidence",
     "Facility",
+    "GradeTally",
     "Inspection",
+    "InspectionTally",
     "Inspector",
     "PartnerAgency",
     "RatingChange",

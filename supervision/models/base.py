@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -7,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models, router, transaction
 from django.urls import reverse
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 
 # Money: CNY with two decimals, never negative, never a float.
@@ -21,6 +24,20 @@ class Linked(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse(f"{self._meta.model_name}-detail", args=[self.pk])
+
+    def _get_FIELD_display(self, field: models.Field) -> Any:
+        """get_<field>_display(), by one dict lookup. Django's own builds a dict of every choice
+        on each call, hashing (and so translating) every label: for a 50-row list with four
+        choice columns that was a fifth of the page's time."""
+        value = getattr(self, field.attname)
+        return force_str(choice_labels(field).get(make_hashable(value), value), strings_only=True)
+
+
+@functools.cache
+def choice_labels(field: models.Field) -> dict[Any, Any]:
+    """A field's choices as {value: label}, built once per field; labels stay lazy, so each is
+    translated into the language of the request that shows it."""
+    return {make_hashable(value): label for value, label in field.flatchoices}
 
 
 class TimeStamped(Linked):

@@ -3,7 +3,7 @@ called alike by the pages, the API and the admin."""
 
 from supervision.services.evidence import attach_evidence
 from supervision.services.inspections import complete_inspection, record_inspection
-from supervision.services.ratings import set_grade
+from supervision.services.ratings import lock_for_grade_changes, set_grade
 from supervision.services.referrals import move_referral, refer_inspection
 from supervision.services.sanctions import (
     commend,
@@ -18,6 +18,7 @@ __all__ = [
     "attach_evidence",
     "commend",
     "complete_inspection",
+    "lock_for_grade_changes",
     "move_referral",
     "record_inspection",
     "record_payment",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from supervision import tallies
 from supervision.choices import Grade
 from supervision.models import CreditRating, Facility, RatingChange
 from supervision.models.base import check_version
@@ -74,3 +75,23 @@ def set_grade(
     )
     save_with_history(change, user, reason)
     return change
+
+
+def lock_for_grade_changes(facilities: list[Facility], year: int) -> None:
+    """Before changing the grades of many facilities in one transaction (the admin's bulk
+    edit): lock the facilities in id order, then the year's grade totals of their districts.
+
+    Every single change (set_grade) locks its facility first and its totals last; taking all
+    of them in that same order up front means two bulk edits, or a bulk edit and a single
+    change, wait for each other instead of deadlocking.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("lock_for_grade_changes() holds its locks only inside a transaction.")
+    ids = sorted(f.pk for f in facilities)
+    districts = list(
+        Facility.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("district", flat=True)
+    )
+    tallies.lock_grade_rows(connection, year, Grade.values, sorted(set(districts)))

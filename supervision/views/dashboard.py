@@ -1,29 +1,22 @@
 """总览: the figures of a year and of today, each linking to the list behind it.
 
-A constant number of queries whatever the size of the tables: every count is one GROUP BY or
-one aggregate over an indexed range, every "latest" list is a bounded slice.
-
-The counts and sums of a year or a month read every row of that period: at a million facilities
-and five million inspections that is a million rows, a second of database time. They are kept
-in the cache for DASHBOARD_CACHE_SECONDS (a minute by default), keyed by their SQL, so two users
-who may see different rows never share a figure. The latest changes and sanctions are always
-read afresh.
+A constant number of queries whatever the size of the tables, and none reads a large table:
+the grades of a year and the inspections and money of a month or a year come from the running
+totals that database triggers keep (GradeTally, InspectionTally: a few rows per district and
+key); today's suspensions, the open referrals and the year's sanctions are index range reads of
+small tables; every "latest" list is a bounded slice. Every figure is exact and current.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime
-import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Sum
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
@@ -38,7 +31,8 @@ from supervision.choices import (
 from supervision.models import (
     CreditRating,
     Facility,
-    Inspection,
+    GradeTally,
+    InspectionTally,
     RatingChange,
     Referral,
     Sanction,
@@ -55,25 +49,6 @@ CHART_LABEL = 70
 CHART_VALUE = 70
 CHART_ROW = 40
 CHART_BAR = 26
-
-
-T = TypeVar("T")
-
-
-def cached_figures(queryset: QuerySet, compute: Callable[[QuerySet], T], name: str) -> T:
-    """compute(queryset), from the cache when the same SQL ran in the last
-    DASHBOARD_CACHE_SECONDS (0: always computed)."""
-    seconds = settings.DASHBOARD_CACHE_SECONDS
-    if seconds <= 0:
-        return compute(queryset)
-    sql, params = queryset.query.sql_with_params()
-    digest = hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
-    key = f"dashboard:{name}:{digest}"
-    value = cache.get(key)
-    if value is None:
-        value = compute(queryset)
-        cache.set(key, value, seconds)
-    return value
 
 
 @dataclass(frozen=True)
@@ -137,20 +112,18 @@ class DashboardView(StaffView, TemplateView):
     # Figures ------------------------------------------------------------------------------
 
     def grade_figures(self, year: int) -> list[Figure]:
-        """Facilities rated A–D for year: one GROUP BY on the (year, grade) index."""
-        counts = cached_figures(
-            self.scoped(CreditRating.objects.filter(year=year))
+        """Facilities rated A–D for year, from the districts' running totals."""
+        counts = dict(
+            self.scoped(GradeTally.objects.filter(year=year))
             .order_by()
             .values_list("grade")
-            .annotate(n=Count("id")),
-            dict,
-            "grades",
+            .annotate(n=Sum("facilities"))
         )
         return [
             Figure(
                 grade.value,
                 str(grade.label),
-                counts.get(grade.value, 0),
+                counts.get(grade.value) or 0,
                 link("facility-list", [("year", year), ("grade", grade.value)]),
             )
             for grade in Grade
@@ -177,13 +150,11 @@ class DashboardView(StaffView, TemplateView):
         )
 
     def open_referrals(self) -> dict[str, Any]:
-        counts = cached_figures(
+        counts = dict(
             self.scoped(Referral.objects.filter(status__in=OPEN_REFERRAL_STATUSES))
             .order_by()
             .values_list("status")
-            .annotate(n=Count("id")),
-            dict,
-            "referrals",
+            .annotate(n=Count("id"))
         )
         by_status = [
             Figure(
@@ -204,24 +175,22 @@ class DashboardView(StaffView, TemplateView):
         first = today.replace(day=1)
         last = today.replace(day=calendar.monthrange(today.year, today.month)[1])
         period = [("start_date_after", first.isoformat()), ("start_date_before", last.isoformat())]
-        counts = cached_figures(
-            self.scoped(Inspection.objects.filter(start_date__range=(first, last)))
+        counts = dict(
+            self.scoped(InspectionTally.objects.filter(month=first))
             .order_by()
             .values_list("kind")
-            .annotate(n=Count("id")),
-            dict,
-            "inspections",
+            .annotate(n=Sum("inspections"))
         )
         return {
             "first": first,
             "last": last,
-            "total": sum(counts.values()),
+            "total": sum(n or 0 for n in counts.values()),
             "url": link("inspection-list", period),
             "by_kind": [
                 Figure(
                     kind.value,
                     str(kind.label),
-                    counts.get(kind.value, 0),
+                    counts.get(kind.value) or 0,
                     link("inspection-list", [*period, ("kind", kind.value)]),
                 )
                 for kind in InspectionKind
@@ -229,19 +198,18 @@ class DashboardView(StaffView, TemplateView):
         }
 
     def amounts(self, year: int) -> dict[str, Any]:
-        """Money involved and recovered by the inspections that began in year: one aggregate."""
+        """Money involved and recovered by the inspections that began in year: the sum of its
+        months' totals."""
         first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-        totals = cached_figures(
-            self.scoped(Inspection.objects.filter(start_date__range=(first, last))),
-            lambda inspections: inspections.aggregate(
-                count=Count("id"),
-                involved=Sum("amount_involved"),
-                recovered=Sum("amount_recovered"),
-            ),
-            "amounts",
+        totals = self.scoped(
+            InspectionTally.objects.filter(month__range=(first, datetime.date(year, 12, 1)))
+        ).aggregate(
+            count=Sum("inspections"),
+            involved=Sum("amount_involved"),
+            recovered=Sum("amount_recovered"),
         )
         return {
-            "count": totals["count"],
+            "count": totals["count"] or 0,
             "involved": totals["involved"] or Decimal("0"),
             "recovered": totals["recovered"] or Decimal("0"),
             "url": link(
@@ -251,18 +219,15 @@ class DashboardView(StaffView, TemplateView):
         }
 
     def sanctions_of_year(self, year: int) -> list[dict[str, Any]]:
-        """Measures decided in year by kind, with their amounts: one GROUP BY."""
+        """Measures decided in year by kind, with their amounts: one GROUP BY over the
+        decision-date index."""
         first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
         rows = {
             row["kind"]: row
-            for row in cached_figures(
-                self.scoped(Sanction.objects.filter(decided_on__range=(first, last)))
-                .order_by()
-                .values("kind")
-                .annotate(n=Count("id"), amount=Sum("amount")),
-                list,
-                "sanctions",
-            )
+            for row in self.scoped(Sanction.objects.filter(decided_on__range=(first, last)))
+            .order_by()
+            .values("kind")
+            .annotate(n=Count("id"), amount=Sum("amount"))
         }
         period = [("decided_on_after", first.isoformat()), ("decided_on_before", last.isoformat())]
         return [
