@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from supervision import services
 from supervision.choices import District, FacilityKind, Grade, ReferralStatus, SanctionKind
 from supervision.models import CreditRating, Facility, RatingChange
 from tests.dbstate import snapshot
@@ -604,6 +605,86 @@ def test_a_first_grade_creates_the_rating(client, supervisor, facility):
     rating = CreditRating.objects.get(facility=facility)
     assert (rating.year, rating.grade) == (2024, "A")
     assert rating.changes.get().from_grade == ""
+
+
+def seen_on_the_form(client, facility) -> str:
+    response = client.get(reverse("facility-grade", args=[facility.pk]))
+    return response.context["form"].initial["seen"]
+
+
+def test_the_grade_form_carries_the_versions_of_the_ratings_it_shows(client, supervisor, facility):
+    r2023 = CreditRatingFactory(facility=facility, year=2023, grade=Grade.C)
+    r2024 = CreditRatingFactory(facility=facility, year=2024, grade=Grade.B)
+    client.force_login(supervisor)
+    html = html_of(client.get(reverse("facility-grade", args=[facility.pk])))
+    seen = f"seen:2024={r2024.version},2023={r2023.version}"
+    assert f'name="seen" value="{seen}"' in html
+
+
+def test_a_grade_changed_by_someone_else_since_the_form_was_shown_is_not_overwritten(
+    client, supervisor, facility
+):
+    CreditRatingFactory(facility=facility, year=2024, grade=Grade.B)
+    client.force_login(supervisor)
+    seen = seen_on_the_form(client, facility)
+    services.set_grade(
+        facility=facility, year=2024, grade=Grade.C, reason="另一位同事复核", user=supervisor
+    )
+    before = snapshot()
+    response = client.post(
+        reverse("facility-grade", args=[facility.pk]),
+        {"year": 2024, "grade": "D", "reason": "飞行检查", "seen": seen},
+    )
+    assert response.status_code == 409
+    html = html_of(response)
+    assert "在您打开之后，该记录已被修改" in html and "另一位同事复核" in html
+    assert "飞行检查" in html  # the user's input stays on the page
+    assert snapshot() == before
+    assert CreditRating.objects.get(facility=facility, year=2024).grade == "C"
+
+
+def test_a_first_grade_set_by_someone_else_since_the_form_was_shown_is_not_overwritten(
+    client, supervisor, facility
+):
+    client.force_login(supervisor)
+    seen = seen_on_the_form(client, facility)
+    assert seen == "seen:"
+    CreditRatingFactory(facility=facility, year=2024, grade=Grade.A)
+    response = client.post(
+        reverse("facility-grade", args=[facility.pk]),
+        {"year": 2024, "grade": "D", "reason": "首次评价", "seen": seen},
+    )
+    assert response.status_code == 409
+    assert CreditRating.objects.get(facility=facility, year=2024).grade == "A"
+    assert not RatingChange.objects.filter(to_grade="D").exists()
+
+
+def test_a_grade_change_on_the_versions_seen_is_saved(client, supervisor, facility):
+    CreditRatingFactory(facility=facility, year=2024, grade=Grade.B)
+    client.force_login(supervisor)
+    response = client.post(
+        reverse("facility-grade", args=[facility.pk]),
+        {"year": 2024, "grade": "A", "reason": "复评", "seen": seen_on_the_form(client, facility)},
+    )
+    assert response.status_code == 302
+    assert CreditRating.objects.get(facility=facility, year=2024).grade == "A"
+
+
+@pytest.mark.parametrize(
+    "seen",
+    ["2024=1", "seen:2024=x", "seen:2024=1;DROP TABLE", "<script>", "seen:" + "2024=1," * 60],
+)
+def test_a_tampered_seen_field_is_refused_and_saves_nothing(client, supervisor, facility, seen):
+    CreditRatingFactory(facility=facility, year=2024, grade=Grade.B)
+    client.force_login(supervisor)
+    before = snapshot()
+    response = client.post(
+        reverse("facility-grade", args=[facility.pk]),
+        {"year": 2024, "grade": "A", "reason": "复评", "seen": seen},
+    )
+    assert response.status_code == 200
+    assert "页面数据有误" in html_of(response)
+    assert snapshot() == before
 
 
 GRADE_REFUSALS = [

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.validators import MaxLengthValidator
@@ -11,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from supervision.choices import Grade, Zone
 from supervision.filtersets import latest_rated_year
 from supervision.forms.versions import VersionedFormMixin
-from supervision.models import Facility
+from supervision.models import CreditRating, Facility
 from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
 from supervision.scoping import user_districts
 
@@ -84,6 +87,9 @@ class FacilityForm(VersionedFormMixin, forms.ModelForm):
         return super().save(commit=commit)
 
 
+SEEN = re.compile(r"seen:(\d{4}=\d{1,9}(,\d{4}=\d{1,9}){0,49})?")
+
+
 def default_grade_year() -> int:
     """The latest rated year, or last year when nothing has been rated yet."""
     return latest_rated_year() or timezone.localdate().year - 1
@@ -102,3 +108,29 @@ class GradeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("必填，记入评级调整记录，审核时可见。"),
     )
+    # The versions of the facility's ratings as the form was shown ("seen:2024=3,2023=1";
+    # "seen:" when it had none): a grade changed or first set by someone else meanwhile is then
+    # refused with who changed what, instead of being silently built upon.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False, max_length=400)
+
+    def clean_seen(self) -> dict[int, int] | None:
+        raw = self.cleaned_data.get("seen") or ""
+        if not raw:
+            return None  # a client that does not say what it saw: nothing is checked
+        if not SEEN.fullmatch(raw):
+            raise forms.ValidationError(_("页面数据有误，请刷新页面后重试。"))
+        pairs = [item.split("=") for item in raw.removeprefix("seen:").split(",") if item]
+        return {int(year): int(version) for year, version in pairs}
+
+    def expected_version(self) -> int | None:
+        """The version of the chosen year's rating the user saw: 0 when there was none,
+        None when the form did not say."""
+        seen = self.cleaned_data.get("seen")
+        if seen is None:
+            return None
+        return seen.get(self.cleaned_data["year"], 0)
+
+
+def seen_versions(ratings: Iterable[CreditRating]) -> str:
+    """The value of GradeForm's `seen` field for the ratings shown."""
+    return "seen:" + ",".join(f"{r.year}={r.version}" for r in ratings)

@@ -12,11 +12,13 @@ from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 
+from supervision.models.checks import BatchedChecks
+
 # Money: CNY with two decimals, never negative, never a float.
 MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
 
-class Linked(models.Model):
+class Linked(BatchedChecks):
     """A record with a staff page of its own, named "<model>-detail"."""
 
     class Meta:

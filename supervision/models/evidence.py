@@ -14,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from supervision.choices import EvidenceType
+from supervision.models.checks import BatchedChecks
 from supervision.scoping import can_view, scoped_queryset
 
 # The records a file can be attached to, by the name of Evidence's field for each.
@@ -50,7 +51,7 @@ class EvidenceQuerySet(models.QuerySet):
         )
 
 
-class Evidence(models.Model):
+class Evidence(BatchedChecks):
     """A file kept as evidence of an inspection, a referral or a sanction (证据材料): a photo of
     a delivery note, a scanned decision, a PDF. Kept for good: never edited, never deleted.
 

@@ -6,9 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from supervision.choices import District
+from supervision.models.checks import BatchedChecks
 
 
-class UserDistrict(models.Model):
+class UserDistrict(BatchedChecks):
     """A district a staff account is limited to; an account with none sees every district."""
 
     user = models.ForeignKey(

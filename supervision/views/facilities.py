@@ -16,7 +16,12 @@ from supervision import services
 from supervision.choices import SanctionKind
 from supervision.exports import Column
 from supervision.filtersets import FacilityFilterSet
-from supervision.forms.facilities import FacilityForm, GradeForm, default_grade_year
+from supervision.forms.facilities import (
+    FacilityForm,
+    GradeForm,
+    default_grade_year,
+    seen_versions,
+)
 from supervision.models import CreditRating, Facility, Inspection, RatingChange, Referral, Sanction
 from supervision.scoping import check_in_scope
 from supervision.views.base import RecordDetailView, ServiceFormView
@@ -269,13 +274,20 @@ class FacilityGradeView(ServiceFormView):
     template_name = "facilities/grade.html"
     success_message = _("信用等级已保存，调整记录已写入。")
 
+    def ratings(self) -> list[CreditRating]:
+        if not hasattr(self, "_ratings"):
+            self._ratings = list(
+                self.scoped(CreditRating.objects.filter(facility=self.get_object()))
+            )
+        return self._ratings
+
     def get_initial(self) -> dict[str, Any]:
-        return {"year": default_grade_year()}
+        return {"year": default_grade_year(), "seen": seen_versions(self.ratings())}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        facility = self.get_object()
-        ratings = list(self.scoped(CreditRating.objects.filter(facility=facility)))
-        return super().get_context_data(facility=facility, ratings=ratings, **kwargs)
+        return super().get_context_data(
+            facility=self.get_object(), ratings=self.ratings(), **kwargs
+        )
 
     def perform(self, form: Form) -> Model:
         facility = self.get_object()
@@ -285,6 +297,7 @@ class FacilityGradeView(ServiceFormView):
             grade=form.cleaned_data["grade"],
             reason=form.cleaned_data["reason"],
             user=self.request.user,
+            expected_version=form.expected_version(),
         )
         return facility
 
