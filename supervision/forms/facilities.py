@@ -111,7 +111,7 @@ class GradeForm(forms.Form):
     # The versions of the facility's ratings as the form was shown ("seen:2024=3,2023=1";
     # "seen:" when it had none): a grade changed or first set by someone else meanwhile is then
     # refused with who changed what, instead of being silently built upon.
-    seen = forms.CharField(widget=forms.HiddenInput, required=False, max_length=400)
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def clean_seen(self) -> dict[int, int] | None:
         raw = self.cleaned_data.get("seen") or ""
