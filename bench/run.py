@@ -12,7 +12,7 @@ For each size (10,000 and 1,000,000 facilities, 5 inspections per facility, 3 ra
        acknowledged (2xx) write is recorded and then looked up in the database.
 The figures go to bench/RESULTS.md, between the markers (the analysis around them is kept).
 
-Settings (environment): BENCH_SIZES=10000,1000000  BENCH_REPEAT=40  BENCH_LOAD_SECONDS=180
+Settings (environment): BENCH_SIZES=10000,1000000  BENCH_REPEAT=200  BENCH_LOAD_SECONDS=180
 BENCH_LOAD_USERS=20  BENCH_INSPECTIONS_PER_FACILITY=5  BENCH_WORKERS (gunicorn, default
 2 × cores + 1)  BENCH_PG=postgres://supervision:supervision@127.0.0.1:5432 (a role that may
 create databases; start one with `sudo bash .ci/postgres.sh`).
@@ -48,7 +48,7 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,1000000").split(",") if s]
 PER_FACILITY = int(os.environ.get("BENCH_INSPECTIONS_PER_FACILITY", "5"))
-REPEAT = int(os.environ.get("BENCH_REPEAT", "40"))
+REPEAT = int(os.environ.get("BENCH_REPEAT", "200"))
 LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "180"))
 LOAD_USERS = int(os.environ.get("BENCH_LOAD_USERS", "20"))
 WORKERS = os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1))

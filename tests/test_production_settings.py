@@ -189,3 +189,17 @@ def test_the_api_docs_page_loads_no_inline_script_or_style(client, auditor):
     html = client.get("/api/docs/").content.decode()
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
     assert "<style" not in html
+
+
+def test_the_wsgi_entry_point_loads_every_view_and_hides_them_from_the_collector():
+    import gc
+    import importlib
+
+    import supervision.wsgi
+
+    try:
+        importlib.reload(supervision.wsgi)
+        assert gc.get_freeze_count() > 10_000
+        assert callable(supervision.wsgi.application)
+    finally:
+        gc.unfreeze()
