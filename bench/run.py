@@ -4,12 +4,14 @@ For each size (10,000 and 1,000,000 facilities, 5 inspections per facility, 3 ra
     1. creates the PostgreSQL database supervision_bench_<size> if missing, migrates it and fills
        it with generate_data (once: a database that has generated data is reused);
     2. starts the production server as `make serve` does (static files collected, gunicorn,
-       DEBUG off) with DJANGO_SERVER_TIMING=true on 127.0.0.1 and a free port;
+       DEBUG off) with DJANGO_SERVER_TIMING=true on 127.0.0.1 and a free port, one per size;
     3. signs in (a staff account with the auditor role for the pages and the admin, an API token
        of a supervisor for the API) and measures p50/p95 of the server's own time
-       (Server-Timing `app`) and the query count of each page, list and write;
-    4. runs locust headless: 20 users, mixed reads and writes, for BENCH_LOAD_SECONDS; every
-       acknowledged (2xx) write is recorded and then looked up in the database.
+       (Server-Timing `app`) and the query count of each page, list and write, the sizes in
+       turns so that the machine's changes of speed fall on both alike;
+    4. runs locust headless at each size: 20 users, mixed reads and writes, for
+       BENCH_LOAD_SECONDS; every acknowledged (2xx) write is recorded and then looked up in the
+       database, and the overview's totals are recomputed and compared.
 The figures go to bench/RESULTS.md, between the markers (the analysis around them is kept).
 
 Settings (environment): BENCH_SIZES=10000,1000000  BENCH_REPEAT=200  BENCH_LOAD_SECONDS=180
@@ -32,7 +34,7 @@ import statistics
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -322,14 +324,14 @@ def percentile(values: list[float], p: int) -> float:
     return ordered[max(0, -(-p * len(ordered) // 100) - 1)]
 
 
-def measure(base: str, sample: dict[str, Any], size: int) -> list[dict[str, Any]]:
+def reads_of(base: str, sample: dict[str, Any]) -> list[tuple[str, requests.Session, Any]]:
+    """(label, session, url of the i-th request) of every page, list and API read measured."""
     pages = sign_in(base, *sample["reader"])
     api = requests.Session()
     api.headers["Authorization"] = f"Token {sample['token']}"
     facilities, codes = sample["facilities"], sample["codes"]
-    warm_up = int(WORKERS) + 1  # every worker has compiled the templates and connected
-
-    reads: list[tuple[str, Any, Any]] = [
+    sample["_api"] = api
+    return [
         ("Dashboard `/`", pages, lambda i: "/"),
         ("Dashboard, another year", pages, lambda i: "/?year=2023"),
         ("Facility list, unfiltered", pages, lambda i: "/facilities/"),
@@ -355,50 +357,69 @@ def measure(base: str, sample: dict[str, Any], size: int) -> list[dict[str, Any]
         ),
         ("API ratings, year + grade D", api, lambda i: "/api/ratings/?year=2024&grade=D"),
     ]
-    for i in range(warm_up):
-        for _label, session, url in reads:
-            session.get(base + url(i + REPEAT))
-    # Round robin, so that a burst of other work on the machine falls on every page alike.
-    figures = [Figure(label) for label, _session, _url in reads]
+
+
+def record_inspection(base: str, sample: dict[str, Any], i: int) -> requests.Response:
+    facilities, inspectors = sample["facilities"], sample["inspectors"]
+    body = {
+        "facility": facilities[(i * 53) % len(facilities)],
+        "kind": "routine",
+        "status": "planned",
+        "start_date": datetime.date.today().isoformat(),
+        "inspectors": [inspectors[i % len(inspectors)], inspectors[(i + 1) % len(inspectors)]],
+        "findings": "基准测试 bench",
+    }
+    return sample["_api"].post(f"{base}/api/inspections/", json=body)
+
+
+def change_grade(base: str, sample: dict[str, Any], i: int) -> requests.Response:
+    api, facility = sample["_api"], sample["facilities"][-(i + 1)]
+    current = api.get(f"{base}/api/ratings/?facility={facility}&year=2024").json()["results"]
+    new = "B" if current and current[0]["grade"] != "B" else "C"
+    body = {"year": 2024, "grade": new, "reason": "基准测试：调整信用等级"}
+    return api.post(f"{base}/api/facilities/{facility}/grade/", json=body)
+
+
+def measure(targets: dict[int, tuple[str, dict[str, Any]]]) -> dict[int, list[dict[str, Any]]]:
+    """Every figure at every size, the sizes and pages taken in turns: request i of a page is
+    made at each size one after the other, so that the machine's changes of speed (it is
+    shared) fall on every size and page alike and the ratio between sizes stays fair."""
+    sizes = sorted(targets)
+    warm_up = int(WORKERS) + 1  # every worker has compiled the templates and connected
+    reads = {size: reads_of(*targets[size]) for size in sizes}
+    for size in sizes:
+        base = targets[size][0]
+        for i in range(warm_up):
+            for _label, session, url in reads[size]:
+                session.get(base + url(i + REPEAT))
+    labels = [label for label, _session, _url in reads[sizes[0]]]
+    writes = [
+        ("Record an inspection (POST /api/inspections/)", record_inspection, 201),
+        ("Change a grade (POST /api/facilities/{id}/grade/)", change_grade, 201),
+    ]
+    figures = {size: [Figure(label) for label in labels + [w[0] for w in writes]] for size in sizes}
     for i in range(REPEAT):
-        for figure, (_label, session, url) in zip(figures, reads, strict=True):
-            figure.add(session.get(base + url(i)), 200)
-    for figure in figures:
-        log(
-            f"{figure.label:<50} p50 {figure.p50:6.1f}  p95 {figure.p95:6.1f} ms  "
-            f"q {figure.query_count}"
-        )
-
-    inspectors = sample["inspectors"]
-    record = Figure("Record an inspection (POST /api/inspections/)")
-    today = datetime.date.today().isoformat()
-    for i in range(REPEAT + warm_up):
-        body = {
-            "facility": facilities[(i * 53) % len(facilities)],
-            "kind": "routine",
-            "status": "planned",
-            "start_date": today,
-            "inspectors": [inspectors[i % len(inspectors)], inspectors[(i + 1) % len(inspectors)]],
-            "findings": "基准测试 bench",
-        }
-        response = api.post(f"{base}/api/inspections/", json=body)
-        if i >= warm_up:
-            record.add(response, 201)
-    figures.append(record)
-
-    grade = Figure("Change a grade (POST /api/facilities/{id}/grade/)")
-    for i in range(REPEAT + warm_up):
-        facility = facilities[-(i + 1)]
-        current = api.get(f"{base}/api/ratings/?facility={facility}&year=2024").json()["results"]
-        new = "B" if current and current[0]["grade"] != "B" else "C"
-        body = {"year": 2024, "grade": new, "reason": "基准测试：调整信用等级"}
-        response = api.post(f"{base}/api/facilities/{facility}/grade/", json=body)
-        if i >= warm_up:
-            grade.add(response, 201)
-    figures.append(grade)
-    for figure in figures[-2:]:
-        log(f"{figure.label:<50} p50 {figure.p50:6.1f}  p95 {figure.p95:6.1f} ms")
-    return [f.as_dict() for f in figures]
+        for index in range(len(labels)):
+            for size in sizes:
+                base = targets[size][0]
+                _label, session, url = reads[size][index]
+                figures[size][index].add(session.get(base + url(i)), 200)
+    for offset, (_label, write, status) in enumerate(writes):
+        index = len(labels) + offset
+        for i in range(REPEAT + warm_up):
+            for size in sizes:
+                base, sample = targets[size]
+                response = write(base, sample, i)
+                if i >= warm_up:
+                    figures[size][index].add(response, status)
+    for size in sizes:
+        for figure in figures[size]:
+            log(
+                f"{size:>9,} {figure.label:<50} p50 {figure.p50:6.1f}  p95 {figure.p95:6.1f} ms"
+                f"  db {statistics.median(figure.db_times) if figure.db_times else 0:5.1f}"
+                f"  q {figure.query_count}"
+            )
+    return {size: [f.as_dict() for f in figures[size]] for size in sizes}
 
 
 def sign_in_users(base: str, sample: dict[str, Any], size: int) -> None:
@@ -540,10 +561,9 @@ def report(results: dict[int, dict[str, Any]]) -> str:
         "",
         f"Machine: {host['cores']} cores ({host['cpu']}), {host['memory']} memory, "
         f"PostgreSQL {first['pg_version']}, Python {host['python']}, {host['os']}. The database, "
-        "the server and the load generator share the machine. Load average (1 min) while "
-        "measuring, before the load test: "
-        + ", ".join(f"{results[s].get('loadavg', '?')} at {s:,}" for s in sizes)
-        + f" (the machine has {host['cores']} cores; above that, requests waited for a core).",
+        "the servers and the load generator share the machine. Load average (1 min) while "
+        f"measuring, before the load tests: {first.get('loadavg', '?')} (the machine has "
+        f"{host['cores']} cores; above that, requests waited for a core).",
         "",
         "Data: "
         + "; ".join(
@@ -558,8 +578,9 @@ def report(results: dict[int, dict[str, Any]]) -> str:
         )
         + ".",
         "",
-        f"Server time (Server-Timing `app`, ms) over {REPEAT} requests of each, taken in turns, "
-        "after one round per worker to warm it up; `db p50`: the part spent in SQL; queries per "
+        f"Server time (Server-Timing `app`, ms) over {REPEAT} requests of each, the pages and the "
+        "sizes taken in turns (both servers up, request i of a page made at each size one after "
+        "the other), after one round per worker to warm it up; `db p50`: the part spent in SQL; queries per "
         "request.",
         "",
     ]
@@ -626,27 +647,30 @@ def write_results(block: str) -> None:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    results: dict[int, dict[str, Any]] = {}
-    for size in SIZES:
-        started = time.perf_counter()
-        info = prepare(size)
-        with server(size) as base:
-            # Other work on the machine inflates every figure: the load average says how much.
-            load_before = os.getloadavg()[0]
-            info["figures"] = measure(base, info, size)
-            info["loadavg"] = round((load_before + os.getloadavg()[0]) / 2, 1)
+    results: dict[int, dict[str, Any]] = {size: prepare(size) for size in SIZES}
+    with ExitStack() as stack:
+        bases = {size: stack.enter_context(server(size)) for size in SIZES}
+        # Other work on the machine inflates every figure: the load average says how much.
+        load_before = os.getloadavg()[0]
+        figures = measure({size: (bases[size], results[size]) for size in SIZES})
+        load_average = round((load_before + os.getloadavg()[0]) / 2, 1)
+        for size in SIZES:
+            info = results[size]
+            info.pop("_api", None)  # a session, not data
+            info["figures"] = figures[size]
+            info["loadavg"] = load_average
             if LOAD_SECONDS > 0:
-                sign_in_users(base, info, size)
-                info["load"] = load(base, size)
+                sign_in_users(bases[size], info, size)
+                info["load"] = load(bases[size], size)
                 log(
-                    f"load: {info['load']['requests']:,} requests, {info['load']['failures']} "
-                    f"failures, p95 {info['load']['p95']:.0f} ms, writes acknowledged "
-                    f"{info['load']['writes_acked']}, found {info['load']['writes_found']}"
+                    f"load at {size:,}: {info['load']['requests']:,} requests, "
+                    f"{info['load']['failures']} failures, p95 {info['load']['p95']:.0f} ms, "
+                    f"writes acknowledged {info['load']['writes_acked']}, "
+                    f"found {info['load']['writes_found']}"
                 )
+    for size, info in results.items():
         info.pop("token", None)
-        results[size] = info
         (OUT / f"results-{size}.json").write_text(json.dumps(info, indent=1, default=str))
-        log(f"size {size:,} done in {time.perf_counter() - started:.0f} s")
     block = report(results)
     write_results(block)
     print(block)
