@@ -580,8 +580,8 @@ def report(results: dict[int, dict[str, Any]]) -> str:
         "",
         f"Server time (Server-Timing `app`, ms) over {REPEAT} requests of each, the pages and the "
         "sizes taken in turns (both servers up, request i of a page made at each size one after "
-        "the other), after one round per worker to warm it up; `db p50`: the part spent in SQL; queries per "
-        "request.",
+        "the other), after one round per worker to warm it up; `db p50`: the part spent in SQL; "
+        "queries per request.",
         "",
     ]
     header = "| | " + " | ".join(f"{s:,}: p50 | p95 | db p50 | queries" for s in sizes)
