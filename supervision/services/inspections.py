@@ -53,9 +53,15 @@ def record_inspection(
         created_by=user,
     )
     save_with_history(inspection, user)
-    inspection.inspectors.set(inspectors)
-    inspection.partner_agencies.set(list(partner_agencies))
-    inspection.violations.set(list(violations))
+    # A new inspection has no links yet: add them (set() would first read the none there are),
+    # and skip the empty ones.
+    inspection.inspectors.add(*inspectors)
+    for related, values in (
+        (inspection.partner_agencies, list(partner_agencies)),
+        (inspection.violations, list(violations)),
+    ):
+        if values:
+            related.add(*values)
     return inspection
 
 
