@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from supervision.choices import Grade, InspectionKind, ReferralStatus, SanctionKind
+from supervision.models import GradeTally
 from tests.factories import (
     CreditRatingFactory,
     FacilityFactory,
@@ -283,3 +284,13 @@ def test_the_counts_by_grade_are_one_group_by_over_the_running_totals(client, au
     # No figure counts the ratings or sums the inspections themselves.
     assert not [sql for sql in queries if "COUNT(" in sql and "supervision_creditrating" in sql]
     assert not [sql for sql in queries if "SUM(" in sql and '"supervision_inspection"' in sql]
+
+
+def test_the_chart_groups_its_counts_by_thousands_like_the_table(client, auditor):
+    rate(2024, {"A": 1})
+    GradeTally.objects.filter(year=2024, grade="A").update(facilities=196_846)
+    client.force_login(auditor)
+    html = dashboard(client, year=2024).content.decode()
+    chart = html[html.index('<figure class="chart">') : html.index("</figure>")]
+    assert ">196,846</text>" in chart
+    assert 'x="1,' not in chart and 'y="1,' not in chart  # coordinates stay plain numbers
