@@ -28,15 +28,12 @@ from tests.factories import (
     SanctionFactory,
     UserFactory,
 )
+from tests.pages import html_of
 from tests.test_admin_actions import CHANGELIST, REASON, action_post
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("audit")
-
-
-def html_of(response) -> str:
-    return response.content.decode()
 
 
 def shown(response) -> list[tuple[str, object, str]]:

@@ -17,6 +17,7 @@ from supervision.roles import INSPECTOR, SUPERVISOR
 from tests.api import client_for
 from tests.dbstate import snapshot, stored_version
 from tests.factories import FacilityFactory, InspectionFactory, InspectorFactory, UserFactory
+from tests.pages import html_of
 from tests.test_admin_support import admin_url, change_form_data
 
 pytestmark = pytest.mark.django_db
@@ -44,10 +45,6 @@ def facility_form(client: Client, facility: Facility) -> dict:
     form = client.get(reverse("facility-edit", args=[facility.pk])).context["form"]
     data = {name: form[name].value() for name in form.fields}
     return {k: ("" if v is None else v) for k, v in data.items()}
-
-
-def html_of(response) -> str:
-    return response.content.decode()
 
 
 # ----------------------------------------------------------------------------- pages

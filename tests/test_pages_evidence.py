@@ -34,6 +34,7 @@ from tests.factories import (
     ReferralFactory,
     SanctionFactory,
 )
+from tests.pages import html_of, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -50,18 +51,6 @@ FACTORIES = {
     "referral": ReferralFactory,
     "sanction": SanctionFactory,
 }
-
-
-def sign_in(client, request, persona: str):
-    if persona == "anonymous":
-        return None
-    user = request.getfixturevalue(persona)
-    client.force_login(user)
-    return user
-
-
-def html_of(response) -> str:
-    return response.content.decode()
 
 
 def section(html: str) -> str:

@@ -26,6 +26,7 @@ from tests.factories import (
     SanctionFactory,
     make_credit_code,
 )
+from tests.pages import html_of
 
 # Every test here uses the database, also those that take a persona by name: marked, they
 # run with the other database tests, never on a database another test has flushed.
@@ -61,10 +62,6 @@ def signed_in(client, request, persona: str):
     user = request.getfixturevalue(persona)
     client.force_login(user)
     return user
-
-
-def html_of(response) -> str:
-    return response.content.decode()
 
 
 @pytest.fixture

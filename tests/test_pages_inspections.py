@@ -27,6 +27,7 @@ from tests.factories import (
     ReferralFactory,
     SanctionFactory,
 )
+from tests.pages import html_of, sign_in
 
 # Every test here uses the database, also those that take a persona by name: marked, they
 # run with the other database tests, never on a database another test has flushed.
@@ -52,18 +53,6 @@ CASES = [
     for (page, method), ok in PAGES.items()
     for persona in PERSONAS
 ]
-
-
-def sign_in(client, request, persona: str):
-    if persona == "anonymous":
-        return None
-    user = request.getfixturevalue(persona)
-    client.force_login(user)
-    return user
-
-
-def html_of(response) -> str:
-    return response.content.decode()
 
 
 def field_block(html: str, field: str) -> str:
