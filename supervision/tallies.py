@@ -220,15 +220,17 @@ def remove(connection: BaseDatabaseWrapper) -> None:
                 cursor.execute(f"DROP FUNCTION IF EXISTS {function}()")
 
 
-def set_enabled(connection: BaseDatabaseWrapper, enabled: bool) -> None:
-    """Switch the triggers off for a bulk load (PostgreSQL; SQLite has no such switch) and on
-    again. The caller rebuilds afterwards, in the same transaction."""
+def set_enabled(connection: BaseDatabaseWrapper, enabled: bool) -> bool:
+    """Switch the triggers off for a bulk load and on again (PostgreSQL; SQLite has no such
+    switch, and its triggers keep counting). Returns whether the switch was made: then the
+    caller rebuilds afterwards, in the same transaction."""
     if connection.vendor != "postgresql":
-        return
+        return False
     action = "ENABLE" if enabled else "DISABLE"
     with connection.cursor() as cursor:
         for table, name in TRIGGERS["postgresql"]:
             cursor.execute(f"ALTER TABLE {table} {action} TRIGGER {name}")
+    return True
 
 
 def lock_grade_rows(

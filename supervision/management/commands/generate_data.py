@@ -330,17 +330,19 @@ class Command(BaseCommand):
             Sanction,
         ]
         with transaction.atomic():
-            # The overview's totals: off row by row (a trigger per copied row would double the
-            # load), recomputed in one pass at the end, before anyone sees the new rows.
-            tallies.set_enabled(connection, False)
+            # The overview's totals: off row by row where the database allows it (a trigger
+            # per copied row would double the load), then recomputed in one pass at the end,
+            # before anyone sees the new rows.
+            switched_off = tallies.set_enabled(connection, False)
             with self.writer.loading(loaded):
                 inspectors = self._inspectors(seed)
                 facility_ids = self._facilities(n_fac, seed)
                 self._ratings(facility_ids, years)
                 self._inspections(facility_ids, inspectors, n_insp)
                 self._sanctions(facility_ids)
-            tallies.set_enabled(connection, True)
-            tallies.rebuild(connection)
+            if switched_off:
+                tallies.set_enabled(connection, True)
+                tallies.rebuild(connection)
         self.writer.finish(loaded)
         self.stdout.write(
             f"Generated {n_fac:,} facilities, {n_fac * years:,} ratings, "
