@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from supervision.exports import CHUNK, MAX_EXPORT_ROWS, Column, csv_response, xlsx_response
+from supervision.forms.cases import date_field
 from supervision.models import CreditRating, Facility, Inspection, Referral, Sanction
 from supervision.pagination import COUNT_CAP, PAGES_AHEAD, CappedCountPaginator
 from supervision.scoping import scoped_queryset, user_districts
@@ -91,20 +92,8 @@ class AuditFilterForm(forms.Form):
         empty_label=_("全部"),
         error_messages={"invalid_choice": _("所选用户不存在。")},
     )
-    since = forms.DateField(
-        label=_("起始日期"),
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": _("请输入有效日期，格式为YYYY-MM-DD。")},
-    )
-    until = forms.DateField(
-        label=_("截止日期"),
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": _("请输入有效日期，格式为YYYY-MM-DD。")},
-    )
+    since = date_field(_("起始日期"), required=False)
+    until = date_field(_("截止日期"), required=False)
     record_type = forms.MultipleChoiceField(
         label=_("记录类型"),
         required=False,
