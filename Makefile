@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run serve test test-postgres lint format fixtures messages bench bench-admin clean
+.PHONY: setup run serve test test-postgres lint format fixtures messages bench bench-admin bench-export clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,26 +19,31 @@ setup: $(STAMP)
 ## Set up, migrate, load the 2024 demo data (first run only), create demo accounts, serve.
 run: setup
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py setup_demo
+	$(BIN)/python manage.py setup_demo --address $(HOST):$(PORT)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Production-style server: gunicorn, DEBUG off, static files by WhiteNoise. Needs
 ## DJANGO_SECRET_KEY (and DJANGO_ALLOWED_HOSTS, DATABASE_URL) in the environment.
 WORKERS ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))
+# Threaded workers: a sync worker is killed after --timeout even while it streams a large CSV
+# export; a gthread worker's main thread keeps answering the master meanwhile.
+THREADS ?= 4
 serve: setup
 	DJANGO_DEBUG=false DJANGO_STATIC_MANIFEST=true $(BIN)/python manage.py collectstatic --noinput -v0
 	DJANGO_DEBUG=false DJANGO_STATIC_MANIFEST=true $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=false DJANGO_STATIC_MANIFEST=true $(BIN)/gunicorn supervision.wsgi:application \
-	  --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --timeout 60
+	  --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread --threads $(THREADS) \
+	  --access-logfile - --timeout 60
 
-## Set up and run every test.
+## Set up and run every test, on every core (pytest-xdist; PYTEST_ARGS="-n 0" runs in one process).
+PYTEST_ARGS ?= -n auto
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## The same suite on PostgreSQL (start one with `sudo bash .ci/postgres.sh`).
 PG_URL ?= postgres://supervision:supervision@127.0.0.1:5432/supervision
 test-postgres: setup
-	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -73,6 +78,11 @@ bench: setup $(BENCH_STAMP)
 ## Admin changelist timings on a generated database (figures in bench/RESULTS.md).
 bench-admin: setup
 	$(BIN)/python bench/admin_changelists.py
+
+## A 1,000,000-row facility CSV streamed through gunicorn: time to first byte, total time, rows
+## and the worker's peak memory (bench/export.py; the database as `make bench` makes it).
+bench-export: setup $(BENCH_STAMP)
+	$(BIN)/python bench/export.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

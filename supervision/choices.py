@@ -154,3 +154,23 @@ class EvidenceType(models.TextChoices):
     @property
     def extension(self) -> str:
         return self.extensions[0]
+
+
+class AuditAction(models.TextChoices):
+    """What an audit event records (supervision.models.AuditEvent); the changes of the case
+    records themselves are their history rows."""
+
+    SIGN_IN = "sign_in", _("登录")
+    SIGN_IN_FAILED = "sign_in_failed", _("登录失败")
+    LOCKED_OUT = "locked_out", _("登录被锁定")
+    SIGN_OUT = "sign_out", _("退出登录")
+    OTP_ENROLLED = "otp_enrolled", _("绑定验证器")
+    OTP_VERIFIED = "otp_verified", _("第二因素验证通过")
+    OTP_REFUSED = "otp_refused", _("第二因素验证失败")
+    RECOVERY_CODES = "recovery_codes", _("重新生成恢复码")
+    OTP_RESET = "otp_reset", _("管理员重置第二因素")
+    TOKEN_ISSUED = "token_issued", _("签发接口令牌")
+    TOKEN_REVOKED = "token_revoked", _("吊销接口令牌")
+    EXPORT = "export", _("导出")
+    EVIDENCE_UPLOADED = "evidence_uploaded", _("上传证据材料")
+    EVIDENCE_DOWNLOADED = "evidence_downloaded", _("下载证据材料")

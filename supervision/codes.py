@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from supervision.choices import DIVISION_CODES, FacilityKind
+from supervision.formats.punctuation import listed
 
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -43,7 +44,7 @@ def validate_credit_code(value: str) -> None:
         raise ValidationError(
             _("统一社会信用代码含有不允许的字符：%(chars)s（不使用I、O、S、V、Z）。"),
             code="charset",
-            params={"chars": "、".join(bad)},
+            params={"chars": listed(bad)},
         )
     if credit_code_check_char(code[:17]) != code[17]:
         raise ValidationError(

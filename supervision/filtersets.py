@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal, InvalidOperation
 
 import django_filters as filters
 from django import forms
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import fields as filter_fields
 
@@ -26,6 +28,7 @@ from supervision.choices import (
     Violation,
     Zone,
 )
+from supervision.forms.cases import DATE_ERRORS, DATE_INPUT_FORMAT
 from supervision.models import (
     CreditRating,
     Facility,
@@ -35,6 +38,8 @@ from supervision.models import (
     Sanction,
 )
 from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
+from supervision.search import search_terms, terms_query
+from supervision.services.ratings import default_rating_year
 
 MAX_SEARCH_LENGTH = 100
 # The largest key the database holds (bigint); a larger id would overflow in SQL: bad input,
@@ -64,6 +69,36 @@ class _IdMultipleChoiceField(filter_fields.ModelMultipleChoiceField):
         for item in value or []:
             _refuse_out_of_range(item)
         return super().clean(value)
+
+
+class DateRangeWidget(filters.widgets.DateRangeWidget):
+    """从 [date] 至 [date]: two date inputs, each with its label (the fieldset's legend names the
+    range), written and read as YYYY-MM-DD whatever the language."""
+
+    template_name = "supervision/widgets/date_range.html"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        for widget in self.widgets:
+            widget.input_type = "date"
+            widget.format = DATE_INPUT_FORMAT
+
+
+class _DateRangeField(filter_fields.DateRangeField):
+    """Accepts the one format its message names (the forms' date fields do the same), not the
+    active language's other formats (English would read 03/10/2025 as 10 March)."""
+
+    widget = DateRangeWidget  # its name makes widget_type "daterange" (the template asks)
+
+    def __init__(self, *args, **kwargs):
+        day = forms.DateField(input_formats=[DATE_INPUT_FORMAT], error_messages=DATE_ERRORS)
+        filter_fields.RangeField.__init__(self, (day, copy.deepcopy(day)), *args, **kwargs)
+
+
+class DateFromToRangeFilter(filters.DateFromToRangeFilter):
+    """django-filter's date range (name_after, name_before), with the field above."""
+
+    field_class = _DateRangeField
 
 
 class _StrictNullBooleanField(forms.NullBooleanField):
@@ -136,39 +171,79 @@ class BaseFilterSet(filters.FilterSet):
 
 
 def latest_rated_year() -> int | None:
-    """The newest year with a rating (an index lookup, not a scan)."""
-    return CreditRating.objects.order_by("-year").values_list("year", flat=True).first()
+    """The year grade filters default to: the latest rated year that has ended (one read of
+    the grade totals, see services.ratings.default_rating_year)."""
+    return default_rating_year()
+
+
+class GradeOrderingFilter(filters.OrderingFilter):
+    """Sorting by grade sorts by the grade of the year the list shows (FacilityFilterSet's
+    grade_year) when it shows one, else by the current grade."""
+
+    def get_ordering_value(self, param: str) -> str:
+        value = super().get_ordering_value(param)
+        year = getattr(self.parent, "grade_year", None)
+        if year is not None and value.lstrip("-") == "current_grade":
+            return value.replace("current_grade", "year_grade")
+        return value
+
+
+SEARCH_HELP = _(
+    "名称的一部分、拼音全拼或首字母（如 gesang、gsdyf），或统一社会信用代码、医保定点编码的前几位；"
+    "多个词用空格分开，须同时符合。"
+)
 
 
 def facility_search(path: str) -> filters.CharFilter:
-    """A `q` filter on the facility a record concerns, found at path (e.g. "facility__"): part
-    of its name, its whole credit code, or the beginning of its insurance code."""
+    """A `q` filter on the facility a record concerns, found at path (e.g. "facility__"): every
+    word a part of its name, pinyin or initials, or the start of a code (supervision.search)."""
 
     def search(queryset: QuerySet, name: str, value: str) -> QuerySet:
-        text = value.strip()
-        if not text:
-            return queryset
-        code = text.upper()
-        return queryset.filter(
-            Q(**{f"{path}name__icontains": text})
-            | Q(**{f"{path}credit_code": code})
-            | Q(**{f"{path}insurance_code__startswith": code})
-        )
+        terms = search_terms(value)
+        return queryset.filter(terms_query(terms, path)) if terms else queryset
 
     return filters.CharFilter(
         label=_("搜索"),
         method=search,
         max_length=MAX_SEARCH_LENGTH,
-        help_text=_("机构名称的一部分，或完整的统一社会信用代码，或医保定点编码（可只输前几位）。"),
+        help_text=SEARCH_HELP,
     )
+
+
+def inspection_is_mine(user: AbstractBaseUser, path: str = "") -> Q:
+    """The inspection at `path` ("" for an inspection itself, "inspection__" from a referral
+    or sanction) was registered by user, or user was on it as an inspector (Inspector.user).
+    The crew as an EXISTS, not a join: no row twice, and no DISTINCT."""
+    crew = Inspection.inspectors.through.objects.filter(
+        inspection_id=OuterRef(f"{path}id" if path else "pk"), inspector__user=user
+    )
+    return Q(**{f"{path}created_by": user}) | Q(Exists(crew))
+
+
+class MineFilterMixin:
+    """A `mine` filter: true → the requesting user's records, false → everyone else's.
+
+    Which records are one's own is the filterset's `mine_condition(user)`; without a signed-in
+    user (a FilterSet used outside a request) nothing is one's own.
+    """
+
+    def filter_mine(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        user = getattr(getattr(self, "request", None), "user", None)
+        if user is None or not user.is_authenticated:
+            return queryset if value is False else queryset.none()
+        condition = self.mine_condition(user)
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+
+def mine_filter(label: str, help_text: str) -> StrictBooleanFilter:
+    return StrictBooleanFilter(label=label, method="filter_mine", help_text=help_text)
 
 
 class FacilityFilterSet(BaseFilterSet):
     q = filters.CharFilter(
-        label=_("搜索"),
-        method="search",
-        max_length=MAX_SEARCH_LENGTH,
-        help_text=_("名称的一部分，或完整的统一社会信用代码，或医保定点编码（可只输前几位）。"),
+        label=_("搜索"), method="search", max_length=MAX_SEARCH_LENGTH, help_text=SEARCH_HELP
     )
     kind = ChoicesFilter(label=_("机构类别"), choices=FacilityKind.choices)
     ownership = filters.ChoiceFilter(label=_("经济类型"), choices=Ownership.choices)
@@ -179,13 +254,16 @@ class FacilityFilterSet(BaseFilterSet):
         method="filter_noop",
         min_value=MIN_RATING_YEAR,
         max_value=MAX_RATING_YEAR,
-        help_text=_("与“信用等级”一起使用；不填则为最近评价年度。"),
+        help_text=_(
+            "选定后，信用等级的筛选、等级列、按等级排序和导出都按该年度；"
+            "不填时，按信用等级筛选使用最近评价年度。"
+        ),
     )
     grade = ChoicesFilter(label=_("信用等级"), choices=Grade.choices, method="filter_grade")
     agreement_status = ChoicesFilter(
         label=_("协议状态"), choices=AgreementStatus.choices, method="filter_agreement_status"
     )
-    ordering = filters.OrderingFilter(
+    ordering = GradeOrderingFilter(
         label=_("排序"),
         fields=(
             ("name", "name"),
@@ -210,24 +288,48 @@ class FacilityFilterSet(BaseFilterSet):
         fields = ["q", "kind", "ownership", "district", "zone", "year", "grade"]
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        text = value.strip()
-        if not text:
-            return queryset
-        code = text.upper()
-        return queryset.filter(
-            Q(name__icontains=text) | Q(credit_code=code) | Q(insurance_code__startswith=code)
-        )
+        terms = search_terms(value)
+        return queryset.filter(terms_query(terms)) if terms else queryset
+
+    @property
+    def grade_year(self) -> int | None:
+        """The year whose grades the list filters, shows and sorts by: the chosen year, else
+        the default year (latest rated) when grades are filtered, else None (current grades)."""
+        data = getattr(self.form, "cleaned_data", {})
+        if data.get("year"):
+            return int(data["year"])
+        if data.get("grade"):
+            return self.default_year
+        return None
+
+    @property
+    def grade_year_defaulted(self) -> bool:
+        """Whether grades are filtered by the default year because no year was chosen."""
+        data = getattr(self.form, "cleaned_data", {})
+        return bool(data.get("grade")) and not data.get("year")
+
+    @property
+    def default_year(self) -> int | None:
+        if not hasattr(self, "_default_year"):
+            self._default_year = latest_rated_year()
+        return self._default_year
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        year = self.grade_year
+        if year is not None:
+            queryset = queryset.with_grade_of_year(year)
+        return super().filter_queryset(queryset)
 
     def filter_noop(self, queryset: QuerySet, name: str, value: object) -> QuerySet:
-        return queryset  # read by filter_grade
+        return queryset  # read by grade_year
 
     def filter_grade(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         if not value:
             return queryset
-        year = self.form.cleaned_data.get("year") or latest_rated_year()
+        year = self.grade_year
         if year is None:
             return queryset.none()
-        return queryset.with_grade(int(year), value)
+        return queryset.with_grade(year, value)
 
     def filter_agreement_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         return queryset.with_agreement_status_in(value) if value else queryset
@@ -264,18 +366,19 @@ class RatingChangeFilterSet(BaseFilterSet):
         max_value=MAX_RATING_YEAR,
     )
     to_grade = ChoicesFilter(label=_("新等级"), choices=Grade.choices)
-    changed = filters.DateFromToRangeFilter(label=_("调整日期"), field_name="changed_at__date")
+    changed = DateFromToRangeFilter(label=_("调整日期"), field_name="changed_at__date")
 
     class Meta:
         model = RatingChange
         fields = ["rating", "facility", "year", "to_grade", "changed_by", "changed"]
 
 
-class InspectionFilterSet(BaseFilterSet):
+class InspectionFilterSet(MineFilterMixin, BaseFilterSet):
     q = facility_search("facility__")
+    mine = mine_filter(_("我的检查"), _("我登记的，或我作为检查人员参加的检查。"))
     kind = ChoicesFilter(label=_("检查类型"), choices=InspectionKind.choices)
     status = ChoicesFilter(label=_("状态"), choices=InspectionStatus.choices)
-    start_date = filters.DateFromToRangeFilter(label=_("开始日期"))
+    start_date = DateFromToRangeFilter(label=_("开始日期"))
     agency = filters.ChoiceFilter(
         label=_("协作部门"), field_name="partner_agencies", choices=Agency.choices
     )
@@ -291,27 +394,51 @@ class InspectionFilterSet(BaseFilterSet):
 
     class Meta:
         model = Inspection
-        fields = ["facility", "kind", "status", "start_date", "agency", "violation", "district"]
+        fields = [
+            "facility",
+            "mine",
+            "kind",
+            "status",
+            "start_date",
+            "agency",
+            "violation",
+            "district",
+        ]
+
+    def mine_condition(self, user: AbstractBaseUser) -> Q:
+        return inspection_is_mine(user)
 
 
-class ReferralFilterSet(BaseFilterSet):
+class ReferralFilterSet(MineFilterMixin, BaseFilterSet):
     q = facility_search("inspection__facility__")
+    mine = mine_filter(_("我的案件"), _("我移送的，或来自我登记、我参加的检查的移送。"))
     facility = id_filter(_("机构"), "inspection__facility")
     agency = ChoicesFilter(label=_("移送部门"), choices=Agency.choices)
     status = ChoicesFilter(label=_("状态"), choices=ReferralStatus.choices)
-    referred_on = filters.DateFromToRangeFilter(label=_("移送日期"))
+    referred_on = DateFromToRangeFilter(label=_("移送日期"))
     ordering = filters.OrderingFilter(fields=(("referred_on", "referred_on"), ("status", "status")))
 
     class Meta:
         model = Referral
-        fields = ["inspection", "facility", "agency", "status", "referred_on"]
+        fields = ["inspection", "facility", "mine", "agency", "status", "referred_on"]
+
+    def mine_condition(self, user: AbstractBaseUser) -> Q:
+        return Q(created_by=user) | inspection_is_mine(user, "inspection__")
 
 
-class SanctionFilterSet(BaseFilterSet):
+class SanctionFilterSet(MineFilterMixin, BaseFilterSet):
     q = facility_search("facility__")
+    mine = mine_filter(_("我的案件"), _("我登记的，或依据我登记、我参加的检查作出的处理措施。"))
     kind = ChoicesFilter(label=_("措施类型"), choices=SanctionKind.choices)
-    decided_on = filters.DateFromToRangeFilter(label=_("决定日期"))
+    decided_on = DateFromToRangeFilter(label=_("决定日期"))
     in_force = StrictBooleanFilter(label=_("今日生效的暂停"), method="filter_in_force")
+    rating_year = filters.NumberFilter(
+        label=_("依据的评级年度"),
+        field_name="rating__year",
+        min_value=MIN_RATING_YEAR,
+        max_value=MAX_RATING_YEAR,
+        help_text=_("依据该年度信用评价结果作出的处理措施（如D级暂停协议、A级授牌）。"),
+    )
     district = ChoicesFilter(
         label=_("所属区县"), field_name="facility__district", choices=District.choices
     )
@@ -321,7 +448,10 @@ class SanctionFilterSet(BaseFilterSet):
 
     class Meta:
         model = Sanction
-        fields = ["facility", "kind", "decided_on", "in_force", "district"]
+        fields = ["facility", "mine", "kind", "decided_on", "in_force", "rating_year", "district"]
+
+    def mine_condition(self, user: AbstractBaseUser) -> Q:
+        return Q(created_by=user) | inspection_is_mine(user, "inspection__")
 
     def filter_in_force(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:

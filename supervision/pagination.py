@@ -18,6 +18,9 @@ from django.db import DatabaseError, connections
 # million facilities (bench/RESULTS.md).
 COUNT_CAP = 1_000
 PAGES_AHEAD = 5
+# The highest page number a count is stretched for; a larger one (?page=922337203685477580) is
+# past the end of any list and shows the last page, instead of a LIMIT no database accepts.
+MAX_PAGE = 100_000
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +29,16 @@ def rounded(n: int) -> int:
     """n to two significant figures: an estimate should not look exact."""
     digits = len(str(n))
     return round(n, -(digits - 2)) if digits > 2 else n
+
+
+def count_cap(page: object, per_page: int) -> int:
+    """How many rows to count for a list asked for page `page` (raw text from the URL): enough to
+    reach a few pages past it, at most MAX_PAGE's worth; malformed or below 1 counts as page 1."""
+    try:
+        number = min(max(int(str(page)), 1), MAX_PAGE)
+    except ValueError:
+        number = 1
+    return max(COUNT_CAP, (number + PAGES_AHEAD) * per_page)
 
 
 class CappedCountPaginator(Paginator):

@@ -91,6 +91,14 @@ class FacilityQuerySet(models.QuerySet):
             condition |= Q(not_suspended) & not_terminated
         return self.filter(condition)
 
+    def with_grade_of_year(self, year: int) -> FacilityQuerySet:
+        """Annotate year_grade: the grade of year (None when not rated for it), e.g. for a list
+        filtered or sorted by the grades of a chosen year. One unique-index lookup per row."""
+        rating = apps.get_model("supervision", "CreditRating").objects.filter(
+            facility=OuterRef("pk"), year=year
+        )
+        return self.annotate(year_grade=Subquery(rating.values("grade")[:1]))
+
     def with_grade(self, year: int, grades: list[str]) -> FacilityQuerySet:
         """Facilities rated with one of grades for year."""
         return self.filter(ratings__year=year, ratings__grade__in=grades)
@@ -117,19 +125,19 @@ class CreditRatingQuerySet(models.QuerySet):
 
 class InspectionQuerySet(models.QuerySet):
     def for_lists(self) -> InspectionQuerySet:
-        return self.select_related("facility").prefetch_related(
+        return self.select_related("facility", "created_by__inspector").prefetch_related(
             "inspectors", "partner_agencies", "violations"
         )
 
 
 class ReferralQuerySet(models.QuerySet):
     def for_lists(self) -> ReferralQuerySet:
-        return self.select_related("inspection__facility")
+        return self.select_related("inspection__facility", "created_by__inspector")
 
 
 class SanctionQuerySet(models.QuerySet):
     def for_lists(self) -> SanctionQuerySet:
-        return self.select_related("facility")
+        return self.select_related("facility", "created_by__inspector")
 
     def in_force_on(self, day: datetime.date | None = None) -> SanctionQuerySet:
         """Suspensions in force on a day (today by default)."""

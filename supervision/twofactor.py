@@ -10,6 +10,7 @@ administrator.
 
 from __future__ import annotations
 
+import math
 import re
 from base64 import b32encode
 
@@ -17,9 +18,10 @@ import segno
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp import verify_token
-from django_otp.models import Device
+from django_otp.models import Device, VerifyNotAllowed
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -89,8 +91,16 @@ def confirm_authenticator(request: HttpRequest, device: TOTPDevice, code: str) -
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
-    otp_login(request, device)
+    _verified(request, device)
     return True
+
+
+def _verified(request: HttpRequest, device: Device) -> None:
+    """Mark the session as past the second factor under a new session key: a key seen before
+    (planted, or read over a shoulder) does not carry the verification (session fixation). The
+    session's data (e.g. the work kept from an expired session) stays."""
+    otp_login(request, device)
+    request.session.cycle_key()
 
 
 @transaction.atomic
@@ -110,20 +120,34 @@ def recovery_codes_left(user: AbstractBaseUser) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
+def _devices_for(user: AbstractBaseUser, code: str):
+    """The devices a code is checked against: the app's for six digits, else the recovery codes."""
+    if _TOTP_CODE.fullmatch(code):
+        return TOTPDevice.objects.filter(user=user, confirmed=True)
+    return StaticDevice.objects.filter(user=user, confirmed=True)
+
+
+def wait_seconds(user: AbstractBaseUser, code: str) -> int:
+    """Seconds before a code of this kind may be tried (0: now). After each wrong code django-otp
+    refuses every code, the right one too, for 1, 2, 4 … seconds."""
+    for device in _devices_for(user, _normalise(code)):
+        allowed, info = device.verify_is_allowed()
+        if not allowed and (info or {}).get("reason") == VerifyNotAllowed.N_FAILED_ATTEMPTS:
+            left = (info["locked_until"] - timezone.now()).total_seconds()
+            return max(1, math.ceil(left))
+    return 0
+
+
 def verify(request: HttpRequest, code: str) -> Device | None:
     """Check a code from the app (six digits) or a recovery code (used up by this) against the
     user's devices; on success this session counts as verified. None: refused (wrong, reused, or
     too many recent failures: django-otp waits longer after each)."""
     user = request.user
     code = _normalise(code)
-    if _TOTP_CODE.fullmatch(code):
-        devices = TOTPDevice.objects.filter(user=user, confirmed=True)
-    else:
-        devices = StaticDevice.objects.filter(user=user, confirmed=True)
-    for device in devices:
+    for device in _devices_for(user, code):
         verified = verify_token(user, device.persistent_id, code)
         if verified is not None:
-            otp_login(request, verified)
+            _verified(request, verified)
             return verified
     logger.warning("two-factor code refused: user=%s", user.username)
     return None

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from supervision.api.health import healthz
-from supervision.views import errors
+from supervision.views import account, errors
 
 urlpatterns = [
     path("", include("supervision.views.dashboard")),
@@ -14,13 +13,12 @@ urlpatterns = [
     path("referrals/", include("supervision.views.referrals")),
     path("sanctions/", include("supervision.views.sanctions")),
     path("audit/", include("supervision.views.audit")),
+    # Type-ahead answers for the forms (JSON).
+    path("lookup/", include("supervision.views.lookup")),
     # Evidence files: upload to a record, download (never a URL to the stored file itself).
     path("", include("supervision.views.evidence")),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", account.SignInView.as_view(), name="login"),
+    path("accounts/keepalive/", account.keep_alive, name="session-keepalive"),
     path("accounts/two-factor/", include("supervision.views.account")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -139,6 +139,8 @@ ALLOWED = {
     "sanction": ("LACH", "LACH", "LC", "LCH", ""),
     "partneragency": ("LCH", "LCH", "LCH", "LCH", ""),
     "violationcategory": ("LCH", "LCH", "LCH", "LCH", ""),
+    # Read-only for superusers; the others read the events at /audit/.
+    "auditevent": ("LCH", "", "", "", ""),
 }
 VIEWS = {"L": "changelist", "A": "add", "C": "change", "H": "history", "D": "delete"}
 APP_ADMINS = [(m, a) for m, a in ADMINS if m._meta.app_label == "supervision"]

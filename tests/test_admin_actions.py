@@ -41,8 +41,8 @@ def test_set_grade_asks_for_confirmation_listing_the_facilities(client, supervis
     page = response.content.decode()
     for facility in pharmacies:
         assert facility.name in page
-        assert f'name="_selected_action" value="{facility.pk}"' in page
     assert 'name="action" value="set_grade_for_year"' in page
+    assert 'name="bulk_selection"' in page  # the listed facilities, as one signed field
     assert "csrfmiddlewaretoken" in page
     assert "调整原因" in page
     assert CreditRating.objects.count() == 0
@@ -78,7 +78,12 @@ def test_set_grade_writes_one_change_and_one_history_row_per_facility_with_user_
     client.force_login(supervisor)
 
     data = action_post(
-        "set_grade_for_year", [*pharmacies, already_d], year=2024, grade="D", reason=REASON
+        "set_grade_for_year",
+        [*pharmacies, already_d],
+        year=2024,
+        grade="D",
+        reason=REASON,
+        confirm_downgrade="on",
     )
     response = client.post(CHANGELIST, data, follow=True)
 

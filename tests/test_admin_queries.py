@@ -83,8 +83,8 @@ def test_the_paginator_stops_counting_at_its_cap():
 
 def test_a_capped_facility_list_says_there_are_more(client, superuser, monkeypatch):
     FacilityFactory.create_batch(3)
-    monkeypatch.setattr("supervision.admin.base.COUNT_CAP", 1)
-    monkeypatch.setattr("supervision.admin.base.PAGES_AHEAD", 0)
+    monkeypatch.setattr("supervision.pagination.COUNT_CAP", 1)
+    monkeypatch.setattr("supervision.pagination.PAGES_AHEAD", 0)
     monkeypatch.setattr(admin.site._registry[Facility], "list_per_page", 1)
     client.force_login(superuser)
     response = client.get(admin_url(Facility, "changelist"))

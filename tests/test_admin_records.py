@@ -75,21 +75,21 @@ def test_changing_only_the_score_writes_no_rating_change(client, supervisor):
     rating = CreditRatingFactory(grade=Grade.B)
     client.force_login(supervisor)
     url = admin_url(rating, "change")
-    data = change_form_data(client.get(url), score="85.50", reason="补录得分")
+    data = change_form_data(client.get(url), score="850.50", reason="补录得分")
     assert client.post(url, data).status_code == 302
     rating.refresh_from_db()
-    assert str(rating.score) == "85.50"
+    assert str(rating.score) == "850.50"
     assert not RatingChange.objects.exists()
     assert rating.history.latest().history_change_reason == "补录得分"
 
 
 def test_changing_a_grade_and_emptying_score_and_date_clears_them_in_one_save(client, supervisor):
     rating = CreditRatingFactory(
-        grade=Grade.B, score="85.00", rated_on=datetime.date(2025, 3, 1), basis="初评"
+        grade=Grade.B, score="850.00", rated_on=datetime.date(2025, 3, 1), basis="初评"
     )
     client.force_login(supervisor)
     url = admin_url(rating, "change")
-    data = change_form_data(client.get(url), grade="C", score="", rated_on="", reason="复核")
+    data = change_form_data(client.get(url), grade="C", score="", rated_on="", reason="复核改判")
     assert client.post(url, data).status_code == 302
     rating.refresh_from_db()
     assert (rating.grade, rating.score, rating.rated_on, rating.basis) == ("C", None, None, "初评")

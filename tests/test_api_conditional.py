@@ -40,7 +40,7 @@ def test_a_list_gives_each_record_s_version(world, auditor):  # noqa: F811
 WRITES = [
     ("PATCH", lambda w: f"/api/facilities/{w.hospital.pk}/", {"note": "备注"}),
     ("PUT", lambda w: f"/api/referrals/{w.referral.pk}/", {"summary": "更正后的摘要"}),
-    ("PATCH", lambda w: f"/api/ratings/{w.rating.pk}/", {"score": "80.00", "reason": "补录"}),
+    ("PATCH", lambda w: f"/api/ratings/{w.rating.pk}/", {"score": "800.00", "reason": "补录"}),
     ("PATCH", lambda w: f"/api/sanctions/{w.sanction.pk}/", {"decision_number": "1号"}),
     ("PATCH", lambda w: f"/api/inspections/{w.inspection.pk}/", {"findings": "账实不符"}),
     ("POST", lambda w: f"/api/inspections/{w.inspection.pk}/complete/", {"end_date": "2025-03-12"}),
@@ -160,7 +160,7 @@ def test_actions_that_only_create_other_records_need_no_if_match(world, supervis
     client = client_for(supervisor)
     grade = client.post(
         f"/api/facilities/{world.hospital.pk}/grade/",
-        {"year": 2024, "grade": "A", "reason": "复核"},
+        {"year": 2024, "grade": "A", "reason": "复核后上调"},
         format="json",
     )
     refer = client.post(
@@ -178,7 +178,7 @@ def test_a_rating_edited_by_the_grade_action_meanwhile_refuses_the_old_etag(worl
     old = client.get(path)["ETag"]
     client.post(
         f"/api/facilities/{world.hospital.pk}/grade/",
-        {"year": 2024, "grade": "C", "reason": "复核"},
+        {"year": 2024, "grade": "C", "reason": "复核改判"},
         format="json",
     )
     response = client.put(

@@ -127,6 +127,7 @@ def data(db):
         b_suspension=SanctionFactory(
             facility=b,
             suspension=True,
+            rating=ratings.b24,  # decided on the 2024 D grade
             decided_on=today - datetime.timedelta(days=10),
             starts_on=today - datetime.timedelta(days=5),
             ends_on=today + datetime.timedelta(days=30),
@@ -219,6 +220,9 @@ CASES = {
         "violation=overcharging": "b",
         "district=540103": "b",
         "q=甲医院": "a",
+        # The auditor asking registered nothing (tests/test_my_filters.py: whose records are).
+        "mine=true": "",
+        "mine=false": "a b",
         "ordering=start_date": "a b",
         "ordering=facility": "b a",
         "ordering=-kind": "b a",
@@ -232,6 +236,8 @@ CASES = {
         "referred_on_after=2025-04-01": "market",
         "referred_on_before=2025-04-01": "police",
         "q=甲": "market police",
+        "mine=true": "",
+        "mine=false": "market police",
         "ordering=referred_on": "police market",
         "ordering=-status": "police market",
     },
@@ -241,8 +247,11 @@ CASES = {
         "decided_on_after=2025-02-01&decided_on_before=2025-12-31": "a_fine",
         "in_force=true": "b_suspension",
         "in_force=false": "a_fine c_termination",
+        "rating_year=2024": "b_suspension",
         "district=540104": "c_termination",
         "q=丙": "c_termination",
+        "mine=true": "",
+        "mine=false": "a_fine b_suspension c_termination",
         "ordering=decided_on": "c_termination a_fine b_suspension",
         "ordering=facility": "c_termination b_suspension a_fine",
         "ordering=-kind": "c_termination b_suspension a_fine",

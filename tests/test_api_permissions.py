@@ -81,7 +81,12 @@ TABLE: dict[str, Row] = {
     "facility grade": (
         "POST",
         lambda w: f"/api/facilities/{w.hospital.pk}/grade/",
-        lambda w: {"year": 2024, "grade": Grade.D, "reason": "复核"},
+        lambda w: {
+            "year": 2024,
+            "grade": Grade.D,
+            "reason": "复核发现伪造单据",
+            "confirm_downgrade": True,
+        },
         {**SUPERVISOR_ONLY, "supervisor": 201},
     ),
     "facility suspend": (
@@ -107,13 +112,13 @@ TABLE: dict[str, Row] = {
     "rating replace": (
         "PUT",
         lambda w: f"/api/ratings/{w.rating.pk}/",
-        lambda w: {"grade": "A", "reason": "复核"},
+        lambda w: {"grade": "A", "reason": "复核后上调"},
         {**SUPERVISOR_ONLY, "supervisor": 200},
     ),
     "rating edit": (
         "PATCH",
         lambda w: f"/api/ratings/{w.rating.pk}/",
-        lambda w: {"score": "88.50", "reason": "补录得分"},
+        lambda w: {"score": "880.50", "reason": "补录得分"},
         {**SUPERVISOR_ONLY, "supervisor": 200},
     ),
     "rating delete": ("DELETE", lambda w: f"/api/ratings/{w.rating.pk}/", None, NOT_OFFERED),

@@ -55,7 +55,7 @@ def test_the_grade_action_changes_the_grade_and_writes_a_rating_change(world, su
     response = post(
         supervisor,
         f"/api/facilities/{world.hospital.pk}/grade/",
-        {"year": 2024, "grade": "D", "reason": "复核发现伪造单据"},
+        {"year": 2024, "grade": "D", "reason": "复核发现伪造单据", "confirm_downgrade": True},
     )
     assert response.status_code == 201
     body = response.json()
@@ -73,10 +73,10 @@ def test_the_grade_action_changes_the_grade_and_writes_a_rating_change(world, su
     [
         ({"year": 2024, "grade": "D"}, ["reason"]),
         ({"year": 2024, "grade": "D", "reason": "   "}, ["reason"]),
-        ({"year": 2024, "grade": "B", "reason": "同级"}, ["grade"]),
+        ({"year": 2024, "grade": "B", "reason": "同级复核"}, ["grade"]),
         ({"year": 2024, "grade": "E", "reason": "x"}, ["grade"]),
         ({"year": 2999, "grade": "A", "reason": "x"}, ["year"]),
-        ({"year": datetime.date.today().year + 1, "grade": "A", "reason": "x"}, ["year"]),
+        ({"year": datetime.date.today().year + 1, "grade": "A", "reason": "提前评价"}, ["year"]),
         ({"year": "2024年", "grade": "A", "reason": "x"}, ["year"]),
     ],
 )
@@ -103,7 +103,7 @@ def test_creating_a_rating_sets_the_grade_with_its_reason(world, supervisor):  #
 
 
 def test_creating_a_second_rating_of_a_year_is_refused(world, supervisor):  # noqa: F811
-    body = {"facility": world.hospital.pk, "year": 2024, "grade": "A", "reason": "重复"}
+    body = {"facility": world.hospital.pk, "year": 2024, "grade": "A", "reason": "重复评价"}
     refused(lambda: post(supervisor, "/api/ratings/", body), ["non_field_errors"])
 
 

@@ -129,7 +129,12 @@ def test_suspensions_that_do_not_overlap_are_both_written(supervisor, monkeypatc
 
 def _grade(facility, grade: str, user) -> Callable[[], RatingChange]:
     return lambda: services.set_grade(
-        facility=facility, year=2024, grade=grade, reason=f"改为{grade}级", user=user
+        facility=facility,
+        year=2024,
+        grade=grade,
+        reason=f"改为{grade}级",
+        user=user,
+        confirm_downgrade=True,
     )
 
 
@@ -147,7 +152,9 @@ def assert_one_chain(facility, start: str, *, changes: int) -> None:
 
 def test_two_grade_changes_at_once_make_one_chain_of_changes(supervisor, monkeypatch):
     facility = FacilityFactory()
-    services.set_grade(facility=facility, year=2024, grade=Grade.B, reason="初评", user=supervisor)
+    services.set_grade(
+        facility=facility, year=2024, grade=Grade.B, reason="年度初评", user=supervisor
+    )
     # Between reading the year's rating and writing it.
     slowed(monkeypatch, rating_services, "save_with_history", before=True)
 
@@ -177,13 +184,20 @@ def _bulk(facilities, grade: str, user) -> Callable[[], Outcome]:
     """The admin's bulk grade edit, as its action runs it."""
 
     def apply_one(facility) -> bool:
-        services.set_grade(facility=facility, year=2024, grade=grade, reason="批量调整", user=user)
+        services.set_grade(
+            facility=facility,
+            year=2024,
+            grade=grade,
+            reason="批量调整",
+            user=user,
+            confirm_downgrade=True,
+        )
         return True
 
     return lambda: apply_to_all(
         facilities,
         apply_one,
-        before=lambda: services.lock_for_grade_changes(facilities, 2024),
+        before=lambda batch: services.lock_for_grade_changes(batch, 2024),
     )
 
 

@@ -194,6 +194,15 @@ def _same_agency(row: Referral) -> dict[str, Any]:
 
 
 BREACHES = [
+    # Free text past its limit (migration 0102): every path meets the CHECK
+    Breach("facility_note_length", facility, lambda r: {"note": "字" * 2001}),
+    Breach("rating_basis_length", rating, lambda r: {"basis": "字" * 2001}),
+    Breach("ratingchange_reason_length", rating_change, lambda r: {"reason": "字" * 1001}),
+    Breach("inspection_findings_length", inspection, lambda r: {"findings": "字" * 5001}),
+    Breach("referral_summary_length", referral, lambda r: {"summary": "字" * 2001}),
+    Breach("referral_outcome_length", referral, lambda r: {"outcome": "字" * 2001}),
+    Breach("sanction_legal_basis_length", warning, lambda r: {"legal_basis": "字" * 1001}),
+    Breach("sanction_note_length", warning, lambda r: {"note": "字" * 2001}),
     # Evidence (files attached to an inspection, a referral or a sanction)
     Breach("evidence_exactly_one_record", evidence, lambda r: {"inspection": None}, label="none"),
     Breach(
@@ -285,15 +294,27 @@ BREACHES = [
     Breach("rating_grade_valid", rating, lambda r: {"grade": "E"}, "grade"),
     Breach("rating_year_in_range", rating, lambda r: {"year": 2017}, "year", label="2017"),
     Breach("rating_year_in_range", rating, lambda r: {"year": 2101}, "year", label="2101"),
+    # A and D: the grades whose bands are open above and below, so that only the range breaks.
     Breach(
         "rating_score_in_range",
         rating,
-        lambda r: {"score": Decimal("1000.01")},
+        lambda r: {"grade": "A", "score": Decimal("1000.01")},
         "score",
         label="over-1000",
     ),
     Breach(
-        "rating_score_in_range", rating, lambda r: {"score": Decimal("-1")}, "score", label="neg"
+        "rating_score_in_range",
+        rating,
+        lambda r: {"grade": "D", "score": Decimal("-1")},
+        "score",
+        label="neg",
+    ),
+    Breach("rating_score_fits_grade", rating, lambda r: {"score": Decimal("900")}, label="B-900"),
+    Breach(
+        "rating_score_fits_grade",
+        rating,
+        lambda r: {"grade": "D", "score": Decimal("600")},
+        label="D-600",
     ),
     # RatingChange
     Breach("ratingchange_to_grade_valid", rating_change, lambda r: {"to_grade": "E"}, "to_grade"),
@@ -613,10 +634,11 @@ def test_it_refuses_a_rating_for_a_year_that_has_not_begun():
     assert errors == {"year": [f"不能评价尚未开始的年度（{next_year}）。"]}
 
 
-def test_it_accepts_a_rating_for_the_current_year():
-    CreditRatingFactory.build(
-        facility=FacilityFactory(), year=timezone.localdate().year
-    ).full_clean()
+def test_it_refuses_a_rating_for_the_current_year_which_has_not_ended():
+    this_year = timezone.localdate().year
+    errors = _field_errors(CreditRatingFactory.build(facility=FacilityFactory(), year=this_year))
+    assert list(errors) == ["year"]
+    assert f"{this_year}年度尚未结束" in errors["year"][0]
 
 
 @pytest.mark.parametrize(

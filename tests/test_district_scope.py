@@ -504,7 +504,7 @@ def test_a_limited_account_cannot_add_a_sanction_for_another_district_in_the_adm
 def test_the_services_refuse_a_limited_account_a_record_of_another_district(limited, other):
     with pytest.raises(PermissionDenied):
         services.set_grade(
-            facility=other.facility, year=2024, grade=Grade.C, reason="越权", user=limited
+            facility=other.facility, year=2024, grade=Grade.C, reason="越权调整", user=limited
         )
     with pytest.raises(PermissionDenied):
         check_in_scope(limited, other.sanction)

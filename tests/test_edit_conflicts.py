@@ -62,7 +62,8 @@ def test_the_second_facility_edit_is_refused_with_who_changed_what(facility, fir
     assert response.status_code == 409
     assert snapshot() == before  # nothing of the second save was written
     html = html_of(response)
-    conflict = html[html.index('id="conflict"') : html.index("</div>", html.index('id="conflict"'))]
+    start = html.index('id="conflict"')
+    conflict = html[start : html.index('<div class="field', start)]  # up to the form's fields
     assert "卓玛" in conflict  # who
     assert re.search(r"名称</td><td[^>]*>示例城关医院</td><td[^>]*>示例城关医院（新址）", conflict)
     assert "在新窗口打开最新版本" in conflict and f'href="{url}"' in conflict

@@ -89,7 +89,7 @@ def test_every_grade_was_set_once_with_a_reason(loaded):
 
 
 def test_scores_fall_in_the_band_of_their_grade(loaded):
-    bands = {"A": (900, 1000), "B": (800, 899.5), "C": (650, 799.5), "D": (0, 649.5)}
+    bands = {"A": (900, 1000), "B": (750, 899.5), "C": (600, 749.5), "D": (0, 599.5)}
     for rating in CreditRating.objects.all():
         low, high = bands[rating.grade]
         assert Decimal(str(low)) <= rating.score <= Decimal(str(high)), rating

@@ -5,20 +5,24 @@ admin or the API."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from supervision.choices import Grade
+from supervision import services
+from supervision.choices import Agency, Grade, InspectionKind, Violation
 from supervision.models import CreditRating, Facility, Inspection, Referral, Sanction
+from supervision.views.history import history_entries
 from tests.api import client_for, if_match_for
 from tests.dbstate import snapshot
 from tests.factories import (
     CreditRatingFactory,
     FacilityFactory,
     InspectionFactory,
+    InspectorFactory,
     ReferralFactory,
     SanctionFactory,
 )
@@ -47,7 +51,12 @@ def test_a_bulk_grade_change_shows_in_the_facility_s_history(client, supervisor,
     rated = CreditRatingFactory.create_batch(2, grade=Grade.B, facility__pharmacy=True)
     client.force_login(supervisor)
     data = action_post(
-        "set_grade_for_year", [r.facility for r in rated], year=2024, grade="D", reason=REASON
+        "set_grade_for_year",
+        [r.facility for r in rated],
+        year=2024,
+        grade="D",
+        reason=REASON,
+        confirm_downgrade="on",
     )
     assert client.post(CHANGELIST, data).status_code == 302
     client.force_login(auditor)
@@ -200,3 +209,31 @@ def test_the_api_has_no_history_to_write(superuser, method):
 def test_the_audit_log_is_read_only(client, superuser):
     client.force_login(superuser)
     assert client.post(reverse("audit"), {}).status_code == 405
+
+
+def test_recording_an_inspection_with_its_crew_is_one_history_entry(inspector):
+    inspection = services.record_inspection(
+        facility=FacilityFactory(),
+        kind=InspectionKind.JOINT,
+        start_date=datetime.date(2025, 3, 10),
+        inspectors=InspectorFactory.create_batch(2),
+        partner_agencies=[Agency.POLICE],
+        violations=[Violation.FORGED_DELIVERY_NOTES],
+        findings="随货同行单与入库记录不符。",
+        user=inspector,
+    )
+    assert inspection.history.count() == 4  # the record, then one row per many-to-many field
+
+    (entry,) = history_entries(inspection)
+    assert (entry.kind, entry.user) == ("+", inspector)
+    changed = {change.name for change in entry.changes}
+    assert {"inspectors", "partner_agencies", "violations", "findings"} <= changed
+
+
+def test_a_later_edit_of_the_same_record_stays_an_entry_of_its_own(inspector):
+    inspection = InspectionFactory()
+    inspection.inspectors.set(InspectorFactory.create_batch(2))
+    count = len(history_entries(inspection))
+    inspection.findings = "复查发现已整改。"
+    inspection.save()
+    assert len(history_entries(inspection)) == count + 1

@@ -90,10 +90,11 @@ def test_a_malformed_year_falls_back_to_the_latest_rated_year(client, auditor):
         assert dashboard(client, year=bad).context["year"] == 2024
 
 
-def test_with_no_ratings_it_shows_the_current_year_and_says_so(client, auditor):
+def test_with_no_ratings_it_shows_last_year_and_says_so(client, auditor):
+    # Last year: the next to be rated (a year is rated after it has ended).
     client.force_login(auditor)
     response = dashboard(client)
-    assert response.context["year"] == today().year
+    assert response.context["year"] == today().year - 1
     assert "该年度尚无信用评价" in response.content.decode()
 
 
@@ -101,7 +102,9 @@ def test_the_grade_chart_is_server_drawn_svg_whose_bars_link_to_the_facility_lis
     rate(2024, {"A": 4, "B": 2})
     client.force_login(auditor)
     html = dashboard(client).content.decode()
-    assert "<script" not in html
+    # The chart needs no script: the page's only one is the session notice, every page's.
+    scripts = re.findall(r"<script[^>]*>", html)
+    assert len(scripts) == 1 and "session.js" in scripts[0]
     svg = html[html.index("<svg") : html.index("</svg>")]
     assert svg.count("<rect") == 4
     assert 'class="bar-A"' in svg
@@ -278,11 +281,15 @@ def test_the_counts_by_grade_are_one_group_by_over_the_running_totals(client, au
     rate(2024, {"A": 2, "B": 1, "C": 1, "D": 1})
     client.force_login(auditor)
     queries = queries_of_dashboard(client)
+    # One for the counts; the other reads the rated years (the default year) from the totals.
     grade_queries = [sql for sql in queries if 'FROM "supervision_gradetally"' in sql]
-    assert len(grade_queries) == 1
-    assert "GROUP BY" in grade_queries[0]
+    assert len(grade_queries) == 2
+    assert len([sql for sql in grade_queries if "GROUP BY" in sql]) == 1
     # No figure counts the ratings or sums the inspections themselves.
-    assert not [sql for sql in queries if "COUNT(" in sql and "supervision_creditrating" in sql]
+    # (The handling of a year's grades counts sanctions, joined to the ratings they rest on.)
+    assert not [
+        sql for sql in queries if "COUNT(" in sql and 'FROM "supervision_creditrating"' in sql
+    ]
     assert not [sql for sql in queries if "SUM(" in sql and '"supervision_inspection"' in sql]
 
 

@@ -575,7 +575,12 @@ def test_a_grade_change_writes_one_rating_change_shown_on_the_facility_page(
     client.force_login(supervisor)
     response = client.post(
         reverse("facility-grade", args=[facility.pk]),
-        {"year": 2024, "grade": "D", "reason": "飞行检查发现伪造随货同行单"},
+        {
+            "year": 2024,
+            "grade": "D",
+            "reason": "飞行检查发现伪造随货同行单",
+            "confirm_downgrade": "on",
+        },
     )
     assert response.url == facility.get_absolute_url() + "#ratings"
     change = RatingChange.objects.get()
@@ -630,7 +635,7 @@ def test_a_grade_changed_by_someone_else_since_the_form_was_shown_is_not_overwri
     before = snapshot()
     response = client.post(
         reverse("facility-grade", args=[facility.pk]),
-        {"year": 2024, "grade": "D", "reason": "飞行检查", "seen": seen},
+        {"year": 2024, "grade": "D", "reason": "飞行检查", "seen": seen, "confirm_downgrade": "on"},
     )
     assert response.status_code == 409
     html = html_of(response)
@@ -649,7 +654,7 @@ def test_a_first_grade_set_by_someone_else_since_the_form_was_shown_is_not_overw
     CreditRatingFactory(facility=facility, year=2024, grade=Grade.A)
     response = client.post(
         reverse("facility-grade", args=[facility.pk]),
-        {"year": 2024, "grade": "D", "reason": "首次评价", "seen": seen},
+        {"year": 2024, "grade": "D", "reason": "首次评价", "seen": seen, "confirm_downgrade": "on"},
     )
     assert response.status_code == 409
     assert CreditRating.objects.get(facility=facility, year=2024).grade == "A"
@@ -661,7 +666,12 @@ def test_a_grade_change_on_the_versions_seen_is_saved(client, supervisor, facili
     client.force_login(supervisor)
     response = client.post(
         reverse("facility-grade", args=[facility.pk]),
-        {"year": 2024, "grade": "A", "reason": "复评", "seen": seen_on_the_form(client, facility)},
+        {
+            "year": 2024,
+            "grade": "A",
+            "reason": "复评后上调",
+            "seen": seen_on_the_form(client, facility),
+        },
     )
     assert response.status_code == 302
     assert CreditRating.objects.get(facility=facility, year=2024).grade == "A"
@@ -702,7 +712,7 @@ def test_a_refused_grade_change_saves_nothing_and_says_why(
     CreditRatingFactory(facility=facility, year=2024, grade=Grade.B)
     client.force_login(supervisor)
     before = snapshot()
-    data = {"year": 2024, "grade": "C", "reason": "复评", **change}
+    data = {"year": 2024, "grade": "C", "reason": "复评后调整", **change}
     response = client.post(reverse("facility-grade", args=[facility.pk]), data)
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])

@@ -92,6 +92,7 @@ def test_each_persona_gets_the_expected_status_and_a_refused_write_saves_nothing
 
 def test_referring_writes_what_refer_inspection_writes(client, supervisor, inspection):
     summary = "伪造、变造随货同行单，涉嫌诈骗医保基金。"
+    client.force_login(supervisor)  # signing in is an audit event of its own
     before = snapshot()
     with transaction.atomic():
         services.refer_inspection(
@@ -104,7 +105,6 @@ def test_referring_writes_what_refer_inspection_writes(client, supervisor, inspe
         by_service = new_rows(before, snapshot())
         transaction.set_rollback(True)
 
-    client.force_login(supervisor)
     response = client.post(
         reverse("inspection-refer", args=[inspection.pk]),
         {"agency": Agency.POLICE, "referred_on": "2025-03-20", "summary": summary},

@@ -104,6 +104,7 @@ def post(target, kind, **fields) -> dict:
 def test_a_suspension_writes_what_suspend_agreement_writes(client, supervisor, facility):
     rating = CreditRatingFactory(facility=facility, year=2024, grade=Grade.D)
     inspection = InspectionFactory(facility=facility)
+    client.force_login(supervisor)  # signing in is an audit event of its own
     before = snapshot()
     with transaction.atomic():
         services.suspend_agreement(
@@ -120,7 +121,6 @@ def test_a_suspension_writes_what_suspend_agreement_writes(client, supervisor, f
         by_service = new_rows(before, snapshot())
         transaction.set_rollback(True)
 
-    client.force_login(supervisor)
     response = client.post(
         reverse("sanction-create"),
         post(

@@ -51,8 +51,8 @@ def test_past_the_cap_sqlite_says_only_more_than_the_cap():
 
 
 def test_the_list_page_labels_a_capped_count_and_its_estimate(client, auditor, monkeypatch):
-    monkeypatch.setattr("supervision.views.base.COUNT_CAP", 10)
-    monkeypatch.setattr("supervision.views.base.PAGES_AHEAD", 0)
+    monkeypatch.setattr("supervision.pagination.COUNT_CAP", 10)
+    monkeypatch.setattr("supervision.pagination.PAGES_AHEAD", 0)
     analysed(60)
     client.force_login(auditor)
     html = client.get(reverse("facility-list")).content.decode()

@@ -49,7 +49,12 @@ def test_a_change_writes_from_and_to_with_its_reason_and_user(facility, supervis
     set_grade(facility=facility, year=2024, grade=Grade.B, reason="年度评价", user=supervisor)
     reviewer = UserFactory(username="reviewer")
     change = set_grade(
-        facility=facility, year=2024, grade=Grade.D, reason="复核发现伪造单据", user=reviewer
+        facility=facility,
+        year=2024,
+        grade=Grade.D,
+        reason="复核发现伪造单据",
+        user=reviewer,
+        confirm_downgrade=True,
     )
     assert CreditRating.objects.get().grade == Grade.D
     assert RatingChange.objects.count() == 2
@@ -59,12 +64,14 @@ def test_a_change_writes_from_and_to_with_its_reason_and_user(facility, supervis
 
 
 def test_a_change_keeps_score_date_and_basis_it_was_not_given(facility, supervisor):
+    # Unscored: a stored score would not fit the new grade's band (see test_grade_rules).
     CreditRatingFactory(
-        facility=facility, year=2024, grade=Grade.B, score=Decimal("85"), basis="初评"
+        facility=facility, year=2024, grade=Grade.B, rated_on=D(2025, 3, 1), basis="初评"
     )
-    set_grade(facility=facility, year=2024, grade=Grade.C, reason="复核", user=supervisor)
+    set_grade(facility=facility, year=2024, grade=Grade.C, reason="复核改判", user=supervisor)
     rating = CreditRating.objects.get()
-    assert (rating.grade, rating.score, rating.basis) == (Grade.C, Decimal("85"), "初评")
+    assert (rating.grade, rating.score, rating.basis) == (Grade.C, None, "初评")
+    assert rating.rated_on == D(2025, 3, 1)
 
 
 def test_none_clears_score_date_and_basis_in_the_same_history_row(facility, supervisor):
@@ -72,7 +79,7 @@ def test_none_clears_score_date_and_basis_in_the_same_history_row(facility, supe
         facility=facility,
         year=2024,
         grade=Grade.B,
-        score=Decimal("85"),
+        score=Decimal("850"),
         rated_on=D(2025, 3, 1),
         basis="初评",
     )
@@ -80,7 +87,7 @@ def test_none_clears_score_date_and_basis_in_the_same_history_row(facility, supe
         facility=facility,
         year=2024,
         grade=Grade.C,
-        reason="复核",
+        reason="复核改判",
         user=supervisor,
         score=None,
         rated_on=None,
@@ -89,7 +96,7 @@ def test_none_clears_score_date_and_basis_in_the_same_history_row(facility, supe
     rating = CreditRating.objects.get()
     assert (rating.grade, rating.score, rating.rated_on, rating.basis) == (Grade.C, None, None, "")
     latest, first = rating.history.order_by("-history_id")
-    assert (latest.grade, latest.score, latest.history_change_reason) == (Grade.C, None, "复核")
+    assert (latest.grade, latest.score, latest.history_change_reason) == (Grade.C, None, "复核改判")
     assert first.history_type == "+"
 
 
@@ -152,7 +159,7 @@ def test_it_refuses_to_change_a_grade_to_itself(facility, supervisor, grade):
     CreditRatingFactory(facility=facility, year=2024, grade=grade)
     assert_refused(
         lambda: set_grade(
-            facility=facility, year=2024, grade=grade, reason="复核", user=supervisor
+            facility=facility, year=2024, grade=grade, reason="复核改判", user=supervisor
         ),
         {"grade": [f"示例测试医院甲 2024年度已是{grade}级，无需调整。"]},
     )
@@ -162,7 +169,7 @@ def test_it_refuses_to_change_a_grade_to_itself(facility, supervisor, grade):
 def test_it_refuses_a_grade_that_does_not_exist(facility, supervisor, grade):
     assert_refused(
         lambda: set_grade(
-            facility=facility, year=2024, grade=grade, reason="评价", user=supervisor
+            facility=facility, year=2024, grade=grade, reason="年度评价", user=supervisor
         ),
         {"grade": ["信用等级只能是A、B、C或D。"]},
     )
@@ -172,7 +179,7 @@ def test_it_refuses_a_grade_for_a_year_that_has_not_begun(facility, supervisor):
     next_year = timezone.localdate().year + 1
     assert_refused(
         lambda: set_grade(
-            facility=facility, year=next_year, grade=Grade.A, reason="评价", user=supervisor
+            facility=facility, year=next_year, grade=Grade.A, reason="年度评价", user=supervisor
         ),
         {"year": [f"不能评价尚未开始的年度（{next_year}）。"]},
     )
@@ -182,7 +189,7 @@ def test_it_refuses_a_grade_for_a_year_that_has_not_begun(facility, supervisor):
 def test_it_refuses_a_grade_for_a_year_before_ratings_began(facility, supervisor, year):
     assert_refused_on(
         lambda: set_grade(
-            facility=facility, year=year, grade=Grade.A, reason="评价", user=supervisor
+            facility=facility, year=year, grade=Grade.A, reason="年度评价", user=supervisor
         ),
         ["year"],
     )
@@ -200,7 +207,7 @@ def test_it_refuses_a_grade_with_an_invalid_score_or_date(facility, supervisor, 
     CreditRatingFactory(facility=facility, year=2024, grade=Grade.B)
     assert_refused_on(
         lambda: set_grade(
-            facility=facility, year=2024, grade=Grade.A, reason="评价", user=supervisor, **extra
+            facility=facility, year=2024, grade=Grade.A, reason="年度评价", user=supervisor, **extra
         ),
         [field],
     )

@@ -81,7 +81,12 @@ def test_changing_a_grade_moves_the_facility_from_one_count_to_the_other(supervi
     CreditRatingFactory(facility=facility, year=2024, grade=Grade.B)
     CreditRatingFactory(year=2024, grade=Grade.B, facility__district=CHENGGUAN)
     services.set_grade(
-        facility=facility, year=2024, grade=Grade.D, reason="伪造票据", user=supervisor
+        facility=facility,
+        year=2024,
+        grade=Grade.D,
+        reason="伪造票据",
+        user=supervisor,
+        confirm_downgrade=True,
     )
     assert tallied_grades() == {(2024, "B", CHENGGUAN): 1, (2024, "D", CHENGGUAN): 1}
     assert_in_step()

@@ -129,7 +129,10 @@ def test_the_enrolment_page_shows_a_qr_code_drawn_on_the_server_the_key_and_the_
     html = response.content.decode()
     device = TOTPDevice.objects.get(user=supervisor, confirmed=False)
     assert re.search(r"<svg[^>]*>.*</svg>", html, re.S), "an inline SVG QR code"
-    assert "<script" not in html
+    # No script draws it: the only script is the session notice every signed-in page loads.
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script src="/static/supervision/session.js" defer>'
+    ]
     assert twofactor.secret(device) in html
     assert "otpauth://totp/" in html
     assert device.config_url.replace("&", "&amp;") in html

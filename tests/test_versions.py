@@ -109,7 +109,7 @@ def test_moving_a_referral_adds_a_version_and_refuses_an_old_one(supervisor):
 def test_changing_a_grade_adds_a_version_to_the_rating_and_refuses_an_old_one(supervisor):
     rating = CreditRatingFactory(grade=Grade.B)
     change = services.set_grade(
-        facility=rating.facility, year=2024, grade=Grade.C, reason="复核", user=supervisor
+        facility=rating.facility, year=2024, grade=Grade.C, reason="复核改判", user=supervisor
     )
     assert change.rating.version == stored_version(rating) == 2
     before = snapshot()
@@ -137,7 +137,12 @@ def test_the_bulk_grade_action_adds_a_version_to_every_rating_it_changes(client,
     rated = CreditRatingFactory.create_batch(3, grade=Grade.B, facility__pharmacy=True)
     client.force_login(supervisor)
     data = action_post(
-        "set_grade_for_year", [r.facility for r in rated], year=2024, grade="D", reason=REASON
+        "set_grade_for_year",
+        [r.facility for r in rated],
+        year=2024,
+        grade="D",
+        reason=REASON,
+        confirm_downgrade="on",
     )
     assert client.post(CHANGELIST, data).status_code == 302
     assert [stored_version(r) for r in rated] == [2, 2, 2]

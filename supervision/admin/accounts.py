@@ -34,3 +34,6 @@ admin.site.unregister(User)
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
     inlines = (*UserAdmin.inlines, UserDistrictInline)
+    # Set by the sign-in, not typed: as inputs (to the minute in Chinese) every save of an
+    # account would cut their seconds off.
+    readonly_fields = ("last_login", "date_joined")

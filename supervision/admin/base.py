@@ -8,8 +8,10 @@ import re
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import PAGE_VAR
-from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connections
+from django.db.models import Model, Q, TextField
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.urls import reverse
@@ -18,9 +20,10 @@ from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from supervision.codes import CREDIT_CODE_LENGTH, INSURANCE_CODE_LENGTH
+from supervision.forms.cases import MultilineField
 from supervision.forms.versions import VersionedFormMixin
 from supervision.models.base import Versioned
-from supervision.pagination import COUNT_CAP, PAGES_AHEAD, CappedCountPaginator
+from supervision.pagination import CappedCountPaginator, count_cap
 from supervision.scoping import check_in_scope, scoped_queryset, user_districts
 from supervision.views.history import conflict
 
@@ -78,6 +81,39 @@ class FacilityCodeSearchMixin:
         return super().get_search_results(request, queryset, search_term)
 
 
+def usable_keys(model_field, values, using: str | None) -> list[str]:
+    """The values that can name a row through model_field's relation. Anything else (text for a
+    numeric id, a number past the column's range) matches no row: asked as is, SQLite raises
+    OverflowError and any database ValueError, a 500 for a typo in ?facility= or a POST."""
+    target = model_field.remote_field.get_related_field()
+    low, high = connections[using or "default"].ops.integer_field_range(target.get_internal_type())
+    usable = []
+    for value in values:
+        try:
+            python = target.to_python(value)
+        except ValidationError:
+            continue
+        if isinstance(python, int) and (
+            (low is not None and python < low) or (high is not None and python > high)
+        ):
+            continue
+        usable.append(value)
+    return usable
+
+
+class SafeAutocompleteSelect(AutocompleteSelect):
+    """Shows a chosen row only for a value that can be a key (a bad one shows nothing selected
+    and the form's own message says it is invalid)."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, usable_keys(self.field, value, self.db), attr)
+
+
+class SafeAutocompleteSelectMultiple(AutocompleteSelectMultiple):
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, usable_keys(self.field, value, self.db), attr)
+
+
 class ScopedAdminMixin:
     """Rows, choices and writes of an admin page go through supervision.scoping, as the staff
     pages and the API do: the changelist, the change/delete/history pages (a record outside the
@@ -88,12 +124,20 @@ class ScopedAdminMixin:
         return scoped_queryset(request.user, super().get_queryset(request))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is not None and hasattr(field, "queryset"):
             field.queryset = scoped_queryset(request.user, field.queryset)
         return field
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if field is not None and hasattr(field, "queryset"):
             field.queryset = scoped_queryset(request.user, field.queryset)
@@ -124,16 +168,19 @@ class ScopedAdminMixin:
 
 class VersionedAdminForm(VersionedFormMixin):
     """The admin's change form of a Versioned record: a save on an older version than the
-    stored one is refused with who changed what since, and a link that reloads the page.
+    stored one is refused with who changed what since (for a user who may read the history,
+    else the current values), and a link that reloads the page.
 
     The admin validates the form inside the transaction of the save, so the version read in
     clean() stays locked until the save is done.
     """
 
+    user = None  # the requesting user, set by BaseAdmin.get_form
+
     def clean(self):
         cleaned = super().clean()
         if self.stale is not None:
-            found = conflict(self.stale)
+            found = conflict(self.stale, self.user)
             for line in found.lines():
                 self.add_error(None, line)
             if found.more:
@@ -159,24 +206,25 @@ class BaseAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     paginator = CappedCountPaginator
     # get_absolute_url points at the admin itself until the staff pages exist.
     view_on_site = False
+    # A textarea's line breaks come back from the browser as CRLF: kept as LF (MultilineField),
+    # so saving a record unchanged does not rewrite its text.
+    formfield_overrides = {TextField: {"form_class": MultilineField}}
 
     # History pages need view_historical<model> (auditors and supervisors have it, inspectors
     # not), as supervision.roles intends.
     enforce_history_permissions = True
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        try:
-            page = max(int(request.GET.get(PAGE_VAR, 1)), 1)
-        except ValueError:
-            page = 1
-        cap = max(COUNT_CAP, (page + PAGES_AHEAD) * per_page)
+        cap = count_cap(request.GET.get(PAGE_VAR, 1), per_page)
         return self.paginator(queryset, per_page, orphans, allow_empty_first_page, cap=cap)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        if issubclass(self.model, Versioned) and not issubclass(form, VersionedAdminForm):
-            # The hidden version is rendered by templates/admin/supervision/change_form.html.
-            form = type(form.__name__, (VersionedAdminForm, form), {})
+        if issubclass(self.model, Versioned):
+            # The hidden version is rendered by templates/admin/supervision/change_form.html;
+            # user decides what a refused save may tell (views.history.conflict).
+            bases = (form,) if issubclass(form, VersionedAdminForm) else (VersionedAdminForm, form)
+            form = type(form.__name__, bases, {"user": request.user})
         return form
 
     def history_view(self, request, object_id, extra_context=None):

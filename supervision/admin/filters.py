@@ -6,11 +6,12 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from supervision.choices import AgreementStatus, Grade
-from supervision.models import CreditRating
+from supervision.services.ratings import rated_years
 
 
 def rating_years() -> list[int]:
-    return CreditRating.objects.rated_years()
+    """The rated years, newest first, from the grade totals (as the pages' year pickers)."""
+    return rated_years()
 
 
 class AgreementStatusFilter(admin.SimpleListFilter):

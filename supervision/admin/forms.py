@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from supervision.choices import REFERRAL_TRANSITIONS, Grade, ReferralStatus, SanctionKind
 from supervision.models import CreditRating, Facility, Inspection, Referral, Sanction
 from supervision.models.inspection import check_inspectors
-from supervision.models.rating import MIN_RATING_YEAR, check_rating_year
+from supervision.models.rating import MIN_RATING_YEAR
 from supervision.models.sanction import MAX_SUSPENSION_MONTHS
+from supervision.services.ratings import grade_problems
 from supervision.services.referrals import move_problems, referral_problems
 from supervision.services.sanctions import (
     commendation_rating,
@@ -44,12 +45,44 @@ def add_problems(form: forms.Form, problems: Mapping[str, str | list[str]]) -> N
         form.add_error(field if field in form.fields else None, message)
 
 
+def _confirm_downgrade_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        label=_("确认降为D级"),
+        required=False,
+        help_text=_("由A、B、C级降为D级时必须勾选：D级机构将受重点监管并依法处理。"),
+    )
+
+
 class CreditRatingAdminForm(forms.ModelForm):
     reason = _reason_field()
+    confirm_downgrade = _confirm_downgrade_field()
 
     class Meta:
         model = CreditRating
         fields = ("facility", "year", "grade", "score", "rated_on", "basis")
+
+    def clean(self):
+        cleaned = super().clean()
+        adding = self.instance.pk is None
+        if adding or "grade" in self.changed_data:
+            # A grade set or changed: the grade rules (the year is the model's own check).
+            # Before _post_clean, self.instance still holds the stored grade and score.
+            add_problems(
+                self,
+                {
+                    field: message
+                    for field, message in grade_problems(
+                        year=None,
+                        grade=cleaned.get("grade"),
+                        reason=cleaned.get("reason"),
+                        current=None if adding else self.instance,
+                        score=cleaned.get("score"),
+                        confirm_downgrade=bool(cleaned.get("confirm_downgrade")),
+                    ).items()
+                    if field not in self.errors
+                },
+            )
+        return cleaned
 
 
 class InspectionAdminForm(forms.ModelForm):
@@ -246,18 +279,27 @@ class BulkSetGradeForm(forms.Form):
         error_messages={"required": _("请选择信用等级。"), "invalid_choice": _("信用等级无效。")},
     )
     reason = _reason_field()
+    confirm_downgrade = _confirm_downgrade_field()
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # The year that ended last: the one the bureau rates in the first months of a year.
         self.fields["year"].initial = timezone.localdate().year - 1
+        self.fields["year"].help_text = _(
+            "只能设定已结束年度的等级。调整等级时，该年度原有得分将清空（得分须在新等级的分数段内）。"
+        )
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("year") is not None:
-            try:
-                check_rating_year(cleaned["year"])
-            except ValidationError as exc:
-                self.add_error(None, exc)
+        # The grade rules that hold for every facility alike; a downgrade to D without the
+        # confirmation is refused per facility, by the service.
+        problems = grade_problems(
+            year=cleaned.get("year"),
+            grade=cleaned.get("grade"),
+            reason=cleaned.get("reason"),
+            confirm_downgrade=True,
+        )
+        add_problems(self, {f: m for f, m in problems.items() if f not in self.errors})
         return cleaned
 
 

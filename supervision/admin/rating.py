@@ -44,7 +44,7 @@ class CreditRatingAdmin(FacilityCodeSearchMixin, CaseRecordAdmin):
     inlines = (RatingChangeInline,)
     fieldsets = (
         (None, {"fields": ("facility", "year", "grade", "score", "rated_on", "basis")}),
-        (_("本次调整"), {"fields": ("reason",)}),
+        (_("本次调整"), {"fields": ("reason", "confirm_downgrade")}),
     )
 
     def get_queryset(self, request):
@@ -103,6 +103,7 @@ class CreditRatingAdmin(FacilityCodeSearchMixin, CaseRecordAdmin):
             basis=obj.basis,
             # The version the change form carried (None when adding).
             expected_version=obj.version if change else None,
+            confirm_downgrade=form.cleaned_data.get("confirm_downgrade", False),
         ).rating
         # The admin goes on with obj (log entry, redirect): make it the saved row.
         obj.pk = rating.pk

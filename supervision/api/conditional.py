@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -19,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from supervision.models.base import StaleEdit, Versioned
-from supervision.views.history import conflict
+from supervision.views.history import Conflict, conflict
 
 # One entity tag of an If-Match list, weak or strong (compared weakly); quotes may be left out.
 _TAG = re.compile(r'^(?:W/)?"?(\d{1,18})-(\d{1,18})"?$')
@@ -69,26 +70,36 @@ def if_match_version(request: Request, record: Versioned) -> int:
     raise PreconditionFailed
 
 
-def stale_response(error: StaleEdit) -> Response:
-    """412 for a write made on an old version: who changed what since, and the current ETag."""
-    found = conflict(error)
+def stale_response(error: StaleEdit, user: Any) -> Response:
+    """412 for a write made on an old version: the current ETag and values and, for a user who
+    may read the record's history, who changed what since (views.history.conflict). Long text
+    comes shortened ("…（共N字）"): the record itself has it whole."""
+    found = conflict(error, user)
     body: dict[str, Any] = {
         "detail": str(error.message),
         "current_version": found.current_version,
-        "changes": [
-            {
-                "version": entry.version,
-                "user": entry.user.get_username() if entry.user is not None else None,
-                "at": entry.when,
-                "action": entry.kind,
-                "reason": entry.reason,
-                "fields": [
-                    {"field": c.name, "label": c.label, "old": c.old, "new": c.new}
-                    for c in entry.changes
-                ],
-            }
-            for entry in found.entries
-        ],
+        "current": [{"field": c.name, "label": c.label, "value": c.new} for c in found.current],
     }
+    if found.shows_changes:
+        body["changes"] = changes_of(found)
+    else:
+        body["detail"] = gettext("此记录在您打开后已被他人修改，本次修改未保存。请重新读取该记录。")
     headers = {"ETag": etag_of(error.record.pk, error.current)}
     return Response(body, status=status.HTTP_412_PRECONDITION_FAILED, headers=headers)
+
+
+def changes_of(found: Conflict) -> list[dict[str, Any]]:
+    return [
+        {
+            "version": entry.version,
+            "user": entry.user.get_username() if entry.user is not None else None,
+            "at": entry.when,
+            "action": entry.kind,
+            "reason": entry.reason,
+            "fields": [
+                {"field": c.name, "label": c.label, "old": c.old, "new": c.new}
+                for c in entry.changes
+            ],
+        }
+        for entry in found.entries
+    ]

@@ -21,14 +21,13 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from supervision import services
 from supervision.api.permissions import RolePermissions
 from supervision.choices import EvidenceType
 from supervision.models import Evidence
 from supervision.models.evidence import MAX_DESCRIPTION_LENGTH
 from supervision.services.evidence import too_large_message
 from supervision.uploads import upload_too_large
-from supervision.views.evidence import evidence_response
+from supervision.views.evidence import attach_and_record, download_response
 
 _TYPES = ", ".join(f"{kind.value} ({kind.extensions[0]})" for kind in EvidenceType)
 
@@ -160,11 +159,12 @@ class EvidenceActions:
             raise serializers.ValidationError({"file": [too_large_message()]})
         upload = EvidenceUploadSerializer(data=data)
         upload.is_valid(raise_exception=True)
-        evidence = services.attach_evidence(
+        # The file's row and its audit event, or neither.
+        evidence = attach_and_record(
             record,
             upload.validated_data["file"],
-            user=request.user,
-            description=upload.validated_data["description"],
+            upload.validated_data["description"],
+            request,
         )
         row = Evidence.objects.select_related("uploaded_by").get(pk=evidence.pk)
         return Response(EvidenceSerializer(row, context={"request": request}).data, status=201)
@@ -215,4 +215,4 @@ class EvidenceViewSetMixin(mixins.RetrieveModelMixin):
     )
     @action(detail=True, methods=["get"], content_negotiation_class=AnyAccept)
     def download(self, request, pk=None):
-        return evidence_response(self.get_object())
+        return download_response(self.get_object(), request)

@@ -36,7 +36,8 @@ def validation_detail(exc: DjangoValidationError) -> dict[str, list[str]]:
 def exception_handler(exc: Exception, context: dict):
     if isinstance(exc, StaleEdit):
         # A write on a version someone else has changed since: 412, with who changed what.
-        return stale_response(exc)
+        request = context.get("request")
+        return stale_response(exc, getattr(request, "user", None))
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_detail(exc))
     elif isinstance(exc, IntegrityError):

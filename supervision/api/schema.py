@@ -42,11 +42,18 @@ _ERRORS: dict[str, tuple[str, dict, str]] = {
                     "type": "integer",
                     "description": "The record's version now (also in the ETag header).",
                 },
+                "current": {
+                    "type": "array",
+                    "description": "The record's current values: field, label, value (text "
+                    "past 200 characters shortened; read the record for all of it).",
+                    "items": {"type": "object", "additionalProperties": {}},
+                },
                 "changes": {
                     "type": "array",
                     "description": "The changes made since the version sent, newest first: "
-                    "who, when and which fields, old → new (as shown on the pages). Absent "
-                    "when the If-Match names no version of this record.",
+                    "who, when and which fields, old → new (as shown on the pages). Only for a "
+                    "user who may read the record's history; absent when the If-Match names "
+                    "no version of this record.",
                     "items": {"type": "object", "additionalProperties": {}},
                 },
             },

@@ -36,8 +36,10 @@ from supervision.models import (
     Referral,
     Sanction,
 )
+from supervision.models.base import REASON_LENGTH
 from supervision.models.inspection import check_inspectors
 from supervision.services._common import save_with_history
+from supervision.services.ratings import grade_problems
 from supervision.services.sanctions import warning_problems
 
 # --- descriptions shared by several serializers ---
@@ -229,16 +231,32 @@ class FacilitySerializer(ModelValidatedSerializer):
 # --- ratings and their changes ---
 
 REASON_HELP = (
-    "Why the grade is set or changed, or why the rating is edited (required, not blank). "
+    "Why the grade is set or changed (at least 3 Chinese characters or 5 letters and digits; "
+    "punctuation and spaces do not count), or why "
+    "the rating is edited (required, not blank). "
     "Written to the rating change record (评级调整) and the history."
 )
+CONFIRM_DOWNGRADE_HELP = (
+    "Must be true to lower a grade of A, B or C to D (a D grade brings focused supervision "
+    "and sanctions); otherwise such a change is refused with a 400 on this field."
+)
+
+
+def _check_grade(attrs: dict, year: int | None) -> None:
+    """The grade rules every path shares (services.ratings.grade_problems) that need no stored
+    rating: a year that has ended, a real reason. The service checks the rest when it saves."""
+    problems = grade_problems(year=year, grade=None, reason=attrs.get("reason"))
+    if problems:
+        raise serializers.ValidationError({f: [m] for f, m in problems.items()})
+
+
 _RATING_HELP = {
     "id": ID,
-    "year": "Calendar year rated, 2018-2100, not one that has not begun; one rating per "
-    "facility and year.",
+    "year": "Calendar year rated, 2018-2100, one that has ended; one rating per facility and year.",
     "grade": "Credit grade (信用等级) A-D. Every setting or change of the grade writes a rating "
     "change with the reason.",
-    "score": "Evaluation score, 0-1000 with 2 decimals; optional (null when not scored).",
+    "score": "Evaluation score, 0-1000 with 2 decimals, within the grade's band (A >= 900, "
+    "B 750-899, C 600-749, D < 600); optional (null when not scored).",
     "rated_on": "Date the rating was decided; not before the rated year.",
     "basis": "Rules or evidence the rating rests on.",
     "created_at": CREATED_AT,
@@ -253,7 +271,10 @@ class CreditRatingSerializer(ModelValidatedSerializer):
     facility = BriefRelatedField(
         FacilityBriefSerializer, queryset=Facility.objects.all(), help_text=FACILITY_BRIEF
     )
-    reason = serializers.CharField(write_only=True, help_text=REASON_HELP)
+    reason = serializers.CharField(write_only=True, max_length=REASON_LENGTH, help_text=REASON_HELP)
+    confirm_downgrade = serializers.BooleanField(
+        write_only=True, required=False, default=False, help_text=CONFIRM_DOWNGRADE_HELP
+    )
 
     class Meta:
         model = CreditRating
@@ -266,12 +287,18 @@ class CreditRatingSerializer(ModelValidatedSerializer):
             "rated_on",
             "basis",
             "reason",
+            "confirm_downgrade",
             "created_at",
             "updated_at",
             "version",
         ]
         extra_kwargs = {name: {"help_text": text} for name, text in _RATING_HELP.items()}
         validators = []  # one per facility and year: the model's constraint says it in Chinese
+
+    def validate(self, attrs: dict) -> dict:
+        if self.instance is None:
+            _check_grade(attrs, attrs.get("year"))
+        return super().validate(attrs)
 
     def create(self, validated_data: dict) -> CreditRating:
         return services.set_grade(user=_user(self), **validated_data).rating
@@ -293,6 +320,7 @@ class CreditRatingUpdateSerializer(CreditRatingSerializer):
     def update(self, instance: CreditRating, validated_data: dict) -> CreditRating:
         user, reason = _user(self), validated_data.pop("reason").strip()
         grade = validated_data.pop("grade", instance.grade)
+        confirm_downgrade = validated_data.pop("confirm_downgrade", False)
         if grade != instance.grade:
             return services.set_grade(
                 facility=instance.facility,
@@ -300,6 +328,7 @@ class CreditRatingUpdateSerializer(CreditRatingSerializer):
                 grade=grade,
                 reason=reason,
                 user=user,
+                confirm_downgrade=confirm_downgrade,
                 # The version of the If-Match (the view put it on the instance).
                 expected_version=instance.version,
                 **validated_data,  # score, rated_on, basis as sent; left out, they stay
@@ -338,18 +367,26 @@ class RatingChangeSerializer(serializers.ModelSerializer):
 class GradeSerializer(serializers.ModelSerializer):
     """Input of POST /api/facilities/{id}/grade/."""
 
-    reason = serializers.CharField(help_text=REASON_HELP)
+    reason = serializers.CharField(max_length=REASON_LENGTH, help_text=REASON_HELP)
+    confirm_downgrade = serializers.BooleanField(
+        required=False, default=False, help_text=CONFIRM_DOWNGRADE_HELP
+    )
 
     class Meta:
         model = CreditRating
-        fields = ["year", "grade", "score", "rated_on", "basis", "reason"]
+        fields = ["year", "grade", "score", "rated_on", "basis", "reason", "confirm_downgrade"]
         extra_kwargs = {
             **{name: {"help_text": text} for name, text in _RATING_HELP.items()},
             "year": {
-                "help_text": "Calendar year rated, 2018-2100, not one that has not begun. "
-                "The facility's rating of that year is created or its grade changed."
+                "help_text": "Calendar year rated, 2018-2100, one that has ended (a year is rated "
+                "after it ends; a change during a year adjusts the latest rated year). The "
+                "facility's rating of that year is created or its grade changed."
             },
-            "score": {"help_text": "Evaluation score, 0-1000; left as it is when omitted or null."},
+            "score": {
+                "help_text": "Evaluation score, 0-1000, within the grade's band (A >= 900, "
+                "B 750-899, C 600-749, D < 600); null clears it. Omitted, it stays as it is, "
+                "and the change is refused when the stored score does not fit the new grade."
+            },
             "rated_on": {
                 "help_text": "Date the rating was decided; left as it is when omitted or null."
             },
@@ -357,6 +394,10 @@ class GradeSerializer(serializers.ModelSerializer):
                 "help_text": "Rules or evidence the rating rests on; left as it is when omitted."
             },
         }
+
+    def validate(self, attrs: dict) -> dict:
+        _check_grade(attrs, attrs.get("year"))
+        return attrs
 
 
 # --- inspections ---
@@ -481,6 +522,7 @@ class CompleteSerializer(serializers.Serializer):
     findings = serializers.CharField(
         required=False,
         allow_blank=True,
+        max_length=Inspection._meta.get_field("findings").max_length,
         help_text="What the inspectors found; replaces the findings when given, else they stay.",
     )
 
@@ -601,6 +643,7 @@ class MoveSerializer(serializers.Serializer):
     outcome = serializers.CharField(
         required=False,
         allow_blank=True,
+        max_length=Referral._meta.get_field("outcome").max_length,
         help_text="What became of the case; required for closed.",
     )
 

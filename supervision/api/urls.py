@@ -5,11 +5,10 @@ from the internet)."""
 from __future__ import annotations
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from supervision.api import docs, views
 from supervision.api import schema as _schema  # noqa: F401  (registers the schema extensions)
-from supervision.api import views
 
 router = DefaultRouter()
 router.register("facilities", views.FacilityViewSet, basename="facility")
@@ -22,9 +21,9 @@ router.register("evidence", views.EvidenceViewSet, basename="evidence")
 
 app_name = "api"
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", docs.SchemaView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file of its own (docs/?script),
     # so the page needs no inline script under the Content-Security-Policy.
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", docs.DocsView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
 ]

@@ -17,6 +17,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db.models import Case, QuerySet, TextChoices, Value, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
@@ -31,6 +32,7 @@ from supervision.choices import (
     Violation,
 )
 from supervision.codes import CREDIT_CODE_LENGTH, INSURANCE_CODE_LENGTH
+from supervision.formats.punctuation import bracketed, listed
 from supervision.forms.versions import VersionedFormMixin
 from supervision.models import (
     CreditRating,
@@ -39,11 +41,13 @@ from supervision.models import (
     Inspector,
     PartnerAgency,
     Referral,
+    Sanction,
     ViolationCategory,
 )
 from supervision.models.inspection import check_inspectors
 from supervision.models.rating import MIN_RATING_YEAR
 from supervision.scoping import scoped_queryset
+from supervision.search import search_keys, search_terms, terms_query
 from supervision.services.referrals import move_problems, referral_problems
 from supervision.services.sanctions import (
     commendation_rating,
@@ -53,12 +57,12 @@ from supervision.services.sanctions import (
     warning_problems,
 )
 
-# Free text has no limit in the database; a form still refuses a pasted novel.
-MAX_FINDINGS_LENGTH = 5000
-MAX_SUMMARY_LENGTH = 2000
-MAX_OUTCOME_LENGTH = 2000
-MAX_LEGAL_BASIS_LENGTH = 1000
-MAX_NOTE_LENGTH = 2000
+# Free text: the limits are the model fields' max_length (held in the database by a CHECK).
+MAX_FINDINGS_LENGTH = Inspection._meta.get_field("findings").max_length
+MAX_SUMMARY_LENGTH = Referral._meta.get_field("summary").max_length
+MAX_OUTCOME_LENGTH = Referral._meta.get_field("outcome").max_length
+MAX_LEGAL_BASIS_LENGTH = Sanction._meta.get_field("legal_basis").max_length
+MAX_NOTE_LENGTH = Sanction._meta.get_field("note").max_length
 MAX_FACILITY_LOOKUP_LENGTH = 200
 
 REQUIRED = _("请填写此项。")
@@ -88,12 +92,17 @@ MULTI_ERRORS = {
 }
 
 
+# How every date input of the pages is written and read, in every language: what a browser's
+# date picker sends, and what DATE_ERRORS asks for when a date is typed.
+DATE_INPUT_FORMAT = "%Y-%m-%d"
+
+
 def date_field(label: str, *, required: bool = True, **kwargs: Any) -> forms.DateField:
     return forms.DateField(
         label=label,
         required=required,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=[DATE_INPUT_FORMAT],
+        widget=forms.DateInput(attrs={"type": "date"}, format=DATE_INPUT_FORMAT),
         error_messages=DATE_ERRORS,
         **kwargs,
     )
@@ -112,11 +121,20 @@ def money_field(label: str, *, required: bool = False, **kwargs: Any) -> forms.D
     )
 
 
+class MultilineField(forms.CharField):
+    """Text from a <textarea>: browsers send its line breaks as CRLF, kept here as LF, so a
+    form submitted unchanged does not rewrite text entered through the API or the fixtures."""
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
+
+
 def text_field(
     label: str, max_length: int, *, required: bool = False, rows: int = 4, **kwargs: Any
 ) -> forms.CharField:
     """Free text: a textarea that refuses more than max_length characters."""
-    return forms.CharField(
+    return MultilineField(
         label=label,
         required=required,
         max_length=max_length,
@@ -146,10 +164,13 @@ def add_refusal(form: forms.Form, error: ValidationError) -> None:
 
 
 class FacilityField(forms.ModelChoiceField):
-    """A facility chosen by typing its 医保定点编码, 统一社会信用代码 or full name.
+    """A facility chosen by typing: its 医保定点编码, 统一社会信用代码 or full name.
 
-    Never a <select>: a city has hundreds of facilities, a province hundreds of thousands. An
-    initial facility (a page opened with ?facility=<pk>) shows as its code.
+    Never a <select>: a city has hundreds of facilities, a province hundreds of thousands. The
+    page's script (typeahead.js) suggests facilities as one types — a part of the name, pinyin,
+    initials or a code prefix, from /lookup/facilities/ — and puts the chosen one's code in the
+    field. Without the script, a name that is not exact gets the facilities it finds listed in
+    the error, with their codes. An initial facility (?facility=<pk>) shows as its code.
     """
 
     widget = forms.TextInput(
@@ -162,9 +183,12 @@ class FacilityField(forms.ModelChoiceField):
     default_error_messages = {
         "required": _("请填写机构的医保定点编码、统一社会信用代码或全称。"),
         "invalid_choice": _("未找到该机构：请核对医保定点编码、统一社会信用代码或全称。"),
+        "candidates": _("没有名称或编码完全一致的机构。是否是：%(candidates)s？请填写其编码。"),
         "ambiguous": _("有多个机构叫这个名称，请改填医保定点编码或统一社会信用代码。"),
         "max_length": _("最多%(limit_value)d个字符。"),
     }
+    # How many facilities a near miss lists in its error message.
+    CANDIDATES = 5
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, Facility):
@@ -195,8 +219,26 @@ class FacilityField(forms.ModelChoiceField):
             if len(found) > 1:
                 raise ValidationError(self.error_messages["ambiguous"], code="ambiguous")
         if not found:
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+            self._refuse_with_candidates(text)
         return found[0]
+
+    def _refuse_with_candidates(self, text: str) -> None:
+        """Not one facility by that exact code or name: name the few the words find, if any."""
+        terms = search_terms(text)
+        near = (
+            list(self.queryset.filter(terms_query(terms)).order_by("name", "id")[: self.CANDIDATES])
+            if terms
+            else []
+        )
+        if not near:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        candidates = listed(
+            bracketed(f.name, listed([f.get_district_display(), f.insurance_code or f.credit_code]))
+            for f in near
+        )
+        raise ValidationError(
+            self.error_messages["candidates"] % {"candidates": candidates}, code="candidates"
+        )
 
     def validate(self, value: Facility | None) -> None:
         if value is None and self.required:
@@ -207,15 +249,46 @@ class FacilityField(forms.ModelChoiceField):
 
 
 def facility_field(label: str, user: AbstractBaseUser, initial: Facility | None) -> FacilityField:
-    help_text = _("填写医保定点编码、统一社会信用代码或机构全称。")
+    help_text = _(
+        "输入名称、拼音或首字母（如 gsdyf）、编码的前几位，从列表中选择；"
+        "也可直接填写医保定点编码、统一社会信用代码或机构全称。"
+    )
     if initial is not None:
         help_text = _("已选：%(name)s。可改填其他机构的编码或全称。") % {"name": initial.name}
-    return FacilityField(
+    field = FacilityField(
         queryset=scoped_queryset(user, Facility.objects.all()),
         label=label,
         initial=initial,
         help_text=help_text,
     )
+    # typeahead.js turns the field into a combobox (only when it runs: no ARIA promises here).
+    field.widget.attrs.update(
+        {
+            "data-typeahead": reverse("lookup-facilities"),
+            "data-typeahead-empty": _("没有找到匹配的机构。"),
+            "data-typeahead-chosen-label": _("已选："),
+        }
+    )
+    if initial is not None:
+        field.widget.attrs["data-typeahead-chosen"] = (
+            f"{initial.name} · {initial.get_district_display()} · {initial.get_kind_display()}"
+        )
+    return field
+
+
+class InspectorChoices(forms.CheckboxSelectMultiple):
+    """The inspectors as checkboxes (what is submitted, and all there is without the script),
+    each carrying its search keys — name, pinyin, initials, badge number — so that
+    typeahead.js can offer a type-ahead over them instead of the long list, with no request."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        inspector = getattr(value, "instance", None)
+        if inspector is not None:
+            option["attrs"]["data-search"] = (
+                f"{search_keys(inspector.name)} {inspector.badge_number.lower()}"
+            )
+        return option
 
 
 # ----------------------------------------------------------------------------- inspections
@@ -258,7 +331,13 @@ class InspectionForm(VersionedFormMixin, forms.ModelForm):
         label=_("检查人员"),
         queryset=Inspector.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=InspectorChoices(
+            attrs={
+                "data-typeahead-empty": _("没有找到匹配的执法人员。"),
+                "data-typeahead-remove": _("移除 "),
+                "data-typeahead-placeholder": _("输入姓名、拼音或执法证号"),
+            }
+        ),
         error_messages=MULTI_ERRORS,
         help_text=_("现场检查至少2名执法人员（《医疗保障基金使用监督管理条例》第二十九条）。"),
     )
@@ -589,7 +668,9 @@ class SanctionForm(forms.Form):
             "invalid_pk_value": _("所选检查无效。"),
         },
     )
-    decision_number = line_field(_("文书编号"), 60)
+    decision_number = line_field(
+        _("文书编号"), Sanction._meta.get_field("decision_number").max_length
+    )
     legal_basis = text_field(_("法律依据"), MAX_LEGAL_BASIS_LENGTH, rows=3)
     note = text_field(
         _("备注"),

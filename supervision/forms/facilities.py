@@ -15,8 +15,9 @@ from supervision.choices import Grade, Zone
 from supervision.filtersets import latest_rated_year
 from supervision.forms.versions import VersionedFormMixin
 from supervision.models import CreditRating, Facility
-from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
+from supervision.models.rating import MAX_RATING_YEAR, MAX_SCORE, MIN_RATING_YEAR
 from supervision.scoping import user_districts
+from supervision.services.ratings import grade_problems
 
 # Free text has no limit in the database; a form still refuses a pasted novel.
 MAX_NOTE_LENGTH = 2000
@@ -91,27 +92,77 @@ SEEN = re.compile(r"seen:(\d{4}=\d{1,9}(,\d{4}=\d{1,9}){0,49})?")
 
 
 def default_grade_year() -> int:
-    """The latest rated year, or last year when nothing has been rated yet."""
-    return latest_rated_year() or timezone.localdate().year - 1
+    """The latest rated year (a grade change during a year adjusts it), never one that has not
+    ended; last year when nothing has been rated yet."""
+    last = timezone.localdate().year - 1
+    year = latest_rated_year()
+    return min(year, last) if year else last
 
 
 class GradeForm(forms.Form):
-    """Set or change a facility's grade for a year; the reason is required and kept."""
+    """Set or change a facility's grade for a year; the reason is required and kept.
+
+    The rules are services.ratings.grade_problems, checked here so that every problem shows on
+    its field at once, and again by the service when it saves.
+    """
 
     year = forms.IntegerField(
-        label=_("评价年度"), min_value=MIN_RATING_YEAR, max_value=MAX_RATING_YEAR
+        label=_("评价年度"),
+        min_value=MIN_RATING_YEAR,
+        max_value=MAX_RATING_YEAR,
+        help_text=_("只能评价已结束的年度；年内调整等级时，选择最近已评价的年度。"),
     )
     grade = forms.ChoiceField(label=_("信用等级"), choices=Grade.choices, widget=forms.RadioSelect)
+    score = forms.DecimalField(
+        label=_("得分"),
+        required=False,
+        min_value=0,
+        max_value=MAX_SCORE,
+        max_digits=6,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.5", "min": "0", "max": "1000"}),
+        help_text=_(
+            "可选，满分1000分，须在所选等级的分数段内：A级900分及以上，B级750–899分，"
+            "C级600–749分，D级不足600分。不填则不记得分（原得分随等级调整清空）。"
+        ),
+    )
     reason = forms.CharField(
         label=_("调整原因"),
         max_length=MAX_REASON_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("必填，记入评级调整记录，审核时可见。"),
+        help_text=_(
+            "必填，写明依据和事实（至少3个汉字或5个字母、数字）；记入评级调整记录，审核时可见。"
+        ),
+    )
+    confirm_downgrade = forms.BooleanField(
+        label=_("确认降为D级"),
+        required=False,
+        help_text=_("由A、B、C级降为D级时必须勾选：D级机构将受重点监管并依法处理。"),
     )
     # The versions of the facility's ratings as the form was shown ("seen:2024=3,2023=1";
     # "seen:" when it had none): a grade changed or first set by someone else meanwhile is then
     # refused with who changed what, instead of being silently built upon.
     seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, ratings: Iterable[CreditRating] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The facility's ratings as shown: the chosen year's is the one a grade changes.
+        self.ratings = {rating.year: rating for rating in ratings}
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        problems = grade_problems(
+            year=cleaned.get("year"),
+            grade=cleaned.get("grade"),
+            reason=cleaned.get("reason"),
+            current=self.ratings.get(cleaned.get("year")),
+            score=cleaned.get("score"),
+            confirm_downgrade=bool(cleaned.get("confirm_downgrade")),
+        )
+        for field, message in problems.items():
+            if field not in self.errors:  # e.g. no reason: the field says so already
+                self.add_error(field if field in self.fields else None, message)
+        return cleaned
 
     def clean_seen(self) -> dict[int, int] | None:
         raw = self.cleaned_data.get("seen") or ""

@@ -1,5 +1,6 @@
 """The domain's entities, one module each."""
 
+from supervision.models.audit_event import AuditEvent
 from supervision.models.evidence import Evidence
 from supervision.models.facility import Facility
 from supervision.models.inspection import Inspection, Inspector, PartnerAgency, ViolationCategory
@@ -10,6 +11,7 @@ from supervision.models.scope import UserDistrict
 from supervision.models.tally import GradeTally, InspectionTally
 
 __all__ = [
+    "AuditEvent",
     "CreditRating",
     "Evidence",
     "Facility",

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length, Upper
 from django.db.models.lookups import Exact
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -20,8 +22,9 @@ from supervision.codes import (
     validate_credit_code,
     validate_insurance_code_format,
 )
-from supervision.models.base import MONEY, TimeStamped, Versioned
+from supervision.models.base import MONEY, NOTE_LENGTH, TimeStamped, Versioned, text_limit
 from supervision.querysets import FacilityQuerySet
+from supervision.search import search_keys
 
 _MEDICAL = [FacilityKind.HOSPITAL, FacilityKind.CLINIC]
 
@@ -54,9 +57,13 @@ class Facility(Versioned, TimeStamped):
     contact_phone = models.CharField(_("联系电话"), max_length=40, blank=True, default="")
     deposit = models.DecimalField(_("医保保证金（元）"), default=Decimal("0.00"), **MONEY)
     designated_on = models.DateField(_("定点日期"), null=True, blank=True)
-    note = models.TextField(_("备注"), blank=True, default="")
+    note = models.TextField(_("备注"), blank=True, default="", max_length=NOTE_LENGTH)
+    # Name, pinyin and initials (supervision.search), kept by save() and, for fixtures, by
+    # fill_search_keys below; trigram-indexed on PostgreSQL (migration 0101). Not history:
+    # it follows from the name.
+    search_keys = models.TextField(_("检索词"), blank=True, default="", editable=False)
 
-    history = HistoricalRecords(verbose_name=_("机构变更记录"))
+    history = HistoricalRecords(verbose_name=_("机构变更记录"), excluded_fields=["search_keys"])
     objects = FacilityQuerySet.as_manager()
     # How district scoping (supervision.scoping) reaches the district from this model.
     district_path = "district"
@@ -134,6 +141,7 @@ class Facility(Versioned, TimeStamped):
                 name="facility_deposit_not_negative",
                 violation_error_message=_("医保保证金不能为负数。"),
             ),
+            text_limit("facility", "note", NOTE_LENGTH, _("备注")),
         ]
 
     def __str__(self) -> str:
@@ -151,6 +159,9 @@ class Facility(Versioned, TimeStamped):
     def save(self, *args, **kwargs) -> None:
         self.credit_code = (self.credit_code or "").strip().upper()
         self.insurance_code = (self.insurance_code or "").strip().upper()
+        self.search_keys = search_keys(self.name or "")
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_keys"}
         super().save(*args, **kwargs)
 
     def agreement_status_on(self, day: datetime.date | None = None) -> AgreementStatus:
@@ -162,3 +173,11 @@ class Facility(Versioned, TimeStamped):
     def agreement_status_label(self) -> str:
         """Label of an annotated agreement_status (see FacilityQuerySet.with_agreement_status)."""
         return AgreementStatus(self.agreement_status).label  # type: ignore[attr-defined]
+
+
+@receiver(pre_save, sender=Facility, dispatch_uid="facility_search_keys_on_load")
+def fill_search_keys(sender, instance: Facility, raw: bool = False, **kwargs) -> None:
+    """loaddata saves raw, without save(): the keys of a loaded facility follow its name all the
+    same, whatever the fixture holds (an old dump without them, or keys of an older version)."""
+    if raw:
+        instance.search_keys = search_keys(instance.name or "")

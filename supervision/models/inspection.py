@@ -12,7 +12,15 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from supervision.choices import Agency, InspectionKind, InspectionStatus, Violation
-from supervision.models.base import MONEY, Linked, TimeStamped, Versioned
+from supervision.formats.punctuation import bracketed
+from supervision.models.base import (
+    FINDINGS_LENGTH,
+    MONEY,
+    Linked,
+    TimeStamped,
+    Versioned,
+    text_limit,
+)
 from supervision.querysets import InspectionQuerySet
 
 MIN_ON_SITE_INSPECTORS = 2  # Decree 735, Art. 29
@@ -43,7 +51,7 @@ class Inspector(Linked):
         ordering = ["name", "badge_number"]
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.badge_number}）"
+        return bracketed(self.name, self.badge_number)
 
     def get_absolute_url(self) -> str:
         # Inspectors are kept in the admin; they have no staff page.
@@ -107,7 +115,7 @@ class Inspection(Versioned, TimeStamped):
     violations = models.ManyToManyField(
         ViolationCategory, verbose_name=_("违规类型"), related_name="inspections", blank=True
     )
-    findings = models.TextField(_("检查发现"), blank=True, default="")
+    findings = models.TextField(_("检查发现"), blank=True, default="", max_length=FINDINGS_LENGTH)
     amount_involved = models.DecimalField(_("涉及金额（元）"), default=Decimal("0.00"), **MONEY)
     amount_recovered = models.DecimalField(_("追回金额（元）"), default=Decimal("0.00"), **MONEY)
     created_by = models.ForeignKey(
@@ -169,6 +177,7 @@ class Inspection(Versioned, TimeStamped):
                 name="inspection_recovered_within_involved",
                 violation_error_message=_("追回金额不能大于涉及金额。"),
             ),
+            text_limit("inspection", "findings", FINDINGS_LENGTH, _("检查发现")),
         ]
 
     def __str__(self) -> str:

@@ -13,20 +13,81 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from supervision.choices import Grade
-from supervision.models.base import Linked, TimeStamped, Versioned
+from supervision.models.base import (
+    BASIS_LENGTH,
+    REASON_LENGTH,
+    Linked,
+    TimeStamped,
+    Versioned,
+    text_limit,
+)
 from supervision.querysets import CreditRatingQuerySet
 
-# Credit ratings began after the bureau was set up (2018); a rating is decided for a year
-# that has begun, so the upper bound is checked against today in clean().
+# Credit ratings began after the bureau was set up (2018); a year is rated after it has ended
+# (2024 in early 2025), so the upper bound is checked against today in clean().
 MIN_RATING_YEAR = 2018
 MAX_RATING_YEAR = 2100
 MAX_SCORE = Decimal("1000")
 
+# The score band of each grade, of 1000 points: [low, high), None for open. The city's default
+# thresholds (A ≥ 900, B 750–899, C 600–749, D < 600); the database holds them
+# (rating_score_fits_grade), so changing them takes a migration.
+GRADE_BANDS: dict[str, tuple[Decimal | None, Decimal | None]] = {
+    Grade.A: (Decimal("900"), None),
+    Grade.B: (Decimal("750"), Decimal("900")),
+    Grade.C: (Decimal("600"), Decimal("750")),
+    Grade.D: (None, Decimal("600")),
+}
+
+
+def score_fits_grade(grade: str, score: Decimal | None) -> bool:
+    """Whether score lies in grade's band (no score always fits)."""
+    if score is None or grade not in GRADE_BANDS:
+        return True
+    low, high = GRADE_BANDS[grade]
+    return (low is None or score >= low) and (high is None or score < high)
+
+
+def grade_band_text(grade: str) -> str:
+    """The band of grade in words, e.g. "750分及以上、不足900分"."""
+    low, high = GRADE_BANDS[grade]
+    if low is None:
+        return _("不足%(high)s分") % {"high": high}
+    if high is None:
+        return _("%(low)s分及以上") % {"low": low}
+    return _("%(low)s分及以上、不足%(high)s分") % {"low": low, "high": high}
+
+
+def _score_band_condition() -> Q:
+    condition = Q(score__isnull=True)
+    for grade, (low, high) in GRADE_BANDS.items():
+        band = Q(grade=grade)
+        if low is not None:
+            band &= Q(score__gte=low)
+        if high is not None:
+            band &= Q(score__lt=high)
+        condition |= band
+    return condition
+
 
 def check_rating_year(year: int) -> None:
-    """Refuse a rating for a year that has not begun (the bound moves with today)."""
-    if year > timezone.localdate().year:
+    """Refuse a rating for a year that has not ended (the bound moves with today).
+
+    The rule of every path (services.ratings.grade_problems, the forms, the API, the admin).
+    """
+    current = timezone.localdate().year
+    if year > current:
         raise ValidationError({"year": _("不能评价尚未开始的年度（%(year)s）。") % {"year": year}})
+    if year == current:
+        raise ValidationError(
+            {
+                "year": _(
+                    "%(year)s年度尚未结束，不能评价：信用评价在年度结束后进行；"
+                    "年内的等级调整请选择最近已评价的年度。"
+                )
+                % {"year": year}
+            }
+        )
 
 
 class CreditRating(Versioned, TimeStamped):
@@ -53,7 +114,7 @@ class CreditRating(Versioned, TimeStamped):
         help_text=_("可选，0–1000分。"),
     )
     rated_on = models.DateField(_("评定日期"), null=True, blank=True)
-    basis = models.TextField(_("评价依据"), blank=True, default="")
+    basis = models.TextField(_("评价依据"), blank=True, default="", max_length=BASIS_LENGTH)
 
     history = HistoricalRecords(verbose_name=_("信用评价变更记录"))
     objects = CreditRatingQuerySet.as_manager()
@@ -91,6 +152,15 @@ class CreditRating(Versioned, TimeStamped):
                 name="rating_score_in_range",
                 violation_error_message=_("得分应在0到1000之间。"),
             ),
+            text_limit("rating", "basis", BASIS_LENGTH, _("评价依据")),
+            models.CheckConstraint(
+                condition=_score_band_condition(),
+                name="rating_score_fits_grade",
+                violation_error_message=_(
+                    "得分与信用等级不符：A级900分及以上，B级750–899分，C级600–749分，"
+                    "D级不足600分；不评分可留空。"
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -119,7 +189,7 @@ class RatingChange(Linked):
         _("原等级"), max_length=1, choices=Grade.choices, blank=True, default=""
     )
     to_grade = models.CharField(_("新等级"), max_length=1, choices=Grade.choices)
-    reason = models.TextField(_("调整原因"))
+    reason = models.TextField(_("调整原因"), max_length=REASON_LENGTH)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),
@@ -164,6 +234,7 @@ class RatingChange(Linked):
                 name="ratingchange_reason_required",
                 violation_error_message=_("请填写调整原因。"),
             ),
+            text_limit("ratingchange", "reason", REASON_LENGTH, _("调整原因")),
         ]
 
     def __str__(self) -> str:

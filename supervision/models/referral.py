@@ -8,7 +8,14 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from supervision.choices import Agency, ReferralStatus
-from supervision.models.base import TimeStamped, Versioned
+from supervision.formats.punctuation import bracketed
+from supervision.models.base import (
+    OUTCOME_LENGTH,
+    SUMMARY_LENGTH,
+    TimeStamped,
+    Versioned,
+    text_limit,
+)
 from supervision.querysets import ReferralQuerySet
 
 _DECIDED = [ReferralStatus.ACCEPTED, ReferralStatus.DECLINED]
@@ -28,11 +35,11 @@ class Referral(Versioned, TimeStamped):
         _("状态"), max_length=16, choices=ReferralStatus.choices, default=ReferralStatus.REFERRED
     )
     referred_on = models.DateField(_("移送日期"))
-    summary = models.TextField(_("案情摘要"))
+    summary = models.TextField(_("案情摘要"), max_length=SUMMARY_LENGTH)
     case_number = models.CharField(_("立案编号"), max_length=60, blank=True, default="")
     decided_on = models.DateField(_("立案/不予立案日期"), null=True, blank=True)
     closed_on = models.DateField(_("结案日期"), null=True, blank=True)
-    outcome = models.TextField(_("处理结果"), blank=True, default="")
+    outcome = models.TextField(_("处理结果"), blank=True, default="", max_length=OUTCOME_LENGTH)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("移送人"),
@@ -102,11 +109,13 @@ class Referral(Versioned, TimeStamped):
                 name="referral_closed_has_date",
                 violation_error_message=_("已结案的移送必须填写结案日期。"),
             ),
+            text_limit("referral", "summary", SUMMARY_LENGTH, _("案情摘要")),
+            text_limit("referral", "outcome", OUTCOME_LENGTH, _("处理结果")),
         ]
 
     def __str__(self) -> str:
         agency = self.get_agency_display()
-        return f"{self.inspection.facility} → {agency}（{self.referred_on:%Y-%m-%d}）"
+        return bracketed(f"{self.inspection.facility} → {agency}", f"{self.referred_on:%Y-%m-%d}")
 
     @property
     def is_open(self) -> bool:

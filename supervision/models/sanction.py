@@ -13,7 +13,14 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from supervision.choices import SanctionKind
-from supervision.models.base import MONEY, TimeStamped, Versioned
+from supervision.models.base import (
+    LEGAL_BASIS_LENGTH,
+    MONEY,
+    NOTE_LENGTH,
+    TimeStamped,
+    Versioned,
+    text_limit,
+)
 from supervision.querysets import SanctionQuerySet
 
 MAX_SUSPENSION_MONTHS = 12
@@ -68,7 +75,9 @@ class Sanction(Versioned, TimeStamped):
     )
     decided_on = models.DateField(_("决定日期"))
     decision_number = models.CharField(_("文书编号"), max_length=60, blank=True, default="")
-    legal_basis = models.TextField(_("法律依据"), blank=True, default="")
+    legal_basis = models.TextField(
+        _("法律依据"), blank=True, default="", max_length=LEGAL_BASIS_LENGTH
+    )
     starts_on = models.DateField(
         _("起始日期"), null=True, blank=True, help_text=_("暂停的第一天；解除协议的生效日。")
     )
@@ -84,7 +93,7 @@ class Sanction(Versioned, TimeStamped):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     amount = models.DecimalField(_("金额（元）"), null=True, blank=True, **MONEY)
-    note = models.TextField(_("备注"), blank=True, default="")
+    note = models.TextField(_("备注"), blank=True, default="", max_length=NOTE_LENGTH)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("登记人"),
@@ -186,6 +195,8 @@ class Sanction(Versioned, TimeStamped):
                 name="sanction_amount_not_negative",
                 violation_error_message=_("金额不能为负数。"),
             ),
+            text_limit("sanction", "legal_basis", LEGAL_BASIS_LENGTH, _("法律依据")),
+            text_limit("sanction", "note", NOTE_LENGTH, _("备注")),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,9 @@ from typing import Final, TypeAlias
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 
+from supervision.models.base import REASON_LENGTH
 from supervision.scoping import check_in_scope
 
 # The acting user; None only for system loads (seed data, management commands).
@@ -28,6 +30,14 @@ def save_with_history(instance: models.Model, user: User, reason: str = "") -> N
     Refused (PermissionDenied) when the record lies outside the user's districts.
     """
     check_in_scope(user, instance)
+    if len(reason) > REASON_LENGTH:
+        # The history row keeps the reason; a page of history must not carry a novel.
+        raise ValidationError(
+            {
+                "reason": _("原因最多%(limit)d个字符（当前%(count)d个）。")
+                % {"limit": REASON_LENGTH, "count": len(reason)}
+            }
+        )
     instance.full_clean()
     instance._history_user = user  # type: ignore[attr-defined]
     if reason:

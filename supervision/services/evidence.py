@@ -17,6 +17,7 @@ from django.utils.translation import pgettext
 from supervision.choices import EvidenceType
 from supervision.models import Evidence, Inspection, Referral, Sanction
 from supervision.scoping import check_in_scope
+from supervision.services import reasons
 from supervision.services._common import User, refuse
 from supervision.uploads import detect_type, safe_name
 
@@ -101,7 +102,7 @@ def attach_evidence(
         with transaction.atomic():
             evidence.file.save("upload", uploaded_file, save=False)
             evidence._history_user = user  # type: ignore[attr-defined]
-            evidence._change_reason = _("上传证据材料")  # type: ignore[attr-defined]
+            evidence._change_reason = reasons.EVIDENCE_UPLOADED  # type: ignore[attr-defined]
             evidence.save()
     except BaseException:
         if evidence.file.name:

@@ -19,6 +19,7 @@ from supervision.models import (
 )
 from supervision.models.base import check_version
 from supervision.models.inspection import check_inspectors
+from supervision.services import reasons
 from supervision.services._common import User, refuse, save_with_history
 
 
@@ -89,5 +90,5 @@ def complete_inspection(
     inspection.end_date = end_date
     if findings is not None:
         inspection.findings = findings.strip()
-    save_with_history(inspection, user, _("检查完成"))
+    save_with_history(inspection, user, reasons.INSPECTION_COMPLETED)
     return inspection

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from supervision.choices import REFERRAL_TRANSITIONS, Agency, InspectionStatus, ReferralStatus
 from supervision.models import Inspection, Referral
 from supervision.models.base import check_version
+from supervision.services import reasons
 from supervision.services._common import User, refuse_problems, save_with_history
 
 # referral_problems and move_problems write nothing: a form calls them to show field messages
@@ -91,7 +92,7 @@ def refer_inspection(
         summary=summary.strip(),
         created_by=user,
     )
-    save_with_history(referral, user, _("移送%(agency)s") % {"agency": Agency(agency).label})
+    save_with_history(referral, user, reasons.referred_to(agency))
     return referral
 
 
@@ -126,5 +127,5 @@ def move_referral(
     if outcome.strip():
         referral.outcome = outcome.strip()
     referral.status = to_status
-    save_with_history(referral, user, ReferralStatus(to_status).label)
+    save_with_history(referral, user, reasons.referral_moved(to_status))
     return referral

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from supervision.choices import Grade, SanctionKind
 from supervision.models import CreditRating, Facility, Inspection, Sanction
 from supervision.models.sanction import MAX_SUSPENSION_MONTHS, latest_suspension_end
+from supervision.services import reasons
 from supervision.services._common import User, refuse, refuse_problems, save_with_history
 
 CENT = Decimal("0.01")
@@ -18,7 +19,7 @@ CENT = Decimal("0.01")
 
 def _record(sanction: Sanction, user: User) -> Sanction:
     sanction.created_by = user
-    save_with_history(sanction, user, str(SanctionKind(sanction.kind).label))
+    save_with_history(sanction, user, reasons.sanction_recorded(sanction.kind))
     return sanction
 
 

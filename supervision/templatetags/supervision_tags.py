@@ -8,6 +8,8 @@ Filters
     ``value|ymdhm``        a datetime as local ``2025-03-10 14:05``; ``None`` gives ``—``.
     ``user|who``           a user's full name, else username; no user (a system load) gives
                            "系统".
+    ``user|person``        the officer linked to an account (Inspector.user), else full name,
+                           else username; no user gives ``—`` (select ``…__inspector``).
     ``user|can_audit``     whether user may open the audit log (审计): the navigation shows it
                            only then.
 
@@ -82,6 +84,15 @@ def who(user: object) -> str:
     if user is None or not hasattr(user, "get_username"):
         return _("系统")
     return user.get_full_name() or user.get_username() or _("系统")
+
+
+@register.filter
+def person(user: object) -> str:
+    """An account as its person: linked officer's name, full name, username (see
+    supervision.people.person_name); "—" for none."""
+    from supervision.people import person_name
+
+    return person_name(user) or "—"
 
 
 @register.filter

@@ -5,20 +5,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_failure_limit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.contrib.auth.views import LoginView
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
+from django.views.decorators.http import require_POST
 
 from supervision import twofactor
+from supervision.choices import AuditAction
 from supervision.forms.account import CodeForm
 from supervision.middleware import redirect_to
 from supervision.security import client_ip, logger
+from supervision.services.audit_events import record_event
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -29,6 +37,33 @@ def _next_url(request: HttpRequest) -> str:
     ):
         return wanted
     return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+class SignInView(LoginView):
+    """The password step. After a wrong password it says how many more lock the sign-in, and for
+    how long (django-axes counts them; the lock itself is its locked_out page)."""
+
+    redirect_authenticated_user = True
+    lock_warning = ""
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        username = (form.data.get("username") or "").strip()
+        if username:
+            credentials = {"username": username}
+            failures = AxesProxyHandler.get_failures(self.request, credentials)
+            left = get_failure_limit(self.request, credentials) - failures
+            if failures and left > 0:
+                minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+                self.lock_warning = ngettext(
+                    "再输错%(n)d次将锁定%(m)d分钟。", "再输错%(n)d次将锁定%(m)d分钟。", left
+                ) % {
+                    "n": left,
+                    "m": minutes,
+                }
+        return super().form_invalid(form)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(lock_warning=self.lock_warning, **kwargs)
 
 
 class TwoFactorSetupView(LoginRequiredMixin, View):
@@ -59,10 +94,14 @@ class TwoFactorSetupView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         form = CodeForm(request.POST, label=_("验证器显示的6位验证码"))
         device = twofactor.pending_authenticator(request.user)
-        if form.is_valid() and twofactor.confirm_authenticator(
-            request, device, form.cleaned_data["code"]
-        ):
-            codes = twofactor.new_recovery_codes(request.user)
+        with transaction.atomic():  # the new authenticator, its codes and the audit event
+            confirmed = form.is_valid() and twofactor.confirm_authenticator(
+                request, device, form.cleaned_data["code"]
+            )
+            if confirmed:
+                codes = twofactor.new_recovery_codes(request.user)
+                record_event(AuditAction.OTP_ENROLLED, user=request.user, request=request)
+        if confirmed:
             logger.info("two-factor enrolled: user=%s", request.user.username)
             return render(
                 request,
@@ -113,8 +152,18 @@ class TwoFactorVerifyView(LoginRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = CodeForm(request.POST, label=_("验证码"))
-        if form.is_valid():
+        wait = twofactor.wait_seconds(request.user, form.data.get("code", ""))
+        if form.is_valid() and wait:
+            # Refused before it is checked: saying "wrong code" would send them to their phone.
+            form.add_error("code", _("尝试过于频繁，请等待%(n)d秒后再试。") % {"n": wait})
+        elif form.is_valid():
             device = twofactor.verify(request, form.cleaned_data["code"])
+            record_event(
+                AuditAction.OTP_VERIFIED if device is not None else AuditAction.OTP_REFUSED,
+                user=request.user,
+                request=request,
+                detail={"method": device.name} if device is not None else {},
+            )
             if device is not None:
                 if device.name == twofactor.RECOVERY:
                     left = twofactor.recovery_codes_left(request.user)
@@ -140,13 +189,25 @@ class RecoveryCodesView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         if not twofactor.is_verified(request.user):
             return HttpResponseRedirect(reverse("two-factor-verify"))
-        codes = twofactor.new_recovery_codes(request.user)
+        with transaction.atomic():
+            codes = twofactor.new_recovery_codes(request.user)
+            record_event(AuditAction.RECOVERY_CODES, user=request.user, request=request)
         logger.info("recovery codes replaced: user=%s", request.user.username)
         return render(
             request,
             "registration/recovery_codes.html",
             {"codes": codes, "next": reverse("two-factor-setup"), "enrolled": False},
         )
+
+
+@require_POST
+def keep_alive(request: HttpRequest) -> HttpResponse:
+    """The "继续工作" button (static/supervision/session.js): a request of a signed-in user, which
+    extends the session (SESSION_SAVE_EVERY_REQUEST) and does nothing else. 204; 401 once the
+    session has ended."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"detail": _("登录已超时，请重新登录。")}, status=401)
+    return HttpResponse(status=204)
 
 
 def locked_out(

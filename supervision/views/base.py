@@ -5,23 +5,27 @@ Every queryset goes through supervision.scoping.scoped_queryset, every write thr
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.forms import Form, ModelChoiceField
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
-from supervision.exports import Column, csv_response, xlsx_response
+from supervision.exports import Column, csv_response, xlsx_limit_note, xlsx_response
 from supervision.models.base import StaleEdit
-from supervision.pagination import COUNT_CAP, PAGES_AHEAD, CappedCountPaginator
+from supervision.pagination import CappedCountPaginator, count_cap
 from supervision.scoping import can_view, scoped_queryset, user_districts
+from supervision.services.audit_events import export_recorder
 from supervision.views.history import (
     HISTORY_LIMIT,
     History,
@@ -31,6 +35,59 @@ from supervision.views.history import (
 )
 
 EXPORT_FORMATS = ("csv", "xlsx")
+
+# Work typed into a form while the session ran out: kept in the new (anonymous) session under the
+# form's path, given back once, as a bound form to check, to the same user after signing in.
+TYPED_WORK = "typed_work"
+# A hidden field on every form: who opened it, signed (the expired session cannot say any more).
+TYPED_BY = "typed_by"
+_TYPED_BY_SALT = "supervision.typed-work"
+TYPED_BY_MAX_AGE = 24 * 3600  # seconds: a form left open longer is not kept
+TYPED_WORK_MAX_CHARS = 60_000  # of all fields together: several times the longest form
+TYPED_WORK_MAX_FORMS = 3  # forms kept at once (several tabs); the oldest goes first
+_NOT_KEPT = {"csrfmiddlewaretoken", TYPED_BY}
+
+
+def keep_typed_work(request: HttpRequest) -> bool:
+    """Keep an unauthenticated POST's fields (not its files) for the user who opened the form.
+
+    False when it cannot be told whose they are (no valid typed_by) or they are too large.
+    """
+    try:
+        owner = signing.loads(
+            request.POST.get(TYPED_BY, ""), salt=_TYPED_BY_SALT, max_age=TYPED_BY_MAX_AGE
+        )
+    except signing.BadSignature:
+        return False
+    data = {k: v for k, v in request.POST.lists() if k not in _NOT_KEPT}
+    if len(json.dumps(data, ensure_ascii=False)) > TYPED_WORK_MAX_CHARS:
+        return False
+    kept = dict(request.session.get(TYPED_WORK, {}))
+    kept.pop(request.path, None)
+    while len(kept) >= TYPED_WORK_MAX_FORMS:
+        kept.pop(next(iter(kept)))
+    kept[request.path] = {"owner": owner, "data": data, "files": bool(request.FILES)}
+    request.session[TYPED_WORK] = kept
+    return True
+
+
+def take_typed_work(request: HttpRequest) -> dict[str, Any] | None:
+    """The work kept for this path, removed from the session; None unless it is this user's."""
+    kept = request.session.get(TYPED_WORK)
+    if not kept or request.path not in kept:
+        return None
+    kept = dict(kept)
+    work = kept.pop(request.path)
+    if kept:
+        request.session[TYPED_WORK] = kept
+    else:
+        del request.session[TYPED_WORK]
+    if work.get("owner") != request.user.pk:
+        return None  # someone else signed in on this browser: never shown, and gone
+    data = QueryDict(mutable=True)
+    for name, values in work["data"].items():
+        data.setlist(name, values)
+    return {"data": data, "files": work["files"]}
 
 
 def add_service_errors(
@@ -89,11 +146,7 @@ class RecordListView(StaffView, FilterView):
         return filterset
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kw):
-        try:
-            page = max(int(self.request.GET.get(self.page_kwarg, 1)), 1)
-        except ValueError:
-            page = 1
-        cap = max(COUNT_CAP, (page + PAGES_AHEAD) * per_page)
+        cap = count_cap(self.request.GET.get(self.page_kwarg, 1), per_page)
         return self.paginator_class(queryset, per_page, orphans, allow_empty_first_page, cap=cap)
 
     def paginate_queryset(self, queryset, page_size):
@@ -108,7 +161,12 @@ class RecordListView(StaffView, FilterView):
             filterset = self.get_filterset(self.get_filterset_class())
             queryset = filterset.qs if filterset.is_valid() else self.get_queryset().none()
             respond = csv_response if export == "csv" else xlsx_response
-            return respond(queryset, self.export_columns, self.export_name)
+            return respond(
+                queryset,
+                self.export_columns,
+                self.export_name,
+                on_complete=export_recorder(request, self.export_name, export),
+            )
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -118,6 +176,7 @@ class RecordListView(StaffView, FilterView):
         query.pop("export", None)
         context["querystring"] = query.urlencode()
         context["can_export"] = bool(self.export_columns)
+        context["xlsx_note"] = xlsx_limit_note()
         return context
 
 
@@ -182,12 +241,43 @@ class ServiceFormView(StaffView, PermissionRequiredMixin, FormView):
         return handler(request, *args, **kwargs)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.restored = take_typed_work(request)
+        if self.restored is not None:
+            messages.info(
+                request,
+                _("您登录超时前填写的内容已恢复，请核对后再提交（尚未保存）。"),
+            )
+            if self.restored["files"]:
+                messages.warning(request, _("选择的文件无法保留，请重新选择文件。"))
         return self._unless_refused(super().get, request, *args, **kwargs)
+
+    def handle_no_permission(self) -> HttpResponse:
+        request = self.request
+        if not request.user.is_authenticated and request.method == "POST":
+            if keep_typed_work(request):
+                messages.info(
+                    request,
+                    _("登录已超时，尚未保存。您填写的内容已暂存，重新登录后将回到该表单。"),
+                )
+            else:
+                messages.warning(request, _("登录已超时，尚未保存。请重新登录后再填写。"))
+        return super().handle_no_permission()
+
+    def get_form(self, form_class: type[Form] | None = None) -> Form:
+        form = super().get_form(form_class)
+        if self.request.user.is_authenticated:
+            form.fields[TYPED_BY] = forms.CharField(
+                widget=forms.HiddenInput,
+                required=False,
+                initial=signing.dumps(self.request.user.pk, salt=_TYPED_BY_SALT),
+            )
+        return form
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return self._unless_refused(super().post, request, *args, **kwargs)
 
     def form_valid(self, form: Form) -> HttpResponse:
+        form.cleaned_data.pop(TYPED_BY, None)  # not the record's
         try:
             record = self.perform(form)
         except StaleEdit as error:  # saved by someone else between the form's check and now
@@ -205,8 +295,20 @@ class ServiceFormView(StaffView, PermissionRequiredMixin, FormView):
         if stale is None:
             return super().form_invalid(form)
         # 409: the form is fine, the record moved on. The user's input stays on the page.
-        context = self.get_context_data(form=form, conflict=conflict(stale))
+        context = self.get_context_data(form=form, conflict=conflict(stale, self.request.user))
         return self.render_to_response(context, status=409)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        if not kwargs.get("initial"):
+            # FormView always passes initial= (an empty dict unless the view has its own),
+            # which would hide the defaults a form sets itself (kwargs.setdefault("initial",
+            # …)): the record's findings on the completion form, today on the referral form.
+            kwargs.pop("initial", None)
+        restored = getattr(self, "restored", None)
+        if restored is not None and self.request.method == "GET":
+            kwargs["data"] = restored["data"]  # bound: shown with its messages, not saved
+        return kwargs
 
     def get_success_url(self, record: Model | None = None) -> str:  # type: ignore[override]
         return record.get_absolute_url() if record is not None else "/"

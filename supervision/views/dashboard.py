@@ -1,5 +1,10 @@
 """总览: the figures of a year and of today, each linking to the list behind it.
 
+Every figure says what it counts by: the grades by rating year (评级年度); the handling of those
+grades by the rating it rests on (decided in the following year, e.g. 2025 for 2024 grades),
+with the decision dates; the sanctions decided within the calendar year by decision date; the
+inspections and their money by start date; suspensions and open referrals as of today.
+
 A constant number of queries whatever the size of the tables, and none reads a large table:
 the grades of a year and the inspections and money of a month or a year come from the running
 totals that database triggers keep (GradeTally, InspectionTally: a few rows per district and
@@ -16,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Min, Sum
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
@@ -29,7 +34,6 @@ from supervision.choices import (
     SanctionKind,
 )
 from supervision.models import (
-    CreditRating,
     Facility,
     GradeTally,
     InspectionTally,
@@ -38,6 +42,7 @@ from supervision.models import (
     Sanction,
 )
 from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
+from supervision.services.ratings import default_rating_year, rated_years
 from supervision.views.base import StaffView
 
 LATEST = 8
@@ -73,19 +78,24 @@ class DashboardView(StaffView, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        rated = self.scoped(CreditRating.objects.all()).rated_years()
-        year = self.chosen_year(rated[0] if rated else today.year)
-        years = sorted({*rated, today.year, year}, reverse=True)
+        # The rated years from the grade totals (one small read); the default is the latest
+        # that has ended, or last year (the next to be rated) when none is.
+        rated = rated_years()
+        default = default_rating_year(today, rated) or today.year - 1
+        year = self.chosen_year(default)
+        years = sorted({*rated, default, year}, reverse=True)
         context.update(
             today=today,
             year=year,
             years=years,
+            year_defaulted=year == default and "year" not in self.request.GET,
             grades=self.grade_figures(year),
             suspended=self.suspended_today(today),
             referrals=self.open_referrals(),
             inspections=self.inspections_this_month(today),
             amounts=self.amounts(year),
             sanctions=self.sanctions_of_year(year),
+            handling=self.handling_of_grades(year),
             sanctions_url=link(
                 "sanction-list",
                 [
@@ -241,6 +251,36 @@ class DashboardView(StaffView, TemplateView):
             for kind in SanctionKind
             if kind.value in rows
         ]
+
+    def handling_of_grades(self, year: int) -> dict[str, Any]:
+        """Measures decided on year's grades (a D grade's suspension, an A grade's plaque), by
+        kind, with their decision dates: they follow the rating, usually in the next year.
+        One GROUP BY over the sanctions that rest on a rating (few), joined to their ratings."""
+        rows = list(
+            self.scoped(Sanction.objects.filter(rating__year=year))
+            .order_by()
+            .values("kind")
+            .annotate(
+                n=Count("id"), amount=Sum("amount"), first=Min("decided_on"), last=Max("decided_on")
+            )
+        )
+        by_kind = {row["kind"]: row for row in rows}
+        return {
+            "rows": [
+                {
+                    "kind": kind.value,
+                    "label": str(kind.label),
+                    "count": by_kind[kind.value]["n"],
+                    "amount": by_kind[kind.value]["amount"],
+                    "url": link("sanction-list", [("rating_year", year), ("kind", kind.value)]),
+                }
+                for kind in SanctionKind
+                if kind.value in by_kind
+            ],
+            "first": min((row["first"] for row in rows), default=None),
+            "last": max((row["last"] for row in rows), default=None),
+            "url": link("sanction-list", [("rating_year", year)]),
+        }
 
     def latest_changes(self) -> list[RatingChange]:
         return list(

@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import transaction
 from django.db.models import Model
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest
@@ -22,9 +23,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from supervision import services
+from supervision.choices import AuditAction
 from supervision.forms.evidence import EvidenceForm
 from supervision.models import Evidence, Inspection, Referral, Sanction
 from supervision.scoping import can_view
+from supervision.services.audit_events import record_event
 from supervision.uploads import upload_too_large
 from supervision.views.base import ServiceFormView
 from supervision.views.history import History, can_view_history, merged_history, related_history
@@ -65,6 +68,43 @@ def evidence_response(evidence: Evidence) -> FileResponse:
     # Were it ever shown in the browser after all: no scripts, no plugins, no same-origin rights.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def record_evidence_event(action: AuditAction, evidence: Evidence, request: HttpRequest) -> None:
+    """An upload or a download of evidence as an audit event about the record it belongs to."""
+    record_event(
+        action,
+        user=request.user,
+        request=request,
+        record=evidence.parent,
+        summary=evidence.original_name,
+        detail={"evidence": evidence.pk, "name": evidence.original_name, "size": evidence.size},
+    )
+
+
+def attach_and_record(
+    record: Model, uploaded_file: Any, description: str, request: HttpRequest
+) -> Evidence:
+    """services.attach_evidence and the upload's audit event in one transaction: both or
+    neither (the stored file is removed again when the event cannot be written)."""
+    with transaction.atomic():
+        evidence = services.attach_evidence(
+            record, uploaded_file, user=request.user, description=description
+        )
+        try:
+            record_evidence_event(AuditAction.EVIDENCE_UPLOADED, evidence, request)
+        except BaseException:
+            evidence.file.storage.delete(evidence.file.name)
+            raise
+    return evidence
+
+
+def download_response(evidence: Evidence, request: HttpRequest) -> FileResponse:
+    """The file as a download (evidence_response), its download kept as an audit event; a file
+    that cannot be read is answered 404 and leaves no event."""
+    response = evidence_response(evidence)
+    record_evidence_event(AuditAction.EVIDENCE_DOWNLOADED, evidence, request)
     return response
 
 
@@ -126,11 +166,8 @@ class EvidenceUploadView(ServiceFormView):
 
     def perform(self, form: Form) -> Model:
         record = self.get_object()
-        services.attach_evidence(
-            record,
-            form.cleaned_data["file"],
-            user=self.request.user,
-            description=form.cleaned_data["description"],
+        attach_and_record(
+            record, form.cleaned_data["file"], form.cleaned_data["description"], self.request
         )
         return record
 
@@ -160,7 +197,7 @@ class EvidenceDownloadView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> FileResponse:
         evidence = get_object_or_404(Evidence.objects.visible_to(request.user), pk=pk)
-        return evidence_response(evidence)
+        return download_response(evidence, request)
 
 
 urlpatterns = [

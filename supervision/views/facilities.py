@@ -57,21 +57,45 @@ class FacilityListView(CaseListView):
         "agreement_status",
     ]
     export_name = "facilities"
-    export_columns = [
-        Column(_("名称"), lambda f: f.name),
-        Column(_("机构类别"), lambda f: f.get_kind_display()),
-        Column(_("经济类型"), lambda f: f.get_ownership_display()),
-        Column(_("所属区县"), lambda f: f.get_district_display()),
-        Column(_("园区"), lambda f: f.get_zone_display()),
-        Column(_("统一社会信用代码"), lambda f: f.credit_code),
-        Column(_("医保定点编码"), lambda f: f.insurance_code),
-        Column(_("当前信用等级"), lambda f: f.current_grade),
-        Column(_("评价年度"), lambda f: f.current_grade_year),
-        Column(_("协议状态"), lambda f: f.agreement_status_label),
-        Column(_("医保保证金（元）"), lambda f: f.deposit),
-        Column(_("定点日期"), lambda f: f.designated_on),
-        Column(_("地址"), lambda f: f.address),
-    ]
+
+    @property
+    def export_columns(self) -> list[Column]:  # type: ignore[override]
+        """The grade columns are the chosen year's when the list shows one (grade_year)."""
+        year = self.grade_year()
+        if year is None:
+            grade = [
+                Column(_("当前信用等级"), lambda f: f.current_grade),
+                Column(_("评价年度"), lambda f: f.current_grade_year),
+            ]
+        else:
+            grade = [
+                Column(grade_header(year), lambda f: f.year_grade),
+                Column(_("评价年度"), lambda f: year if f.year_grade else None),
+            ]
+        return [
+            Column(_("名称"), lambda f: f.name),
+            Column(_("机构类别"), lambda f: f.get_kind_display()),
+            Column(_("经济类型"), lambda f: f.get_ownership_display()),
+            Column(_("所属区县"), lambda f: f.get_district_display()),
+            Column(_("园区"), lambda f: f.get_zone_display()),
+            Column(_("统一社会信用代码"), lambda f: f.credit_code),
+            Column(_("医保定点编码"), lambda f: f.insurance_code),
+            *grade,
+            Column(_("协议状态"), lambda f: f.agreement_status_label),
+            Column(_("医保保证金（元）"), lambda f: f.deposit),
+            Column(_("定点日期"), lambda f: f.designated_on),
+            Column(_("地址"), lambda f: f.address),
+        ]
+
+    def grade_year(self) -> int | None:
+        """The year whose grades the list filters, shows, sorts and exports (the FilterSet's
+        grade_year), or None for each facility's current grade."""
+        if not hasattr(self, "_grade_year"):
+            filterset = getattr(self, "filterset", None)
+            if filterset is None:
+                filterset = self.get_filterset(self.get_filterset_class())
+            self._grade_year = filterset.grade_year if filterset.is_valid() else None
+        return self._grade_year
 
     def get_filterset(self, filterset_class):
         filterset = super().get_filterset(filterset_class)
@@ -87,7 +111,16 @@ class FacilityListView(CaseListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["can_add"] = self.request.user.has_perm("supervision.add_facility")
+        year = self.grade_year()
+        context["grade_year"] = year
+        context["grade_year_defaulted"] = year is not None and self.filterset.grade_year_defaulted
+        context["grade_header"] = grade_header(year) if year is not None else _("当前等级")
         return context
+
+
+def grade_header(year: int) -> str:
+    """The grade column's header for a year's grades, e.g. "2024年度评级"."""
+    return _("%(year)s年度评级") % {"year": year}
 
 
 @dataclass(frozen=True)
@@ -284,6 +317,9 @@ class FacilityGradeView(ServiceFormView):
     def get_initial(self) -> dict[str, Any]:
         return {"year": default_grade_year(), "seen": seen_versions(self.ratings())}
 
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "ratings": self.ratings()}
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(
             facility=self.get_object(), ratings=self.ratings(), **kwargs
@@ -297,7 +333,10 @@ class FacilityGradeView(ServiceFormView):
             grade=form.cleaned_data["grade"],
             reason=form.cleaned_data["reason"],
             user=self.request.user,
+            # Empty clears the score: the old grade's score never fits the new grade's band.
+            score=form.cleaned_data["score"],
             expected_version=form.expected_version(),
+            confirm_downgrade=form.cleaned_data["confirm_downgrade"],
         )
         return facility
 

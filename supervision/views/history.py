@@ -11,9 +11,10 @@ queries twice per field and row.)
 
 from __future__ import annotations
 
+import copy
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -27,9 +28,16 @@ from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from supervision.models.base import MONEY, StaleEdit
+from supervision.services.reasons import shown_reason
 from supervision.templatetags.supervision_tags import cny, who
 
 HISTORY_LIMIT = 50
+# A long text value shows its first SHORT_TEXT characters and its length; the whole value rides
+# along in an expandable <details> only up to FULL_TEXT characters (longer ones, written before
+# the limits of migration 0102, are read on the record's page), so a page of 50 entries stays
+# small whatever was typed: 30 edits of 2.4 MB findings once made a 187 MB audit page.
+SHORT_TEXT = 200
+FULL_TEXT = 2000
 # A refused edit names at most this many changes made since the editor loaded the record.
 CONFLICT_LIMIT = 10
 MONEY_DIGITS = MONEY["max_digits"]
@@ -41,9 +49,32 @@ TYPE_LABELS = {"+": _("创建"), "~": _("修改"), "-": _("删除")}
 @dataclass
 class Change:
     label: str
-    old: str
+    old: str  # shortened (see shorten())
     new: str
     name: str = ""  # the field's name, for the API
+    # The whole value when it was shortened and is at most FULL_TEXT long, else None.
+    full_old: str | None = None
+    full_new: str | None = None
+
+
+def shorten(text: str) -> str:
+    """text, or its first SHORT_TEXT characters and how long it is: "…（共5,000字）"."""
+    if len(text) <= SHORT_TEXT:
+        return text
+    return gettext("%(start)s…（共%(count)s字）") % {
+        "start": text[:SHORT_TEXT],
+        "count": f"{len(text):,}",
+    }
+
+
+def full_text(text: str) -> str | None:
+    """The whole of a shortened text when it is small enough to carry along, else None."""
+    return text if SHORT_TEXT < len(text) <= FULL_TEXT else None
+
+
+def change(label: str, old: str, new: str, name: str = "") -> Change:
+    """A field's change, long values shortened."""
+    return Change(label, shorten(old), shorten(new), name, full_text(old), full_text(new))
 
 
 @dataclass
@@ -199,7 +230,7 @@ def describe(
             user=row.history_user,
             kind=row.history_type,
             kind_label=str(TYPE_LABELS.get(row.history_type, row.history_type)),
-            reason=row.history_change_reason or "",
+            reason=shorten(shown_reason(row.history_change_reason or "")),
             version=getattr(row, "version", None),
             subject=str(subject(row)) if subject is not None else "",
             history_id=row.history_id,
@@ -214,7 +245,7 @@ def describe(
             if old is None and row.history_type != "+":
                 continue  # the state before the oldest row shown is unknown
             entry.changes.append(
-                Change(
+                change(
                     str(f.verbose_name),
                     labeller.text(f, before_value),
                     labeller.text(f, after),
@@ -261,11 +292,57 @@ def _consecutive(rows: list[models.Model]) -> dict[int, models.Model | None]:
     }
 
 
+# A save that also sets many-to-many fields writes one history row for the record and one more
+# per field set (django-simple-history); at most this many rows make up one save.
+ROWS_PER_SAVE = 4
+
+
+def _same_save(later: models.Model, earlier: models.Model) -> bool:
+    """Whether later is a row written by the same save as earlier (a many-to-many field set right
+    after it): the same version, by the same user, and a change rather than a deletion."""
+    version = getattr(later, "version", None)
+    return (
+        version is not None
+        and later.history_type == "~"
+        and earlier.history_type != "-"
+        and version == getattr(earlier, "version", None)
+        and later.history_user_id == earlier.history_user_id
+    )
+
+
+def one_row_per_save(rows: list[models.Model]) -> list[models.Model]:
+    """Rows of one record, newest first, with each save's rows folded into one: its final state
+    (the newest row) under the kind, time, user and reason of its first row. Creating an
+    inspection with its inspectors, partner agencies and violations is one entry, not four."""
+    saves: list[list[models.Model]] = []
+    for row in rows:
+        if saves and _same_save(saves[-1][-1], row):
+            saves[-1].append(row)
+        else:
+            saves.append([row])
+    folded = []
+    for save in saves:
+        final, first = save[0], save[-1]
+        if first is not final:
+            final.history_type = first.history_type
+            final.history_date = first.history_date
+            final.history_user = first.history_user
+            final.history_change_reason = first.history_change_reason or final.history_change_reason
+        folded.append(final)
+    return folded
+
+
 def history_entries(record: models.Model, limit: int = HISTORY_LIMIT) -> History:
-    """The latest `limit` changes of record, newest first, each with its changed fields."""
-    rows = list(_newest_first(record.history.all())[: limit + 1])  # type: ignore[attr-defined]
+    """The latest `limit` saves of record, newest first, each with its changed fields."""
+    fetched = list(
+        _newest_first(record.history.all())[: (limit + 1) * ROWS_PER_SAVE]  # type: ignore[attr-defined]
+    )
+    rows = one_row_per_save(fetched)
+    more = len(fetched) == (limit + 1) * ROWS_PER_SAVE
+    if more:
+        rows = rows[:-1]  # the oldest save fetched may be missing its earlier rows
     entries = History(describe(type(record), rows[:limit], _consecutive(rows)))
-    entries.truncated = len(rows) > limit
+    entries.truncated = more or len(rows) > limit
     return entries
 
 
@@ -296,14 +373,23 @@ def related_history(
 
 @dataclass
 class Conflict:
-    """What a refused edit missed: the saves made since the version the editor loaded."""
+    """What a refused edit missed: the record's current values and, for a user who may read
+    its history, the saves made since the version the editor loaded (who changed what)."""
 
     current_version: int
-    entries: list[Entry]  # one per save, newest first
+    entries: list[Entry]  # one per save, newest first; empty unless shows_changes
     more: bool = False  # more saves than shown
+    current: list[Change] = field(default_factory=list)  # label and value (in .new) per field
+    shows_changes: bool = True
 
     def lines(self) -> list[str]:
-        """One sentence per save: who, when, which fields old → new."""
+        """One sentence per save: who, when, which fields old → new (none for a user who may
+        not read the history: then the current values, one per line)."""
+        if not self.shows_changes:
+            return [gettext("此记录在您打开后已被他人修改。当前内容：")] + [
+                gettext("%(label)s：%(value)s") % {"label": c.label, "value": c.new}
+                for c in self.current
+            ]
         return [describe_save(entry) for entry in self.entries]
 
 
@@ -336,14 +422,34 @@ def describe_save(entry: Entry) -> str:
     }
 
 
-def conflict(error: StaleEdit) -> Conflict:
-    """Queries: who changed error.record since the version the editor loaded, and what.
+def current_values(model: type[models.Model], row: models.Model | None) -> list[Change]:
+    """The values of a record as its newest history row holds them (the stored state, not the
+    refused edit's), one Change each with the value in .new, long text shortened."""
+    if row is None:
+        return []
+    # Described as a creation: every field that holds something, against nothing.
+    state = copy.copy(row)
+    state.history_type = "+"
+    (entry,) = describe(model, [state], {state.history_id: None})
+    return [replace(c, old="", full_old=None) for c in entry.changes]
+
+
+def conflict(error: StaleEdit, user: AbstractBaseUser | AnonymousUser | None) -> Conflict:
+    """Queries: the record's current values and, when user may read its history
+    (can_view_history), who changed it since the version the editor loaded, and what. Anyone
+    else learns only that it changed: the history is not theirs to read, here or on /audit/.
 
     The history rows of one save (the row, then its many-to-many fields) share its version: the
     save is described by its newest row against the newest row of the save before it.
     """
     record = error.record
     history = record.history  # type: ignore[attr-defined]
+    latest = _newest_first(history.all()).first()
+    current = current_values(type(record), latest)
+    if not can_view_history(user, type(record)):
+        return Conflict(
+            current_version=error.current, entries=[], current=current, shows_changes=False
+        )
     cap = CONFLICT_LIMIT * 4
     rows = list(_newest_first(history.filter(version__gt=error.expected))[:cap])
     heads: list[models.Model] = []  # the newest row of each save, newest save first
@@ -369,4 +475,5 @@ def conflict(error: StaleEdit) -> Conflict:
         current_version=error.current,
         entries=entries,
         more=len(shown) > CONFLICT_LIMIT or len(heads) > len(shown),
+        current=current,
     )

@@ -22,6 +22,7 @@ from supervision.forms.cases import (
     facility_from_query,
 )
 from supervision.models import Facility, Inspection, Referral, Sanction
+from supervision.people import person_name
 from supervision.scoping import check_in_scope
 from supervision.views.base import RecordDetailView, ServiceFormView
 from supervision.views.case_lists import CaseListView
@@ -48,6 +49,7 @@ INSPECTION_COLUMNS = [
     Column(_("检查发现"), lambda i: i.findings),
     Column(_("涉及金额（元）"), lambda i: i.amount_involved),
     Column(_("追回金额（元）"), lambda i: i.amount_recovered),
+    Column(_("登记人"), lambda i: person_name(i.created_by)),
 ]
 
 
@@ -55,7 +57,7 @@ class InspectionListView(CaseListView):
     model = Inspection
     filterset_class = InspectionFilterSet
     template_name = "inspections/list.html"
-    filter_fields = ["q", "kind", "status", "start_date", "agency", "violation", "district"]
+    filter_fields = ["q", "mine", "kind", "status", "start_date", "agency", "violation", "district"]
     chip_models = {"facility": Facility}
     export_columns = INSPECTION_COLUMNS
     export_name = "inspections"
@@ -69,7 +71,7 @@ class InspectionDetailView(EvidenceSectionMixin, RecordDetailView):
         return (
             super()
             .get_queryset()
-            .select_related("facility", "created_by")
+            .select_related("facility", "created_by__inspector")
             .prefetch_related("inspectors", "partner_agencies", "violations")
         )
 

@@ -15,6 +15,7 @@ from supervision.exports import Column
 from supervision.filtersets import ReferralFilterSet
 from supervision.forms.cases import MoveReferralForm
 from supervision.models import Facility, Inspection, Referral, Sanction
+from supervision.people import person_name
 from supervision.views.base import RecordDetailView, ServiceFormView
 from supervision.views.case_lists import CaseListView
 from supervision.views.evidence import EvidenceSectionMixin
@@ -34,6 +35,7 @@ REFERRAL_COLUMNS = [
     Column(_("立案/不予立案日期"), lambda r: r.decided_on),
     Column(_("结案日期"), lambda r: r.closed_on),
     Column(_("处理结果"), lambda r: r.outcome),
+    Column(_("移送人"), lambda r: person_name(r.created_by)),
 ]
 
 
@@ -41,7 +43,7 @@ class ReferralListView(CaseListView):
     model = Referral
     filterset_class = ReferralFilterSet
     template_name = "referrals/list.html"
-    filter_fields = ["q", "agency", "status", "referred_on"]
+    filter_fields = ["q", "mine", "agency", "status", "referred_on"]
     chip_models = {"facility": Facility, "inspection": Inspection}
     export_columns = REFERRAL_COLUMNS
     export_name = "referrals"
@@ -52,7 +54,9 @@ class ReferralDetailView(EvidenceSectionMixin, RecordDetailView):
     template_name = "referrals/detail.html"
 
     def get_queryset(self) -> QuerySet:
-        return super().get_queryset().select_related("inspection__facility", "created_by")
+        return (
+            super().get_queryset().select_related("inspection__facility", "created_by__inspector")
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -14,6 +14,7 @@ from supervision.exports import Column
 from supervision.filtersets import SanctionFilterSet
 from supervision.forms.cases import KIND_FIELDS, SanctionForm, facility_from_query
 from supervision.models import Facility, Inspection, Referral, Sanction
+from supervision.people import person_name
 from supervision.scoping import scoped_queryset
 from supervision.views.base import RecordDetailView, ServiceFormView
 from supervision.views.case_lists import CaseListView
@@ -33,6 +34,7 @@ SANCTION_COLUMNS = [
     Column(_("依据的检查编号"), lambda s: s.inspection_id),
     Column(_("法律依据"), lambda s: s.legal_basis),
     Column(_("备注"), lambda s: s.note),
+    Column(_("登记人"), lambda s: person_name(s.created_by)),
 ]
 
 
@@ -40,7 +42,7 @@ class SanctionListView(CaseListView):
     model = Sanction
     filterset_class = SanctionFilterSet
     template_name = "sanctions/list.html"
-    filter_fields = ["q", "kind", "decided_on", "in_force", "district"]
+    filter_fields = ["q", "mine", "kind", "decided_on", "in_force", "district"]
     chip_models = {"facility": Facility}
     export_columns = SANCTION_COLUMNS
     export_name = "sanctions"
@@ -52,7 +54,9 @@ class SanctionDetailView(EvidenceSectionMixin, RecordDetailView):
 
     def get_queryset(self) -> QuerySet:
         return (
-            super().get_queryset().select_related("facility", "inspection", "rating", "created_by")
+            super()
+            .get_queryset()
+            .select_related("facility", "inspection", "rating", "created_by__inspector")
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -65,6 +65,14 @@ def sign_in(page: Page, live_server, user) -> None:
     )
 
 
+def choose_inspectors(page: Page, *names: str) -> None:
+    """Choose inspectors with the type-ahead that replaces the list of checkboxes."""
+    picker = page.get_by_role("combobox", name="检查人员")
+    for name in names:
+        picker.press_sequentially(name)
+        page.get_by_role("listbox").get_by_role("option", name=re.compile(name)).click()
+
+
 @pytest.fixture
 def facility(db):
     return FacilityFactory(name="拉萨市城关区示例医院")
@@ -130,8 +138,7 @@ def test_recording_an_inspection_with_two_inspectors_saves_it_and_shows_its_page
     page.get_by_label("状态").select_option(label=str(InspectionStatus.IN_PROGRESS.label))
     page.get_by_label("开始日期").fill("2025-03-10")
     page.get_by_label("结束日期").fill("2025-03-12")
-    page.get_by_label("次仁多吉").check()
-    page.get_by_label("格桑卓玛").check()
+    choose_inspectors(page, "次仁多吉", "格桑卓玛")
     page.get_by_label(str(Agency.MARKET.label)).check()
     page.get_by_label(str(Violation.SUBSTITUTION.label)).check()
     page.get_by_label("检查发现").fill("抽查处方120张，发现串换药品。")
@@ -195,8 +202,7 @@ def test_an_end_date_before_the_start_date_is_refused_beside_the_field_and_nothi
     page.get_by_label("检查类型").select_option(label="日常检查")
     page.get_by_label("开始日期").fill("2025-03-12")
     page.get_by_label("结束日期").fill("2025-03-10")
-    page.get_by_label("次仁多吉").check()
-    page.get_by_label("格桑卓玛").check()
+    choose_inspectors(page, "次仁多吉", "格桑卓玛")
     page.get_by_role("button", name="保存").click()
 
     end_date = page.locator("#field-end_date")

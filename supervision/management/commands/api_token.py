@@ -12,6 +12,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from supervision.choices import AuditAction
+from supervision.services.audit_events import record_token_event
+
 
 class Command(BaseCommand):
     help = "Issue (print) or revoke the API token of a user."
@@ -27,7 +30,10 @@ class Command(BaseCommand):
         except user_model.DoesNotExist as exc:
             raise CommandError(f"No user named {username!r}.") from exc
         if action == "revoke":
-            deleted, _ = Token.objects.filter(user=user).delete()
+            with transaction.atomic():
+                deleted, _ = Token.objects.filter(user=user).delete()
+                if deleted:
+                    record_token_event(AuditAction.TOKEN_REVOKED, user, via="command")
             message = "Token revoked." if deleted else "The user had no token."
             self.stderr.write(f"{username}: {message}")
             return
@@ -36,6 +42,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             replaced, _ = Token.objects.filter(user=user).delete()
             token = Token.objects.create(user=user)
+            record_token_event(
+                AuditAction.TOKEN_ISSUED, user, via="command", replaced=bool(replaced)
+            )
         if replaced:
             self.stderr.write(f"{username}: the previous token no longer works.")
         self.stdout.write(token.key)

@@ -47,6 +47,7 @@ from supervision.models import (
     RatingChange,
     Sanction,
 )
+from supervision.search import search_keys
 
 BATCH = 5000
 MARK = "generate_data"
@@ -372,6 +373,15 @@ class Command(BaseCommand):
         kinds = Weighted(KIND_WEIGHTS)
         sequences: dict[tuple[str, str], int] = {}
         first_day = datetime.date(2015, 1, 1)
+        # A generated name is one of a few hundred Chinese stems and a number: the stem's keys
+        # (supervision.search) are computed once, and the number, read as itself, ends each.
+        stem_keys: dict[str, list[str]] = {}
+
+        def keys_of(stem: str, number: str) -> str:
+            keys = stem_keys.get(stem)
+            if keys is None:
+                keys = stem_keys[stem] = search_keys(stem).split()
+            return " " + " ".join(key + number for key in keys)
 
         def rows() -> Iterator[tuple]:
             for i, pk in enumerate(ids):
@@ -387,7 +397,8 @@ class Command(BaseCommand):
                     seq = sequences.get((letter, division), INSURANCE_SEQ_START)
                     sequences[(letter, division)] = seq + 1
                     insurance_code = f"{letter}{division}{seq:05d}"
-                name = f"示例{rng.choice(WORDS)}{rng.choice(WORDS)}{SUFFIX[kind]}{i:07d}"
+                stem = f"示例{rng.choice(WORDS)}{rng.choice(WORDS)}{SUFFIX[kind]}"
+                number = f"{i:07d}"
                 zone = rng.choice(zones) if rng.random() < 0.05 else ""
                 address = f"示例路{rng.randint(1, 999)}号"
                 deposit = (
@@ -398,7 +409,7 @@ class Command(BaseCommand):
                 designated_on = first_day + datetime.timedelta(days=rng.randrange(3600))
                 yield (
                     pk,
-                    name,
+                    stem + number,
                     kind.value,
                     (Ownership.PUBLIC if public else Ownership.PRIVATE).value,
                     district,
@@ -409,6 +420,7 @@ class Command(BaseCommand):
                     deposit,
                     designated_on,
                     f"{MARK} seed={seed}",
+                    keys_of(stem, number),
                 )
 
         fields = [
@@ -424,6 +436,7 @@ class Command(BaseCommand):
             "deposit",
             "designated_on",
             "note",
+            "search_keys",
         ]
         self._write(Facility, fields, rows(), count, "facilities")
         return ids

@@ -8,12 +8,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from supervision.models import Facility
 from supervision.roles import AUDITOR, INSPECTOR, SUPERVISOR
 from supervision.twofactor import (
     AUTHENTICATOR,
+    RECOVERY,
     new_recovery_codes,
     second_factor_required,
     secret,
@@ -30,6 +32,20 @@ DEMO_ACCOUNTS = [
 
 class Command(BaseCommand):
     help = "Load the 2024 demo data (first run only) and create the demo accounts (DEBUG only)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--address",
+            default="127.0.0.1:8000",
+            help="HOST:PORT the server will listen on (make run passes its own), for the address "
+            "printed at the end.",
+        )
+        parser.add_argument(
+            "--new-recovery-codes",
+            action="store_true",
+            help="Replace the demo accounts' recovery codes with ten new ones (otherwise the "
+            "unused ones are kept and printed again).",
+        )
 
     def handle(self, *args, **options) -> None:
         if not settings.DEBUG:
@@ -55,9 +71,12 @@ class Command(BaseCommand):
                 if role:
                     user.groups.set([Group.objects.get(name=role)])
                 if second_factor_required(user):
-                    second_factors[username] = self.demo_second_factor(user)
+                    second_factors[username] = self.demo_second_factor(
+                        user, new_codes=options["new_recovery_codes"]
+                    )
         self.stdout.write("")
-        self.stdout.write("Demo accounts (DEBUG only) — http://127.0.0.1:8000/admin/")
+        url = site_url(options["address"])
+        self.stdout.write(f"Demo accounts (DEBUG only); the admin is at {url}admin/")
         for username, _role, password, label in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<11} {password:<24} {label}")
         self.stdout.write("")
@@ -69,12 +88,41 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<11} key {secret(device)}")
             self.stdout.write(f"  {'':<11} {device.config_url}")
             self.stdout.write(f"  {'':<11} recovery codes: {' '.join(codes)}")
+        self.stdout.write(
+            "  Recovery codes are kept across runs until used; new ones for both: "
+            "python manage.py setup_demo --new-recovery-codes"
+        )
+        self.stdout.write("")
+        # Last, where it is seen: the server's start-up lines follow.
+        self.stdout.write(self.style.SUCCESS(f"打开 {url}  (open it in a browser and sign in)"))
         self.stdout.write("")
 
-    def demo_second_factor(self, user: User) -> tuple[TOTPDevice, list[str]]:
-        """A confirmed authenticator (kept across runs, so an app set up once keeps working) and
-        ten fresh recovery codes."""
+    def demo_second_factor(self, user: User, *, new_codes: bool) -> tuple[TOTPDevice, list[str]]:
+        """A confirmed authenticator and the unused recovery codes, both kept across runs (an app
+        set up once keeps working, codes written down yesterday still work); ten new codes the
+        first time, once all are used, or when asked."""
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         if device is None:
             device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR, confirmed=True)
-        return device, new_recovery_codes(user)
+        unused = list(
+            StaticToken.objects.filter(
+                device__user=user, device__name=RECOVERY, device__confirmed=True
+            )
+            .order_by("id")
+            .values_list("token", flat=True)
+        )
+        if new_codes or not unused:
+            return device, new_recovery_codes(user)
+        return device, unused
+
+
+def site_url(address: str) -> str:
+    """The address to open for a server listening on HOST:PORT (or PORT): a server on every
+    interface (0.0.0.0, ::) is opened on this machine's own."""
+    host, _sep, port = address.rpartition(":")
+    host = host.strip("[]")
+    if host in ("", "0.0.0.0", "::", "0"):  # noqa: S104 (a comparison, not a bind)
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"

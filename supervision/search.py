@@ -1,0 +1,157 @@
+"""Search keys: what a facility (or an officer) can be found by when someone types.
+
+A name becomes one string of space-separated keys, stored on the facility
+(`Facility.search_keys`) so that the database can index it (a trigram GIN index on PostgreSQL,
+migration 0101):
+
+    " 示例格桑大药房 shiligesangdayaofang slgsdyf"
+
+- the name itself, NFKC-normalised (full-width letters and digits become plain ones) and
+  lower-cased;
+- its full pinyin without tones or spaces (``gesang``), read with pypinyin's phrase dictionary;
+- its initials (``gsdyf``); a run that is not Chinese (digits, Latin letters) is kept whole in
+  both, so "示例格桑大药房0000123" also has ``slgsdyf0000123``;
+- for a character read two common ways (长 chang/zhang, 朝 chao/zhao …, POLYPHONES below), the
+  full pinyin and the initials with the other reading too. Only a short, chosen list: pypinyin's
+  ``heteronym`` lists every reading a character ever has (示 shi/qi/zhi, 大 da/dai/tai), and all
+  their combinations would multiply the keys many times for readings nobody types.
+
+Each key starts after a space, so a term of one or two letters can be matched at the start of a
+key (``" gs"``): pg_trgm then has whole trigrams to look up ("  g", " gs"), where "gs" alone
+has none and makes it read the whole index. See terms_query(). (Two Chinese characters still
+have no trigram: such a term is matched anywhere, by a scan of the index; bench/RESULTS.md.)
+
+Typed text goes through normalize_term(), the same normalisation, so that what was typed and
+what was stored compare character for character. The migration that filled the keys for the
+rows that existed then has its own frozen copy of this function: change both knowingly (and
+write a data migration that recomputes the keys).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from django.db.models import Q
+from pypinyin import Style, lazy_pinyin
+
+# A term this short is matched at the start of a key only (see the module's docstring).
+SHORT_TERM = 2
+# Search words beyond this many are ignored: each is one more condition on the index.
+MAX_TERMS = 5
+# Characters with two readings both common in names of places and businesses.
+POLYPHONES: dict[str, tuple[str, ...]] = {
+    "长": ("chang", "zhang"),
+    "朝": ("chao", "zhao"),
+    "重": ("zhong", "chong"),
+    "行": ("xing", "hang"),
+    "乐": ("le", "yue"),
+    "藏": ("zang", "cang"),
+    "厦": ("xia", "sha"),
+    "都": ("du", "dou"),
+    "单": ("dan", "shan"),
+    "解": ("jie", "xie"),
+    "参": ("can", "shen"),
+    "调": ("tiao", "diao"),
+    "传": ("chuan", "zhuan"),
+    "区": ("qu", "ou"),
+    "查": ("cha", "zha"),
+    "柏": ("bai", "bo"),
+}
+# At most this many alternative readings per name (one character at a time).
+MAX_VARIANTS = 4
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"[0-9a-z]+")
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_term(text: str) -> str:
+    """Typed text as the keys hold it: NFKC, lower case, single spaces, trimmed."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+
+
+@lru_cache(maxsize=4096)
+def _han_syllables(run: str) -> tuple[str, ...]:
+    """The toneless syllables of a run of Chinese characters, in context (cached: generated
+    names repeat a few hundred runs a million times)."""
+    return tuple(lazy_pinyin(run, style=Style.NORMAL, errors="ignore"))
+
+
+def _pieces(name: str) -> list[tuple[str, str]]:
+    """The name as (character or Latin/digit run, its syllable) pairs, in order.
+
+    A Chinese character's syllable is its reading; a Latin/digit run reads as itself; anything
+    else (punctuation, spaces) is left out of the pinyin keys.
+    """
+    pieces: list[tuple[str, str]] = []
+    position = 0
+    for match in _HAN.finditer(name):
+        pieces += [(w, w) for w in _WORD.findall(name[position : match.start()])]
+        run = match.group()
+        syllables = _han_syllables(run)
+        if len(syllables) == len(run):
+            pieces += list(zip(run, syllables, strict=True))
+        position = match.end()
+    pieces += [(w, w) for w in _WORD.findall(name[position:])]
+    return pieces
+
+
+def _spellings(syllables: list[str], han: list[bool]) -> tuple[str, str]:
+    full = "".join(syllables)
+    initials = "".join(s[0] if is_han else s for s, is_han in zip(syllables, han, strict=True))
+    return full, initials
+
+
+def search_keys(name: str) -> str:
+    """The search keys of a name (see the module's docstring); "" for an empty name."""
+    text = normalize_term(name)
+    if not text:
+        return ""
+    pieces = _pieces(text)
+    keys = [text.replace(" ", "")]
+    if pieces:
+        syllables = [syllable for _, syllable in pieces]
+        han = [char != syllable for char, syllable in pieces]
+        keys += _spellings(syllables, han)
+        variants = 0
+        for index, (char, syllable) in enumerate(pieces):
+            for other in POLYPHONES.get(char, ()):
+                if other == syllable or variants >= MAX_VARIANTS:
+                    continue
+                variants += 1
+                keys += _spellings([*syllables[:index], other, *syllables[index + 1 :]], han)
+    unique = list(dict.fromkeys(key for key in keys if key))
+    return " " + " ".join(unique)
+
+
+def search_terms(text: str) -> list[str]:
+    """The words of a search, normalised; at most MAX_TERMS, duplicates dropped."""
+    return list(dict.fromkeys(normalize_term(text).split()))[:MAX_TERMS]
+
+
+def _looks_like_code(term: str) -> bool:
+    return term.isascii() and term.isalnum()
+
+
+def terms_query(terms: list[str], path: str = "") -> Q:
+    """Every term matches the facility at `path` (e.g. "facility__"): its name, pinyin or
+    initials, or the start of its credit code or insurance code.
+
+    A Latin or digit term of one or two characters matches the start of a key ("gs" finds
+    格桑… by its initials, not every name with "gs" somewhere in its pinyin) so that the trigram
+    index can answer it; other terms match anywhere in a key (a Chinese word is found in the
+    middle of a name).
+    """
+    query = Q()
+    for term in terms:
+        short = len(term) <= SHORT_TERM and term.isascii()
+        keys = f" {term}" if short else term
+        condition = Q(**{f"{path}search_keys__contains": keys})
+        if _looks_like_code(term):
+            code = term.upper()
+            condition |= Q(**{f"{path}credit_code__startswith": code})
+            condition |= Q(**{f"{path}insurance_code__startswith": code})
+        query &= condition
+    return query

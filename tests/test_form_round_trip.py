@@ -1,0 +1,769 @@
+"""Every edit and workflow form, pages and admin, submitted exactly as a browser shows it, changes
+nothing but what the workflow is for: a form that opens with a field empty, a date reset or a
+choice unselected would otherwise overwrite the recorded value (as the completion form once
+erased an inspection's findings).
+
+The forms come from the URL patterns and the admin registry: a new page form, admin or bulk
+action fails `test_every_form_is_covered` until it has a case below (or is named as not editing
+a record), so none is silently left out.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Model
+from django.test import RequestFactory
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.views.generic.edit import FormMixin
+
+from supervision.choices import Grade, InspectionKind, InspectionStatus, ReferralStatus
+from supervision.forms.facilities import default_grade_year
+from supervision.models import (
+    Facility,
+    Inspection,
+)
+from tests.factories import (
+    PDF_BYTES,
+    CreditRatingFactory,
+    FacilityFactory,
+    InspectionFactory,
+    InspectorFactory,
+    RatingChangeFactory,
+    ReferralFactory,
+    SanctionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Several lines, as typed in a browser: a textarea must give them back unchanged.
+FINDINGS = "现场发现：\n1. 伪造随货同行单3张；\n2. 串换药品。"
+
+
+# --- reading a form the way a browser does --------------------------------------------------
+
+
+@dataclass
+class ParsedForm:
+    attrs: dict[str, str]
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+
+    def data(self, **fill: Any) -> dict[str, Any]:
+        """The POST body (name → value or list of values) with fill replacing whole fields."""
+        data: dict[str, Any] = {}
+        for name, value in self.pairs:
+            data.setdefault(name, []).append(value)
+        data = {k: v[0] if len(v) == 1 else v for k, v in data.items()}
+        data.update(fill)
+        return data
+
+
+class FormParser(HTMLParser):
+    """The successful controls of each <form>, as the HTML standard builds a form data set:
+    checked boxes only, a single <select>'s first option when none is selected, a textarea's
+    text without its first newline, newlines sent as CRLF, disabled controls left out."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[ParsedForm] = []
+        self._form: ParsedForm | None = None
+        self._select: dict | None = None
+        self._option: dict | None = None
+        self._textarea: dict | None = None
+        self._disabled_fieldsets = 0
+        self._fieldsets: list[bool] = []
+
+    def _add(self, name: str, value: str) -> None:
+        assert self._form is not None
+        value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
+        self._form.pairs.append((name, value))
+
+    def _disabled(self, attrs: dict) -> bool:
+        return "disabled" in attrs or self._disabled_fieldsets > 0
+
+    def handle_starttag(self, tag: str, attr_list: list) -> None:
+        attrs = {k: (v if v is not None else "") for k, v in attr_list}
+        if tag == "form":
+            self._form = ParsedForm(attrs)
+            self.forms.append(self._form)
+            return
+        if self._form is None:
+            return
+        name = attrs.get("name", "")
+        if tag == "fieldset":
+            disabled = "disabled" in attrs
+            self._fieldsets.append(disabled)
+            self._disabled_fieldsets += disabled
+        elif tag == "input" and name:
+            self._form.names.add(name)
+            kind = attrs.get("type", "text").lower()
+            if self._disabled(attrs) or kind in ("submit", "button", "reset", "image"):
+                return
+            if kind == "file":
+                self._form.files.append(name)
+            elif kind in ("checkbox", "radio"):
+                if "checked" in attrs:
+                    self._add(name, attrs.get("value", "on"))
+            else:
+                self._add(name, attrs.get("value", ""))
+        elif tag == "select" and name:
+            self._form.names.add(name)
+            self._select = {
+                "name": name,
+                "multiple": "multiple" in attrs,
+                "disabled": self._disabled(attrs),
+                "options": [],
+            }
+        elif tag == "option" and self._select is not None:
+            self._option = {
+                "value": attrs.get("value"),
+                "selected": "selected" in attrs,
+                "text": "",
+            }
+            self._select["options"].append(self._option)
+        elif tag == "textarea" and name:
+            self._form.names.add(name)
+            self._textarea = {"name": name, "disabled": self._disabled(attrs), "text": ""}
+
+    def handle_data(self, data: str) -> None:
+        if self._option is not None:
+            self._option["text"] += data
+        if self._textarea is not None:
+            self._textarea["text"] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._form = None
+        elif tag == "fieldset" and self._fieldsets:
+            self._disabled_fieldsets -= self._fieldsets.pop()
+        elif tag == "option":
+            self._option = None
+        elif tag == "select" and self._select is not None:
+            select, self._select = self._select, None
+            if select["disabled"]:
+                return
+            options = select["options"]
+            chosen = [o for o in options if o["selected"]]
+            if not chosen and not select["multiple"] and options:
+                chosen = options[:1]
+            for option in chosen:
+                value = option["value"] if option["value"] is not None else option["text"].strip()
+                self._add(select["name"], value)
+        elif tag == "textarea" and self._textarea is not None:
+            textarea, self._textarea = self._textarea, None
+            if not textarea["disabled"]:
+                text = textarea["text"]
+                self._add(textarea["name"], text[1:] if text.startswith("\n") else text)
+
+
+def form_on(response, path: str) -> ParsedForm:
+    """The page's form that posts back to its own address (not the header's sign-out or
+    language forms): the one with the most fields."""
+    assert response.status_code == 200, (path, response.status_code)
+    parser = FormParser()
+    parser.feed(response.content.decode())
+    own = [
+        f
+        for f in parser.forms
+        if f.attrs.get("method", "get").lower() == "post"
+        and f.attrs.get("action", "") in ("", path)
+    ]
+    assert own, f"no form posting to {path}"
+    return max(own, key=lambda f: len(f.names))
+
+
+# --- what is in the database ---------------------------------------------------------------
+
+# Kept up to date by every save or by triggers: not what a user typed.
+VOLATILE = {"version", "updated_at"}
+# Logs that every request may add to (sign-ins, uploads): not the records a form edits.
+LOGS = {"AuditEvent"}
+
+
+def tracked_models() -> list[type[Model]]:
+    """The product's tables and the accounts, without the history tables (checked apart)
+    and the totals the triggers keep."""
+    models = [
+        m
+        for m in apps.get_app_config("supervision").get_models()
+        if not m.__name__.startswith("Historical")
+        and not m.__name__.endswith("Tally")
+        and m.__name__ not in LOGS
+    ]
+    return [*models, apps.get_model("auth", "User"), apps.get_model("auth", "Group")]
+
+
+def snapshot() -> dict[tuple[str, Any], dict[str, Any]]:
+    rows: dict[tuple[str, Any], dict[str, Any]] = {}
+    for model in tracked_models():
+        m2m = [f for f in model._meta.many_to_many]
+        for obj in model._default_manager.prefetch_related(*[f.name for f in m2m]):
+            values = {
+                f.attname: getattr(obj, f.attname)
+                for f in model._meta.concrete_fields
+                if f.attname not in VOLATILE
+            }
+            for f in m2m:
+                values[f.name] = sorted(o.pk for o in getattr(obj, f.name).all())
+            rows[(model._meta.label, obj.pk)] = values
+    return rows
+
+
+def history_counts() -> dict[str, int]:
+    return {
+        m._meta.label: m._default_manager.count()
+        for m in apps.get_app_config("supervision").get_models()
+        if m.__name__.startswith("Historical")
+    }
+
+
+@dataclass
+class Diff:
+    changed: dict[tuple[str, Any], dict[str, tuple[Any, Any]]]
+    added: dict[str, int]
+    removed: list[tuple[str, Any]]
+
+    def changed_fields(self) -> set[tuple[str, str]]:
+        return {(key[0], name) for key, fields in self.changed.items() for name in fields}
+
+
+def diff(before: dict, after: dict) -> Diff:
+    changed = {}
+    for key, old in before.items():
+        new = after.get(key)
+        if new is not None and new != old:
+            changed[key] = {k: (old[k], new[k]) for k in old if old[k] != new[k]}
+    added: dict[str, int] = {}
+    for key in after.keys() - before.keys():
+        added[key[0]] = added.get(key[0], 0) + 1
+    return Diff(changed, added, sorted(before.keys() - after.keys(), key=str))
+
+
+def history_changes_since(counts: dict[str, int]) -> dict[str, set[str]]:
+    """For each history table, the fields the new history rows changed (version aside)."""
+    found: dict[str, set[str]] = {}
+    for model in apps.get_app_config("supervision").get_models():
+        label = model._meta.label
+        if label not in counts:
+            continue
+        new = model._default_manager.order_by("history_id")[counts[label] :]
+        for row in new:
+            if not hasattr(row, "prev_record"):
+                continue  # a many-to-many history row: its record's row says what changed
+            previous = row.prev_record
+            if previous is None:
+                continue  # a creation: checked as an added row
+            delta = row.diff_against(previous, excluded_fields=list(VOLATILE))
+            found.setdefault(label, set()).update(delta.changed_fields)
+    return {k: v for k, v in found.items() if v}
+
+
+# --- the cases ------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    """One form: who opens it, on what, what a person must still choose (fill), and which
+    fields of which models the workflow itself may change and which rows it may add."""
+
+    id: str
+    persona: str
+    build: Callable[[Any], tuple[str, dict[str, Any]]]  # request → (url, fill)
+    may_change: frozenset[tuple[str, str]] = frozenset()
+    may_add: frozenset[str] = frozenset()
+    must_change: frozenset[tuple[str, str]] = frozenset()
+    # The bulk actions are opened with a POST from the changelist (their "GET").
+    open_with: Callable[[], dict[str, Any]] | None = None
+
+    def __str__(self) -> str:
+        return self.id
+
+
+def open_inspection(**kwargs: Any) -> Inspection:
+    return InspectionFactory(
+        kind=InspectionKind.UNANNOUNCED,
+        status=InspectionStatus.IN_PROGRESS,
+        inspectors=InspectorFactory.create_batch(2),
+        findings=FINDINGS,
+        amount_involved=Decimal("12345.60"),
+        amount_recovered=Decimal("2345.60"),
+        **kwargs,
+    )
+
+
+def completed_inspection() -> Inspection:
+    inspection = open_inspection()
+    inspection.status = InspectionStatus.COMPLETED
+    inspection.end_date = datetime.date(2025, 3, 12)
+    inspection.save()
+    return inspection
+
+
+def _facility_edit(request):
+    facility = FacilityFactory(address="拉萨市城关区示例路1号", contact_phone="0891-6000000")
+    return reverse("facility-edit", args=[facility.pk]), {}
+
+
+def _facility_grade(request):
+    facility = FacilityFactory()
+    CreditRatingFactory(facility=facility, year=default_grade_year(), grade=Grade.B)
+    return reverse("facility-grade", args=[facility.pk]), {
+        "grade": Grade.C,
+        "reason": "复核后下调",
+    }
+
+
+def _inspection_edit(request):
+    inspection = open_inspection()
+    return reverse("inspection-edit", args=[inspection.pk]), {}
+
+
+def _completed_inspection_edit(request):
+    return reverse("inspection-edit", args=[completed_inspection().pk]), {}
+
+
+def _inspection_complete(request):
+    return reverse("inspection-complete", args=[open_inspection().pk]), {}
+
+
+def _inspection_refer(request):
+    return reverse("inspection-refer", args=[completed_inspection().pk]), {
+        "agency": "police",
+        "summary": "伪造随货同行单，涉嫌骗取医保基金。",
+    }
+
+
+def _referral_decide(request):
+    referral = ReferralFactory(inspection=completed_inspection())
+    return reverse("referral-move", args=[referral.pk]), {
+        "status": ReferralStatus.ACCEPTED,
+        "case_number": "拉公经立字〔2025〕12号",
+    }
+
+
+def _referral_close(request):
+    referral = ReferralFactory(
+        inspection=completed_inspection(),
+        status=ReferralStatus.ACCEPTED,
+        case_number="拉公经立字〔2025〕13号",
+        decided_on=datetime.date(2025, 3, 25),
+        outcome="已立案侦查。\n待判决。",
+    )
+    return reverse("referral-move", args=[referral.pk]), {}
+
+
+def _evidence(name: str, record: Callable[[], Model]):
+    def build(request):
+        pdf = SimpleUploadedFile("单据.pdf", PDF_BYTES, content_type="application/pdf")
+        return reverse(name, args=[record().pk]), {"file": pdf}
+
+    return build
+
+
+EVIDENCE_ADDS = frozenset({"supervision.Evidence"})
+
+PAGE_CASES = [
+    Case("facility-edit", "supervisor", _facility_edit),
+    Case(
+        "facility-grade",
+        "supervisor",
+        _facility_grade,
+        may_change=frozenset({("supervision.CreditRating", "grade")}),
+        must_change=frozenset({("supervision.CreditRating", "grade")}),
+        may_add=frozenset({"supervision.RatingChange"}),
+    ),
+    Case("inspection-edit", "inspector", _inspection_edit),
+    Case("inspection-edit:completed", "inspector", _completed_inspection_edit),
+    Case(
+        "inspection-complete",
+        "inspector",
+        _inspection_complete,
+        may_change=frozenset(
+            {("supervision.Inspection", "status"), ("supervision.Inspection", "end_date")}
+        ),
+        must_change=frozenset({("supervision.Inspection", "status")}),
+    ),
+    Case(
+        "inspection-refer",
+        "supervisor",
+        _inspection_refer,
+        may_add=frozenset({"supervision.Referral"}),
+    ),
+    Case(
+        "referral-move:decide",
+        "supervisor",
+        _referral_decide,
+        may_change=frozenset(
+            {
+                ("supervision.Referral", "status"),
+                ("supervision.Referral", "decided_on"),
+                ("supervision.Referral", "case_number"),
+            }
+        ),
+        must_change=frozenset({("supervision.Referral", "status")}),
+    ),
+    Case(
+        "referral-move:close",
+        "supervisor",
+        _referral_close,
+        may_change=frozenset(
+            {("supervision.Referral", "status"), ("supervision.Referral", "closed_on")}
+        ),
+        must_change=frozenset({("supervision.Referral", "status")}),
+    ),
+    Case(
+        "inspection-evidence",
+        "inspector",
+        _evidence("inspection-evidence", open_inspection),
+        may_add=EVIDENCE_ADDS,
+    ),
+    Case(
+        "referral-evidence",
+        "supervisor",
+        _evidence("referral-evidence", lambda: ReferralFactory(inspection=completed_inspection())),
+        may_add=EVIDENCE_ADDS,
+    ),
+    Case(
+        "sanction-evidence",
+        "supervisor",
+        _evidence("sanction-evidence", lambda: SanctionFactory(note="约谈。\n责令改正。")),
+        may_add=EVIDENCE_ADDS,
+    ),
+]
+
+# Page forms that edit no existing record: a new record, or the account's own sign-in.
+NOT_RECORD_FORMS = {
+    "facility-create": "a new record",
+    "inspection-create": "a new record",
+    "sanction-create": "a new record",
+    "login": "signing in",
+    "logout": "signing out",
+    "password_change": "the account's password",
+    "password_reset": "not used (no e-mail)",
+    "password_reset_confirm": "not used (no e-mail)",
+    "two-factor-setup": "the account's authenticator",
+    "two-factor-verify": "signing in",
+    "two-factor-recovery-codes": "the account's recovery codes",
+    "set_language": "the language of the pages",
+    "session-keepalive": "extends the session, no record",
+}
+
+
+# The admin: a change page of one row of every registered model the superuser may change.
+def _user() -> Model:
+    user = UserFactory(first_name="示例", last_name="用户")
+    return user
+
+
+ADMIN_RECORDS: dict[str, Callable[[], Model]] = {
+    "auth.Group": lambda: apps.get_model("auth", "Group").objects.get_or_create(name="inspector")[
+        0
+    ],
+    "auth.User": _user,
+    "authtoken.TokenProxy": lambda: _token(),
+    "otp_totp.TOTPDevice": lambda: apps.get_model("otp_totp", "TOTPDevice").objects.create(
+        user=UserFactory(), name="authenticator", confirmed=True
+    ),
+    "otp_static.StaticDevice": lambda: apps.get_model("otp_static", "StaticDevice").objects.create(
+        user=UserFactory(), name="recovery", confirmed=True
+    ),
+    "supervision.Inspector": lambda: InspectorFactory(),
+    "supervision.Inspection": completed_inspection,
+    "supervision.Referral": lambda: ReferralFactory(
+        inspection=completed_inspection(), summary="伪造随货同行单。\n涉嫌诈骗。"
+    ),
+    "supervision.Sanction": lambda: SanctionFactory(suspension=True),
+    "supervision.Facility": lambda: _facility_with_cases(),
+    "supervision.CreditRating": lambda: CreditRatingFactory(facility=FacilityFactory()),
+    "supervision.RatingChange": lambda: RatingChangeFactory(),
+    "supervision.PartnerAgency": lambda: _lookup("PartnerAgency", "police"),
+    "supervision.ViolationCategory": lambda: _lookup("ViolationCategory", "forged_delivery_notes"),
+    "supervision.AuditEvent": lambda: _audit_event(),
+    "axes.AccessAttempt": lambda: apps.get_model("axes", "AccessAttempt").objects.create(
+        username="inspector", ip_address="10.0.0.1", failures_since_start=2
+    ),
+    "axes.AccessLog": lambda: apps.get_model("axes", "AccessLog").objects.create(
+        username="inspector", ip_address="10.0.0.1"
+    ),
+    "axes.AccessFailureLog": lambda: apps.get_model("axes", "AccessFailureLog").objects.create(
+        username="inspector", ip_address="10.0.0.1"
+    ),
+}
+
+
+def _audit_event() -> Model:
+    from supervision.choices import AuditAction
+    from supervision.services.audit_events import record_event
+
+    return record_event(AuditAction.OTP_VERIFIED, user=UserFactory())
+
+
+def _lookup(model_name: str, code: str) -> Model:
+    """A lookup row (the migrations create them; --no-migrations databases have none)."""
+    model = apps.get_model("supervision", model_name)
+    return model.objects.get_or_create(code=code)[0]
+
+
+def _token() -> Model:
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.create(user=UserFactory())
+
+
+def _facility_with_cases() -> Facility:
+    facility = FacilityFactory()
+    CreditRatingFactory(facility=facility, year=2024)
+    open_inspection(facility=facility)
+    SanctionFactory(facility=facility)
+    return facility
+
+
+# Admin forms that ask for something a person must type on every save (the change's reason).
+ADMIN_FILL: dict[str, dict[str, str]] = {
+    "supervision.CreditRating": {"reason": "核对后保存"},
+}
+
+
+def _admin_case(label: str) -> Case:
+    def build(request):
+        record = ADMIN_RECORDS[label]()
+        opts = apps.get_model(label)._meta  # a proxy (TokenProxy) has its own pages
+        change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk])
+        return change, ADMIN_FILL.get(label, {})
+
+    return Case(f"admin:{label}", "superuser", build)
+
+
+# The bulk actions' confirmation forms, opened from the changelist.
+def _bulk_facilities() -> list[Facility]:
+    facilities = FacilityFactory.create_batch(2)
+    for facility in facilities:
+        CreditRatingFactory(facility=facility, year=2024, grade=Grade.B)
+    return facilities
+
+
+def _bulk(action: str, fill: dict[str, Any]) -> Case:
+    state: dict[str, Any] = {}
+
+    def opening() -> dict[str, Any]:
+        return {"action": action, ACTION_CHECKBOX_NAME: [str(f.pk) for f in state["facilities"]]}
+
+    def build(request):
+        state["facilities"] = _bulk_facilities()
+        return reverse("admin:supervision_facility_changelist"), fill
+
+    return Case(
+        f"admin-action:{action}",
+        "superuser",
+        build,
+        open_with=opening,
+        **BULK_EFFECTS[action],
+    )
+
+
+BULK_EFFECTS: dict[str, dict[str, Any]] = {
+    "set_grade_for_year": {
+        "may_change": frozenset({("supervision.CreditRating", "grade")}),
+        "must_change": frozenset({("supervision.CreditRating", "grade")}),
+        "may_add": frozenset({"supervision.RatingChange"}),
+    },
+    "suspend_agreements": {"may_add": frozenset({"supervision.Sanction"})},
+}
+BULK_FILL: dict[str, dict[str, Any]] = {
+    "set_grade_for_year": {"year": "2024", "grade": Grade.C, "reason": "专项检查后下调"},
+    "suspend_agreements": {
+        "starts_on": "2025-04-01",
+        "ends_on": "2025-05-31",
+        "decided_on": "2025-03-28",
+    },
+}
+# Actions that show no form (they act at once): not a form to round-trip.
+NO_FORM_ACTIONS = {"delete_selected", "cleanup_expired_attempts"}
+
+
+# --- discovering the forms ------------------------------------------------------------------
+
+
+def _walk(patterns, namespace: str = ""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield namespace + pattern.name, pattern.callback
+
+
+def page_forms() -> set[str]:
+    """The named pages (not the admin's, not the API's) that take a POST."""
+    found = set()
+    for name, callback in _walk(get_resolver().url_patterns):
+        view = getattr(callback, "view_class", None)
+        if name.startswith("admin:") or view is None or getattr(callback, "cls", None):
+            continue
+        if issubclass(view, FormMixin) or hasattr(view, "post"):
+            found.add(name)
+    return found
+
+
+def admin_labels() -> set[str]:
+    return {model._meta.label for model in admin.site._registry}
+
+
+def admin_actions() -> set[str]:
+    request = RequestFactory().get("/admin/")
+    request.user = UserFactory(is_superuser=True)
+    names = set()
+    for model_admin in admin.site._registry.values():
+        names |= set(model_admin.get_actions(request))
+    return names
+
+
+def test_every_form_is_covered():
+    cases = {c.id.split(":")[0] for c in PAGE_CASES}
+    missing_pages = page_forms() - cases - NOT_RECORD_FORMS.keys()
+    assert not missing_pages, f"add a round-trip case for the page forms {sorted(missing_pages)}"
+    assert cases <= page_forms(), "a case names a page that no longer exists"
+    missing_admins = admin_labels() - ADMIN_RECORDS.keys()
+    assert not missing_admins, f"add a record to ADMIN_RECORDS for {sorted(missing_admins)}"
+    missing_actions = admin_actions() - BULK_EFFECTS.keys() - NO_FORM_ACTIONS
+    assert not missing_actions, f"add a case for the admin actions {sorted(missing_actions)}"
+
+
+ADMIN_CASES = [_admin_case(label) for label in sorted(ADMIN_RECORDS)]
+ACTION_CASES = [_bulk(action, BULK_FILL[action]) for action in sorted(BULK_EFFECTS)]
+
+
+# --- the round trip -------------------------------------------------------------------------
+
+
+def round_trip(client, request, case: Case):
+    user = request.getfixturevalue(case.persona)
+    client.force_login(user)
+    url, fill = case.build(request)
+    opened = client.post(url, case.open_with()) if case.open_with else client.get(url)
+    form = form_on(opened, url)
+    before, counts = snapshot(), history_counts()
+    response = client.post(url, form.data(**fill))
+    return form, response, diff(before, snapshot()), history_changes_since(counts)
+
+
+def assert_only_the_workflow_changed(case: Case, response, found: Diff, history) -> None:
+    assert response.status_code == 302, (
+        f"{case}: the form as shown was refused: {_errors(response)}"
+    )
+    unexpected = {
+        key: fields
+        for key, fields in found.changed.items()
+        if {(key[0], name) for name in fields} - case.may_change
+    }
+    assert not unexpected, f"{case} changed {unexpected}"
+    assert found.changed_fields() >= case.must_change, f"{case} did not do its step"
+    assert set(found.added) <= case.may_add, f"{case} added rows of {found.added}"
+    assert not found.removed, f"{case} deleted {found.removed}"
+    allowed_history = {(label, name) for label, name in case.may_change}
+    for label, fields in history.items():
+        model = label.replace("Historical", "")
+        stray = {name for name in fields if (model, name) not in allowed_history}
+        assert not stray, f"{case}: history of {label} records changes of {stray}"
+
+
+@pytest.mark.parametrize("case", PAGE_CASES, ids=str)
+def test_a_page_form_submitted_as_shown_changes_only_its_workflow(client, request, case):
+    _form, response, found, history = round_trip(client, request, case)
+    assert_only_the_workflow_changed(case, response, found, history)
+
+
+@pytest.mark.parametrize("case", ADMIN_CASES, ids=str)
+def test_an_admin_change_form_submitted_as_shown_changes_nothing(client, request, case):
+    user = request.getfixturevalue(case.persona)
+    client.force_login(user)
+    url, fill = case.build(request)
+    opened = client.get(url)
+    parser = FormParser()
+    parser.feed(opened.content.decode())
+    change_forms = [f for f in parser.forms if f.attrs.get("id", "").endswith("_form")]
+    editable = [f for f in change_forms if f.names - {"csrfmiddlewaretoken"}]
+    if not editable:
+        return  # a read-only page (history, login records): nothing to submit
+    form = max(editable, key=lambda f: len(f.names))
+    before, counts = snapshot(), history_counts()
+    response = client.post(url, form.data(**fill))
+    assert response.status_code == 302, _errors(response)
+    found = diff(before, snapshot())
+    assert not found.changed, f"{case} changed {found.changed}"
+    assert not found.added and not found.removed, (found.added, found.removed)
+    assert not history_changes_since(counts), f"{case}: history records a change"
+
+
+@pytest.mark.parametrize("case", ACTION_CASES, ids=str)
+def test_a_bulk_action_form_submitted_as_shown_changes_only_its_workflow(client, request, case):
+    form, response, found, history = round_trip(client, request, case)
+    assert "confirm" in form.names
+    assert_only_the_workflow_changed(case, response, found, history)
+
+
+def _errors(response) -> str:
+    context = getattr(response, "context", None) or {}
+    form = context.get("form") or (context.get("adminform") and context["adminform"].form)
+    inlines = context.get("inline_admin_formsets") or []
+    return f"{getattr(form, 'errors', '')} {[i.formset.errors for i in inlines]}"
+
+
+def test_the_completion_form_opens_with_the_recorded_findings(client, inspector):
+    inspection = open_inspection()
+    client.force_login(inspector)
+    url = reverse("inspection-complete", args=[inspection.pk])
+    form = form_on(client.get(url), url)
+    sent = form.data()
+    assert sent["findings"] == FINDINGS.replace("\n", "\r\n")
+    assert sent["end_date"] == max(datetime.date.today(), inspection.start_date).isoformat()
+
+
+def test_the_refer_form_opens_with_today_as_the_referral_date(client, supervisor):
+    inspection = completed_inspection()
+    client.force_login(supervisor)
+    url = reverse("inspection-refer", args=[inspection.pk])
+    assert form_on(client.get(url), url).data()["referred_on"] == datetime.date.today().isoformat()
+
+
+def test_completing_keeps_the_findings_when_submitted_as_shown(client, inspector):
+    inspection = open_inspection()
+    client.force_login(inspector)
+    url = reverse("inspection-complete", args=[inspection.pk])
+    client.post(url, form_on(client.get(url), url).data())
+    inspection.refresh_from_db()
+    assert inspection.status == InspectionStatus.COMPLETED
+    assert inspection.findings.replace("\r\n", "\n") == FINDINGS
+
+
+def test_the_parser_reads_a_form_as_a_browser_sends_it():
+    parser = FormParser()
+    parser.feed(
+        '<form method="post"><input name="a" value="1"><input type="checkbox" name="b" value="2">'
+        '<input type="checkbox" name="b" value="3" checked><select name="c"><option value="x">X'
+        '</option><option value="y">Y</option></select><select name="d" multiple>'
+        '<option value="p" selected>P</option><option value="q">Q</option></select>'
+        '<textarea name="e">\nline1\nline2</textarea><input name="f" disabled value="z">'
+        '<fieldset disabled><input name="g" value="w"></fieldset><input type="submit" name="s">'
+        "</form>"
+    )
+    assert parser.forms[0].data() == {
+        "a": "1",
+        "b": "3",
+        "c": "x",
+        "d": "p",
+        "e": "line1\r\nline2",
+    }
