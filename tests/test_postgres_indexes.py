@@ -30,12 +30,20 @@ def plan_of(queryset) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def test_the_pages_and_api_search_uses_the_trigram_and_code_indexes():
+def test_the_pages_and_api_search_of_a_name_uses_the_search_keys_trigram_index():
     filterset = FacilityFilterSet({"q": "格桑阳光"}, queryset=Facility.objects.all())
     plan = plan_of(filterset.qs.order_by().values("pk"))
-    assert "facility_name_trgm_idx" in plan
+    assert "facility_search_keys_trgm_idx" in plan
+    assert "Seq Scan" not in plan
+
+
+def test_the_pages_and_api_search_of_a_code_uses_the_keys_and_code_indexes():
+    filterset = FacilityFilterSet({"q": "P540102"}, queryset=Facility.objects.all())
+    plan = plan_of(filterset.qs.order_by().values("pk"))
+    assert "facility_search_keys_trgm_idx" in plan
     assert "facility_insurance_code_like_idx" in plan
-    assert "credit_code" in plan  # the unique index (or its pattern twin) answers `=`
+    assert "credit_code" in plan  # the unique index (or its pattern twin) answers the prefix
+    assert "Seq Scan" not in plan
 
 
 def test_the_admin_search_box_uses_an_index_for_every_branch_of_its_or(superuser):
