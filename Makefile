@@ -65,8 +65,9 @@ messages: setup
 
 ## The benchmark on PostgreSQL at 10,000 and 1,000,000 facilities (5 inspections each):
 ## generated data, the production server, p50/p95 server time and queries of every page, list and
-## write, then locust with 20 users. Figures in bench/RESULTS.md. Needs PostgreSQL (BENCH_PG,
-## default the role of `sudo bash .ci/postgres.sh`); BENCH_SIZES, BENCH_LOAD_SECONDS: see bench/run.py.
+## write, then locust with 20 users; then a 1,000,000-row CSV export streamed (bench/export.py).
+## Figures in bench/RESULTS.md. Needs PostgreSQL (BENCH_PG, default the role of
+## `sudo bash .ci/postgres.sh`); BENCH_SIZES, BENCH_LOAD_SECONDS: see bench/run.py.
 BENCH_STAMP := $(VENV)/.bench-stamp
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
@@ -74,6 +75,7 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: setup $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/export.py
 
 ## Admin changelist timings on a generated database (figures in bench/RESULTS.md).
 bench-admin: setup

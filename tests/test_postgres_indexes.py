@@ -7,12 +7,17 @@ index expression and Django's SQL (say `UPPER(name)` against `UPPER(name::text)`
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
 from django.db import connection
 from django.test import RequestFactory
+from django.utils.timezone import now
 
+from supervision.api.pagination import Key, _after
 from supervision.filtersets import FacilityFilterSet
 from supervision.models import Facility
 
@@ -68,3 +73,19 @@ def test_generate_data_keeps_the_statistics_setting_of_the_indexes_it_rebuilds()
             "WHERE attrelid = 'facility_name_trgm_idx'::regclass AND attnum = 1"
         )
         assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    "ordering", [("name", "pk"), ("-deposit", "-pk"), ("-created_at", "-pk")], ids=str
+)
+def test_a_later_page_by_keyset_seeks_in_the_index_instead_of_reading_every_row_before_it(
+    ordering,
+):
+    # Streamed exports and the API's cursor read page after page: each must start at its place.
+    keys = [Key(name.lstrip("-"), name.startswith("-"), False) for name in ordering]
+    position = {"name": "示例格桑大药房", "deposit": Decimal("5000.00"), "created_at": now()}
+    values = [position.get(key.name, 1000) for key in keys]
+    queryset = Facility.objects.order_by(*(key.order_expression() for key in keys))
+    plan = plan_of(queryset.filter(_after(keys, values))[:2000])
+    first = keys[0].name
+    assert re.search(rf"Index Cond: .*\b{first}\b", plan), plan

@@ -78,11 +78,22 @@ class _CursorEncoder(DjangoJSONEncoder):
 
 
 def _after(keys: list[Key], values: list[Any]) -> Q:
-    """Rows after the position `values` in the order `keys`: a lexicographic comparison."""
+    """Rows after the position `values` in the order `keys`: a lexicographic comparison, plus
+    the first key's bound on its own (name >= x), which the database can seek to in the index:
+    the OR of the comparison alone is only a filter, so each page would read every row before
+    it (streaming a million facilities read 250 million index entries)."""
+    head, value = keys[0], values[0]
+    after = _lexicographic(keys, values)
+    if value is None or head.nullable:
+        return after
+    return Q(**{f"{head.name}__{'lte' if head.descending else 'gte'}": value}) & after
+
+
+def _lexicographic(keys: list[Key], values: list[Any]) -> Q:
     head, value = keys[0], values[0]
     if len(keys) == 1:
         return head.beyond(value)
-    return head.beyond(value) | (head.equal(value) & _after(keys[1:], values[1:]))
+    return head.beyond(value) | (head.equal(value) & _lexicographic(keys[1:], values[1:]))
 
 
 def _resolve_field(queryset: QuerySet, name: str) -> Field:
