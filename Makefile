@@ -45,9 +45,11 @@ PG_URL ?= postgres://supervision:supervision@127.0.0.1:5432/supervision
 test-postgres: setup
 	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## ruff, then the import contracts of pyproject.toml (layers, no cycles).
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 format: setup
 	$(BIN)/ruff check --fix .

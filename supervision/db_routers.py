@@ -53,13 +53,10 @@ class PrimaryReplicaRouter:
 
 
 def is_list_view(view_func: Callable) -> bool:
-    """Whether a URL's view is a list: a staff list or the dashboard, an admin changelist, or
-    an API list endpoint."""
-    from supervision.views.base import RecordListView
-    from supervision.views.dashboard import DashboardView
-
+    """Whether a URL's view is a list: a view class that says `replica_reads = True` (the staff
+    lists and the dashboard), an admin changelist, or an API list endpoint."""
     view_class = getattr(view_func, "view_class", None)
-    if view_class is not None and issubclass(view_class, RecordListView | DashboardView):
+    if view_class is not None and getattr(view_class, "replica_reads", False):
         return True
     if getattr(view_func, "model_admin", None) is not None:
         return view_func.__name__ == "changelist_view"

@@ -27,6 +27,8 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from supervision.keyset import Key, after, nullable, value_of
+
 # A cell starting with one of these is read as a formula by Excel, WPS and LibreOffice.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 # Rows read per query (and per prefetch of the related rows) while streaming.
@@ -72,10 +74,8 @@ def _cell(value: object) -> object:
 
 
 def _keys(queryset: QuerySet) -> list[Any] | None:
-    """The queryset's order as keyset keys (supervision.api.pagination.Key), the primary key
-    last; None when it cannot be sought by index (an annotation, an expression, random)."""
-    from supervision.api.pagination import Key, _nullable
-
+    """The queryset's order as keyset keys (supervision.keyset.Key), the primary key last; None
+    when it cannot be sought by index (an annotation, an expression, random)."""
     query = queryset.query
     names = list(query.order_by) if query.order_by else list(queryset.model._meta.ordering)
     keys = []
@@ -88,7 +88,7 @@ def _keys(queryset: QuerySet) -> list[Any] | None:
         if field in query.annotations:
             return None
         field = "pk" if field in ("id", queryset.model._meta.pk.name) else field
-        keys.append(Key(field, name.startswith("-"), _nullable(queryset, field)))
+        keys.append(Key(field, name.startswith("-"), nullable(queryset, field)))
     if not any(key.name == "pk" for key in keys):
         keys.append(Key("pk", keys[0].descending if keys else False, False))
     return keys
@@ -97,8 +97,6 @@ def _keys(queryset: QuerySet) -> list[Any] | None:
 def records_of(queryset: QuerySet, chunk: int | None = None) -> Iterator[Any]:
     """Every record of queryset in its order, CHUNK at a time: by keyset where the order allows
     (each chunk an index seek, no transaction held open), else with a cursor (iterator())."""
-    from supervision.api.pagination import _after, _value_of
-
     chunk = chunk or CHUNK
     keys = _keys(queryset)
     if keys is None:
@@ -107,12 +105,12 @@ def records_of(queryset: QuerySet, chunk: int | None = None) -> Iterator[Any]:
     ordered = queryset.order_by(*(key.order_expression() for key in keys))
     position: list[Any] | None = None
     while True:
-        page = ordered.filter(_after(keys, position)) if position is not None else ordered
+        page = ordered.filter(after(keys, position)) if position is not None else ordered
         rows = list(page[:chunk])
         yield from rows
         if len(rows) < chunk:
             return
-        position = [_value_of(rows[-1], key.name) for key in keys]
+        position = [value_of(rows[-1], key.name) for key in keys]
 
 
 def rows(

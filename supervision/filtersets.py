@@ -28,7 +28,7 @@ from supervision.choices import (
     Violation,
     Zone,
 )
-from supervision.forms.cases import DATE_ERRORS, DATE_INPUT_FORMAT
+from supervision.forms.fields import DATE_ERRORS, DATE_INPUT_FORMAT
 from supervision.models import (
     CreditRating,
     Facility,

@@ -45,11 +45,8 @@ def user_districts(user: UserLike) -> frozenset[str] | None:
         return None
     cached = getattr(user, _CACHE, _UNDECLARED)
     if cached is _UNDECLARED:
-        from supervision.models import UserDistrict
-
-        rows = frozenset(
-            UserDistrict.objects.filter(user_id=user.pk).values_list("district", flat=True)
-        )
+        # Through the reverse relation of UserDistrict.user: the models import this module.
+        rows = frozenset(user.districts.values_list("district", flat=True))  # type: ignore[union-attr]
         cached = rows or None
         setattr(user, _CACHE, cached)
     return cached  # type: ignore[return-value]

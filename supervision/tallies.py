@@ -9,8 +9,9 @@ leaves a total as it was (a new score, a new finding) touches no tally row.
 On PostgreSQL the rows a statement touches are taken in key order (ORDER BY before ON CONFLICT),
 so that two transactions changing grades take their row locks in the same order.
 
-Written for both engines with the same names; install() and remove() are what migration 0011
-runs, rebuild() recomputes every total from the source tables (`manage.py rebuild_tallies`,
+Written for both engines with the same names; install() and remove() are what migration 0100
+ran (it keeps a frozen copy, migrations/_tallies_0100.py: a change here needs a new migration),
+rebuild() recomputes every total from the source tables (`manage.py rebuild_tallies`,
 generate_data after a bulk load with the triggers off).
 """
 

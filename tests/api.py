@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
-from types import SimpleNamespace
 
-import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from supervision.choices import Grade, InspectionStatus
 from supervision.models import CreditRating, Facility, Inspection, Referral, Sanction
-from tests.factories import (
-    CreditRatingFactory,
-    FacilityFactory,
-    InspectionFactory,
-    InspectorFactory,
-    ReferralFactory,
-    SanctionFactory,
-)
 
 D = datetime.date
 
@@ -51,28 +39,3 @@ def if_match_for(path: str) -> dict[str, str]:
         return {}
     version = model._base_manager.filter(pk=parts[2]).values_list("version", flat=True).first()
     return {} if version is None else {"HTTP_IF_MATCH": f'W/"{parts[2]}-{version}"'}
-
-
-@pytest.fixture
-def world(db):
-    """One of each record, enough for every endpoint and action to have something to act on."""
-    hospital = FacilityFactory(name="示例测试医院甲", deposit=Decimal("200000.00"))
-    pharmacy = FacilityFactory(pharmacy=True, name="示例测试药店乙")
-    rating = CreditRatingFactory(facility=hospital, year=2024, grade=Grade.B)
-    inspectors = InspectorFactory.create_batch(2)
-    inspection = InspectionFactory(
-        facility=hospital, status=InspectionStatus.IN_PROGRESS, inspectors=inspectors
-    )
-    completed = InspectionFactory(facility=pharmacy, completed=True)
-    referral = ReferralFactory(inspection=completed)
-    sanction = SanctionFactory(facility=pharmacy)
-    return SimpleNamespace(
-        hospital=hospital,
-        pharmacy=pharmacy,
-        rating=rating,
-        inspectors=inspectors,
-        inspection=inspection,
-        completed=completed,
-        referral=referral,
-        sanction=sanction,
-    )

@@ -14,8 +14,8 @@ from supervision.admin.filters import GradeByYearFilter
 from supervision.choices import Grade
 from supervision.models import Facility
 from supervision.twofactor import new_recovery_codes
+from tests.admin_support import admin_url, make_case_file, registered_admins
 from tests.factories import CreditRatingFactory, FacilityFactory, SanctionFactory
-from tests.test_admin_support import admin_url, make_case_file, registered_admins
 
 pytestmark = pytest.mark.django_db
 

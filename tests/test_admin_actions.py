@@ -8,8 +8,8 @@ import pytest
 
 from supervision.choices import Grade, SanctionKind
 from supervision.models import CreditRating, Facility, RatingChange, Sanction
+from tests.admin_support import admin_url
 from tests.factories import CreditRatingFactory, FacilityFactory, SanctionFactory
-from tests.test_admin_support import admin_url
 
 pytestmark = pytest.mark.django_db
 

@@ -18,6 +18,7 @@ from supervision.models import (
     Referral,
     Sanction,
 )
+from tests.admin_support import admin_url
 from tests.factories import (
     CreditRatingFactory,
     FacilityFactory,
@@ -27,7 +28,6 @@ from tests.factories import (
     ReferralFactory,
     SanctionFactory,
 )
-from tests.test_admin_support import admin_url
 
 pytestmark = pytest.mark.django_db
 

@@ -16,6 +16,7 @@ from supervision.choices import (
     SanctionKind,
 )
 from supervision.models import CreditRating, Facility, Inspection, RatingChange, Referral, Sanction
+from tests.admin_support import admin_url, change_form_data, make_case_file
 from tests.factories import (
     CreditRatingFactory,
     FacilityFactory,
@@ -24,7 +25,6 @@ from tests.factories import (
     ReferralFactory,
     SanctionFactory,
 )
-from tests.test_admin_support import admin_url, change_form_data, make_case_file
 
 pytestmark = pytest.mark.django_db
 

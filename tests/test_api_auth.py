@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from supervision import scoping
 from supervision.models import Facility
-from tests.api import client_for, world  # noqa: F401  (world is a fixture)
+from tests.api import client_for
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def _issue(username: str) -> str:
     return out.getvalue().strip()
 
 
-def test_an_issued_token_signs_in_and_a_revoked_one_no_longer_does(world, auditor):  # noqa: F811
+def test_an_issued_token_signs_in_and_a_revoked_one_no_longer_does(world, auditor):
     key = _issue("auditor")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
@@ -50,7 +50,7 @@ def test_no_token_is_issued_to_an_inactive_or_unknown_user(db):
     assert not Token.objects.exists()
 
 
-def test_a_token_of_a_user_made_inactive_stops_working(world, auditor):  # noqa: F811
+def test_a_token_of_a_user_made_inactive_stops_working(world, auditor):
     client = client_for(auditor)
     auditor.is_active = False
     auditor.save()
@@ -64,7 +64,7 @@ def test_an_administrator_manages_tokens_in_the_admin(superuser):
 
 
 @pytest.mark.parametrize("header", ["", "Token", "Token nope", "Bearer abc", "Basic YTpi"])
-def test_anonymous_or_a_bad_token_is_401_with_a_challenge(world, header):  # noqa: F811
+def test_anonymous_or_a_bad_token_is_401_with_a_challenge(world, header):
     client = APIClient()
     if header:
         client.credentials(HTTP_AUTHORIZATION=header)
@@ -74,7 +74,7 @@ def test_anonymous_or_a_bad_token_is_401_with_a_challenge(world, header):  # noq
     assert "示例" not in response.content.decode()
 
 
-def test_a_session_signs_in_and_writes_need_the_csrf_token(world, supervisor):  # noqa: F811
+def test_a_session_signs_in_and_writes_need_the_csrf_token(world, supervisor):
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(supervisor)
     assert client.get("/api/facilities/").status_code == 200
@@ -83,7 +83,7 @@ def test_a_session_signs_in_and_writes_need_the_csrf_token(world, supervisor):  
     assert "CSRF" in response.json()["detail"]
 
 
-def test_a_user_without_the_view_permission_sees_nothing(world, outsider):  # noqa: F811
+def test_a_user_without_the_view_permission_sees_nothing(world, outsider):
     client = client_for(outsider)
     assert client.get("/api/facilities/").status_code == 403
     # The same answer whether the record exists or not: nothing leaks.
@@ -92,7 +92,7 @@ def test_a_user_without_the_view_permission_sees_nothing(world, outsider):  # no
 
 
 @pytest.fixture
-def hidden_hospital(world, monkeypatch):  # noqa: F811
+def hidden_hospital(world, monkeypatch):
     """Scoping that keeps the hospital from everyone, as district scoping will for some users."""
     original = scoping.scoped_queryset
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from supervision.models import Facility, Inspection, Referral
-from tests.api import client_for, if_match_for, world  # noqa: F401  (world is a fixture)
+from tests.api import client_for, if_match_for
 from tests.dbstate import snapshot, stored_version
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,7 @@ def tag(record) -> str:
 
 
 @pytest.mark.parametrize("name", ["hospital", "rating", "inspection", "referral", "sanction"])
-def test_a_read_of_one_record_carries_its_version_as_etag(world, auditor, name):  # noqa: F811
+def test_a_read_of_one_record_carries_its_version_as_etag(world, auditor, name):
     record = getattr(world, name)
     resource = {
         "hospital": "facilities",
@@ -32,7 +32,7 @@ def test_a_read_of_one_record_carries_its_version_as_etag(world, auditor, name):
     assert response.json()["version"] == 1
 
 
-def test_a_list_gives_each_record_s_version(world, auditor):  # noqa: F811
+def test_a_list_gives_each_record_s_version(world, auditor):
     rows = client_for(auditor).get("/api/facilities/").json()["results"]
     assert {row["version"] for row in rows} == {1}
 
@@ -58,7 +58,7 @@ def _call(client, method: str, path: str, body: dict, **headers):
 
 
 @pytest.mark.parametrize(("method", "path", "body"), WRITES, ids=IDS)
-def test_a_write_without_if_match_is_428_and_writes_nothing(world, supervisor, method, path, body):  # noqa: F811
+def test_a_write_without_if_match_is_428_and_writes_nothing(world, supervisor, method, path, body):
     before = snapshot()
     response = _call(client_for(supervisor), method, path(world), body)
     assert response.status_code == 428
@@ -67,14 +67,14 @@ def test_a_write_without_if_match_is_428_and_writes_nothing(world, supervisor, m
 
 
 @pytest.mark.parametrize(("method", "path", "body"), WRITES, ids=IDS)
-def test_a_write_with_if_match_star_is_428(world, supervisor, method, path, body):  # noqa: F811
+def test_a_write_with_if_match_star_is_428(world, supervisor, method, path, body):
     response = _call(client_for(supervisor), method, path(world), body, HTTP_IF_MATCH="*")
     assert response.status_code == 428
 
 
 @pytest.mark.parametrize(("method", "path", "body"), WRITES, ids=IDS)
 def test_a_write_with_the_current_etag_succeeds_and_answers_the_next_one(
-    world,  # noqa: F811
+    world,
     supervisor,
     method,
     path,
@@ -88,7 +88,7 @@ def test_a_write_with_the_current_etag_succeeds_and_answers_the_next_one(
 
 
 @pytest.mark.parametrize(("method", "path", "body"), WRITES, ids=IDS)
-def test_a_write_with_an_old_etag_is_412_and_writes_nothing(world, supervisor, method, path, body):  # noqa: F811
+def test_a_write_with_an_old_etag_is_412_and_writes_nothing(world, supervisor, method, path, body):
     url = path(world)
     old = if_match_for(url)
     record_id = int(url.split("/")[3])
@@ -106,7 +106,7 @@ def test_a_write_with_an_old_etag_is_412_and_writes_nothing(world, supervisor, m
     assert snapshot() == before
 
 
-def test_an_etag_of_another_record_is_412(world, supervisor):  # noqa: F811
+def test_an_etag_of_another_record_is_412(world, supervisor):
     path = f"/api/facilities/{world.hospital.pk}/"
     other = tag(world.pharmacy)
     response = client_for(supervisor).patch(path, {"note": "x"}, format="json", HTTP_IF_MATCH=other)
@@ -115,7 +115,7 @@ def test_an_etag_of_another_record_is_412(world, supervisor):  # noqa: F811
 
 
 @pytest.mark.parametrize("value", ['"{pk}-1"', "{pk}-1", 'W/"0-0", W/"{pk}-1"'])
-def test_if_match_accepts_a_strong_a_bare_or_a_listed_tag(world, supervisor, value):  # noqa: F811
+def test_if_match_accepts_a_strong_a_bare_or_a_listed_tag(world, supervisor, value):
     path = f"/api/facilities/{world.hospital.pk}/"
     header = value.format(pk=world.hospital.pk)
     response = client_for(supervisor).patch(
@@ -125,20 +125,20 @@ def test_if_match_accepts_a_strong_a_bare_or_a_listed_tag(world, supervisor, val
 
 
 @pytest.mark.parametrize("value", ["garbage", 'W/"abc"', '"99999999999999999999-1"', ",,"])
-def test_a_malformed_if_match_is_412_not_a_500(world, supervisor, value):  # noqa: F811
+def test_a_malformed_if_match_is_412_not_a_500(world, supervisor, value):
     path = f"/api/facilities/{world.hospital.pk}/"
     response = client_for(supervisor).patch(path, {"note": "x"}, format="json", HTTP_IF_MATCH=value)
     assert response.status_code == 412
 
 
-def test_permissions_and_lookups_come_before_the_version(world, inspector, supervisor):  # noqa: F811
+def test_permissions_and_lookups_come_before_the_version(world, inspector, supervisor):
     path = f"/api/facilities/{world.hospital.pk}/"
     assert client_for(inspector).patch(path, {"note": "x"}, format="json").status_code == 403
     missing = client_for(supervisor).patch("/api/facilities/999999/", {}, format="json")
     assert missing.status_code == 404
 
 
-def test_a_stale_write_is_refused_before_its_input_is_read(world, supervisor):  # noqa: F811
+def test_a_stale_write_is_refused_before_its_input_is_read(world, supervisor):
     path = f"/api/facilities/{world.hospital.pk}/"
     old = if_match_for(path)
     Facility.objects.get(pk=world.hospital.pk).save()
@@ -146,7 +146,7 @@ def test_a_stale_write_is_refused_before_its_input_is_read(world, supervisor):  
     assert response.status_code == 412
 
 
-def test_creating_answers_the_new_record_s_etag(world, supervisor):  # noqa: F811
+def test_creating_answers_the_new_record_s_etag(world, supervisor):
     response = client_for(supervisor).post(
         "/api/ratings/",
         {"facility": world.pharmacy.pk, "year": 2024, "grade": "C", "reason": "年度评价"},
@@ -156,7 +156,7 @@ def test_creating_answers_the_new_record_s_etag(world, supervisor):  # noqa: F81
     assert response["ETag"] == f'W/"{response.json()["id"]}-1"'
 
 
-def test_actions_that_only_create_other_records_need_no_if_match(world, supervisor):  # noqa: F811
+def test_actions_that_only_create_other_records_need_no_if_match(world, supervisor):
     client = client_for(supervisor)
     grade = client.post(
         f"/api/facilities/{world.hospital.pk}/grade/",
@@ -172,7 +172,7 @@ def test_actions_that_only_create_other_records_need_no_if_match(world, supervis
     assert stored_version(world.hospital) == 1 and stored_version(world.completed) == 1
 
 
-def test_a_rating_edited_by_the_grade_action_meanwhile_refuses_the_old_etag(world, supervisor):  # noqa: F811
+def test_a_rating_edited_by_the_grade_action_meanwhile_refuses_the_old_etag(world, supervisor):
     client = client_for(supervisor)
     path = f"/api/ratings/{world.rating.pk}/"
     old = client.get(path)["ETag"]

@@ -7,11 +7,9 @@ every parameter of every FilterSet, so a filter added later cannot go untested.
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.utils import timezone
 
 from supervision.api.views import (
     CreditRatingViewSet,
@@ -21,134 +19,12 @@ from supervision.api.views import (
     ReferralViewSet,
     SanctionViewSet,
 )
-from supervision.choices import (
-    Agency,
-    District,
-    FacilityKind,
-    Grade,
-    InspectionKind,
-    InspectionStatus,
-    Ownership,
-    ReferralStatus,
-    Violation,
-    Zone,
-)
 from supervision.models import Facility
 from tests.api import client_for
-from tests.factories import (
-    CreditRatingFactory,
-    FacilityFactory,
-    InspectionFactory,
-    RatingChangeFactory,
-    ReferralFactory,
-    SanctionFactory,
-    UserFactory,
-    make_credit_code,
-)
 
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
-
-
-@pytest.fixture
-def data(db):
-    """Four facilities and their records, each filter splitting them differently."""
-    today = timezone.localdate()
-    a = FacilityFactory(
-        name="示例甲医院",
-        kind=FacilityKind.HOSPITAL,
-        ownership=Ownership.PUBLIC,
-        district=District.CHENGGUAN,
-        zone=Zone.HIGH_TECH,
-        credit_code=make_credit_code(900_000_000 + 501),
-        insurance_code="H54010277001",
-        deposit=Decimal("300000.00"),
-    )
-    b = FacilityFactory(
-        pharmacy=True,
-        name="示例乙药店",
-        district=District.DOILUNGDEQEN,
-        insurance_code="P54010388001",
-        deposit=Decimal("20000.00"),
-    )
-    c = FacilityFactory(
-        clinic=True, name="示例丙诊所", district=District.DAGZE, insurance_code="H54010499001"
-    )
-    d = FacilityFactory(insurer=True, name="示例丁保险", district=District.CHENGGUAN)
-    ratings = SimpleNamespace(
-        a24=CreditRatingFactory(facility=a, year=2024, grade=Grade.A),
-        a23=CreditRatingFactory(facility=a, year=2023, grade=Grade.C),
-        b24=CreditRatingFactory(facility=b, year=2024, grade=Grade.D),
-        d23=CreditRatingFactory(facility=d, year=2023, grade=Grade.B),
-    )
-    clerk = UserFactory(username="clerk")
-    changes = SimpleNamespace(
-        a24=RatingChangeFactory(
-            rating=ratings.a24,
-            to_grade=Grade.A,
-            changed_by=clerk,
-            changed_at=timezone.make_aware(datetime.datetime(2025, 1, 10, 9)),
-        ),
-        b24=RatingChangeFactory(
-            rating=ratings.b24,
-            to_grade=Grade.D,
-            changed_at=timezone.make_aware(datetime.datetime(2025, 2, 10, 9)),
-        ),
-    )
-    inspections = SimpleNamespace(
-        a=InspectionFactory(
-            facility=a, kind=InspectionKind.JOINT, completed=True, start_date=D(2025, 3, 1)
-        ),
-        b=InspectionFactory(
-            facility=b,
-            kind=InspectionKind.UNANNOUNCED,
-            status=InspectionStatus.IN_PROGRESS,
-            start_date=D(2025, 5, 1),
-        ),
-    )
-    inspections.a.partner_agencies.set([Agency.POLICE])
-    inspections.a.violations.set([Violation.FORGED_DELIVERY_NOTES])
-    inspections.b.violations.set([Violation.OVERCHARGING])
-    referrals = SimpleNamespace(
-        police=ReferralFactory(
-            inspection=inspections.a, agency=Agency.POLICE, referred_on=D(2025, 3, 5)
-        ),
-        market=ReferralFactory(
-            inspection=inspections.a,
-            agency=Agency.MARKET,
-            referred_on=D(2025, 4, 5),
-            status=ReferralStatus.ACCEPTED,
-            decided_on=D(2025, 4, 20),
-            case_number="SJ-1",
-        ),
-    )
-    sanctions = SimpleNamespace(
-        b_suspension=SanctionFactory(
-            facility=b,
-            suspension=True,
-            rating=ratings.b24,  # decided on the 2024 D grade
-            decided_on=today - datetime.timedelta(days=10),
-            starts_on=today - datetime.timedelta(days=5),
-            ends_on=today + datetime.timedelta(days=30),
-        ),
-        c_termination=SanctionFactory(
-            facility=c,
-            termination=True,
-            decided_on=D(2025, 1, 2),
-            starts_on=D(2025, 1, 3),
-        ),
-        a_fine=SanctionFactory(facility=a, fine=True, decided_on=D(2025, 3, 20)),
-    )
-    return SimpleNamespace(
-        facilities=SimpleNamespace(a=a, b=b, c=c, d=d),
-        ratings=ratings,
-        changes=changes,
-        inspections=inspections,
-        referrals=referrals,
-        sanctions=sanctions,
-        clerk=clerk,
-    )
 
 
 def _ids(group: SimpleNamespace, names: str) -> list[int]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from supervision.models import Facility
-from tests.api import client_for, if_match_for, world  # noqa: F401  (world is a fixture)
+from tests.api import client_for, if_match_for
 from tests.dbstate import snapshot
 from tests.factories import make_credit_code
 
@@ -23,7 +23,7 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("text", HOSTILE)
-def test_markup_and_sql_looking_text_is_stored_and_returned_verbatim(world, supervisor, text):  # noqa: F811
+def test_markup_and_sql_looking_text_is_stored_and_returned_verbatim(world, supervisor, text):
     client = client_for(supervisor)
     path = f"/api/facilities/{world.hospital.pk}/"
     response = client.patch(
@@ -60,7 +60,7 @@ def _refused(response, field: str) -> None:
         ({"name": "a\x00b"}, "name"),
     ],
 )
-def test_invalid_values_are_a_400_on_the_field_that_writes_nothing(world, supervisor, body, field):  # noqa: F811
+def test_invalid_values_are_a_400_on_the_field_that_writes_nothing(world, supervisor, body, field):
     before = snapshot()
     path = f"/api/facilities/{world.hospital.pk}/"
     response = client_for(supervisor).patch(path, body, format="json", **if_match_for(path))
@@ -85,7 +85,7 @@ def test_invalid_values_are_a_400_on_the_field_that_writes_nothing(world, superv
         ({"start_date": None}, "start_date"),
     ],
 )
-def test_related_ids_and_lists_are_checked(world, inspector, body, field):  # noqa: F811
+def test_related_ids_and_lists_are_checked(world, inspector, body, field):
     full = {
         "facility": world.hospital.pk,
         "kind": "routine",
@@ -96,7 +96,7 @@ def test_related_ids_and_lists_are_checked(world, inspector, body, field):  # no
     _refused(client_for(inspector).post("/api/inspections/", full, format="json"), field)
 
 
-def test_a_body_that_is_not_json_is_a_400(world, supervisor):  # noqa: F811
+def test_a_body_that_is_not_json_is_a_400(world, supervisor):
     response = client_for(supervisor).generic(
         "POST", "/api/facilities/", "{not json", content_type="application/json"
     )
@@ -104,7 +104,7 @@ def test_a_body_that_is_not_json_is_a_400(world, supervisor):  # noqa: F811
     assert "detail" in response.json()
 
 
-def test_a_lone_surrogate_is_a_400_not_a_database_error(world, supervisor):  # noqa: F811
+def test_a_lone_surrogate_is_a_400_not_a_database_error(world, supervisor):
     path = f"/api/facilities/{world.hospital.pk}/"
     response = client_for(supervisor).generic(
         "PATCH",
@@ -116,7 +116,7 @@ def test_a_lone_surrogate_is_a_400_not_a_database_error(world, supervisor):  # n
     assert response.status_code == 400
 
 
-def test_an_empty_or_wrongly_shaped_body_is_a_400(world, supervisor):  # noqa: F811
+def test_an_empty_or_wrongly_shaped_body_is_a_400(world, supervisor):
     client = client_for(supervisor)
     assert client.post("/api/facilities/", {}, format="json").status_code == 400
     response = client.generic("POST", "/api/facilities/", "[1, 2]", content_type="application/json")
@@ -125,7 +125,7 @@ def test_an_empty_or_wrongly_shaped_body_is_a_400(world, supervisor):  # noqa: F
     assert response.status_code == 400
 
 
-def test_another_media_type_is_a_415(world, supervisor):  # noqa: F811
+def test_another_media_type_is_a_415(world, supervisor):
     response = client_for(supervisor).generic(
         "POST", "/api/facilities/", "name=x", content_type="application/x-www-form-urlencoded"
     )
@@ -143,7 +143,7 @@ def test_another_media_type_is_a_415(world, supervisor):  # noqa: F811
         "/api/ratings/99999/grade/",
     ],
 )
-def test_what_is_not_a_record_is_a_json_404(world, auditor, path):  # noqa: F811
+def test_what_is_not_a_record_is_a_json_404(world, auditor, path):
     response = client_for(auditor).get(path)
     assert response.status_code == 404
 
@@ -160,14 +160,14 @@ def test_what_is_not_a_record_is_a_json_404(world, auditor, path):  # noqa: F811
         "changed_by=99999999999999999999",
     ],
 )
-def test_bad_paging_and_ids_in_a_query_are_a_400(world, auditor, query):  # noqa: F811
+def test_bad_paging_and_ids_in_a_query_are_a_400(world, auditor, query):
     endpoint = "rating-changes" if "changed_by" in query else "ratings"
     response = client_for(auditor).get(f"/api/{endpoint}/?{query}")
     assert response.status_code == 400
     assert query.split("=")[0] in response.json()
 
 
-def test_a_method_an_endpoint_does_not_offer_is_405(world, supervisor):  # noqa: F811
+def test_a_method_an_endpoint_does_not_offer_is_405(world, supervisor):
     client = client_for(supervisor)
     assert client.delete(f"/api/sanctions/{world.sanction.pk}/").status_code == 405
     assert client.put("/api/facilities/", {}, format="json").status_code == 405

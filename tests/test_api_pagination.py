@@ -15,7 +15,6 @@ from supervision.api.views import (
     SanctionViewSet,
 )
 from tests.api import client_for
-from tests.test_api_filters import data  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +49,7 @@ def _walk(client, url: str, link: str) -> list[list[int]]:
 
 
 @pytest.mark.parametrize(("endpoint", "ordering"), CASES)
-def test_following_the_links_walks_every_row_once_in_order(data, auditor, endpoint, ordering):  # noqa: F811
+def test_following_the_links_walks_every_row_once_in_order(data, auditor, endpoint, ordering):
     client = client_for(auditor)
     query = f"ordering={ordering}&" if ordering else ""
     everything = client.get(f"/api/{endpoint}/?{query}page_size=200").json()["results"]
@@ -67,19 +66,19 @@ def test_following_the_links_walks_every_row_once_in_order(data, auditor, endpoi
         assert [i for page in reversed(backward) for i in page] == expected
 
 
-def test_the_first_page_has_no_previous_and_the_last_no_next(data, auditor):  # noqa: F811
+def test_the_first_page_has_no_previous_and_the_last_no_next(data, auditor):
     body = client_for(auditor).get("/api/facilities/?page_size=4").json()
     assert body["previous"] is None and body["next"] is None
     assert len(body["results"]) == 4
 
 
-def test_a_cursor_keeps_the_filters_and_page_size(data, auditor):  # noqa: F811
+def test_a_cursor_keeps_the_filters_and_page_size(data, auditor):
     client = client_for(auditor)
     body = client.get("/api/facilities/?district=540102&page_size=1").json()
     assert "district=540102" in body["next"] and "page_size=1" in body["next"]
 
 
-def test_a_cursor_of_another_ordering_is_refused(data, auditor):  # noqa: F811
+def test_a_cursor_of_another_ordering_is_refused(data, auditor):
     client = client_for(auditor)
     cursor = client.get("/api/facilities/?page_size=1").json()["next"].split("cursor=")[1]
     cursor = cursor.split("&")[0]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from supervision.choices import Agency, Grade, InspectionKind, SanctionKind
-from tests.api import D, client_for, if_match_for, world  # noqa: F401  (world is a fixture)
+from tests.api import client_for, if_match_for
 from tests.factories import make_credit_code
 
 pytestmark = pytest.mark.django_db
@@ -245,7 +245,7 @@ def expected(row: Row, persona: str) -> int:
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("name", list(TABLE))
-def test_permission_table(request, world, name, persona):  # noqa: F811
+def test_permission_table(request, world, name, persona):
     from tests.factories import RatingChangeFactory
 
     world.change = RatingChangeFactory(rating=world.rating)

@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from supervision.wsgi import application
-from tests.api import client_for, if_match_for, world  # noqa: F401  (world is a fixture)
+from tests.api import client_for, if_match_for
 from tests.factories import EvidenceFactory, RatingChangeFactory
 
 MAX_EXAMPLES = 20
@@ -74,7 +74,7 @@ def token_header(supervisor, same_connection):
 
 
 @pytest.fixture
-def existing_ids(world):  # noqa: F811
+def existing_ids(world):
     """An existing record per endpoint, so that operations on one get past the lookup."""
     change = RatingChangeFactory(rating=world.rating)
     evidence = EvidenceFactory(inspection=world.inspection)  # under the session's temporary media

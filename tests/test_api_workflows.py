@@ -18,7 +18,7 @@ from supervision.choices import (
     SanctionKind,
 )
 from supervision.models import CreditRating, Facility, Inspection, RatingChange, Referral, Sanction
-from tests.api import client_for, if_match_for, world  # noqa: F401  (world is a fixture)
+from tests.api import client_for, if_match_for
 from tests.dbstate import snapshot
 from tests.factories import CreditRatingFactory, InspectionFactory, make_credit_code
 
@@ -51,7 +51,7 @@ def refused(call, fields: list[str]) -> dict:
 # --- grades ---
 
 
-def test_the_grade_action_changes_the_grade_and_writes_a_rating_change(world, supervisor):  # noqa: F811
+def test_the_grade_action_changes_the_grade_and_writes_a_rating_change(world, supervisor):
     response = post(
         supervisor,
         f"/api/facilities/{world.hospital.pk}/grade/",
@@ -80,11 +80,11 @@ def test_the_grade_action_changes_the_grade_and_writes_a_rating_change(world, su
         ({"year": "2024年", "grade": "A", "reason": "x"}, ["year"]),
     ],
 )
-def test_the_grade_action_refuses_on_the_field(world, supervisor, body, fields):  # noqa: F811
+def test_the_grade_action_refuses_on_the_field(world, supervisor, body, fields):
     refused(lambda: post(supervisor, f"/api/facilities/{world.hospital.pk}/grade/", body), fields)
 
 
-def test_creating_a_rating_sets_the_grade_with_its_reason(world, supervisor):  # noqa: F811
+def test_creating_a_rating_sets_the_grade_with_its_reason(world, supervisor):
     response = post(
         supervisor,
         "/api/ratings/",
@@ -102,17 +102,17 @@ def test_creating_a_rating_sets_the_grade_with_its_reason(world, supervisor):  #
     assert change.changed_by == supervisor
 
 
-def test_creating_a_second_rating_of_a_year_is_refused(world, supervisor):  # noqa: F811
+def test_creating_a_second_rating_of_a_year_is_refused(world, supervisor):
     body = {"facility": world.hospital.pk, "year": 2024, "grade": "A", "reason": "重复评价"}
     refused(lambda: post(supervisor, "/api/ratings/", body), ["non_field_errors"])
 
 
-def test_creating_a_rating_without_a_reason_is_refused(world, supervisor):  # noqa: F811
+def test_creating_a_rating_without_a_reason_is_refused(world, supervisor):
     body = {"facility": world.pharmacy.pk, "year": 2024, "grade": "A"}
     refused(lambda: post(supervisor, "/api/ratings/", body), ["reason"])
 
 
-def test_editing_a_rating_s_grade_goes_through_the_grade_workflow(world, supervisor):  # noqa: F811
+def test_editing_a_rating_s_grade_goes_through_the_grade_workflow(world, supervisor):
     response = patch(
         supervisor, f"/api/ratings/{world.rating.pk}/", {"grade": "C", "reason": "异议复核"}
     )
@@ -122,7 +122,7 @@ def test_editing_a_rating_s_grade_goes_through_the_grade_workflow(world, supervi
     assert (change.from_grade, change.to_grade, change.reason) == ("B", "C", "异议复核")
 
 
-def test_editing_a_rating_s_score_writes_history_but_no_rating_change(world, supervisor):  # noqa: F811
+def test_editing_a_rating_s_score_writes_history_but_no_rating_change(world, supervisor):
     response = patch(
         supervisor, f"/api/ratings/{world.rating.pk}/", {"score": "812.50", "reason": "补录"}
     )
@@ -133,13 +133,13 @@ def test_editing_a_rating_s_score_writes_history_but_no_rating_change(world, sup
     assert (latest.history_user, latest.history_change_reason) == (supervisor, "补录")
 
 
-def test_editing_a_rating_without_a_reason_is_refused(world, supervisor):  # noqa: F811
+def test_editing_a_rating_without_a_reason_is_refused(world, supervisor):
     refused(
         lambda: patch(supervisor, f"/api/ratings/{world.rating.pk}/", {"grade": "A"}), ["reason"]
     )
 
 
-def test_a_rating_s_facility_and_year_stay_as_they_are(world, supervisor):  # noqa: F811
+def test_a_rating_s_facility_and_year_stay_as_they_are(world, supervisor):
     response = patch(
         supervisor,
         f"/api/ratings/{world.rating.pk}/",
@@ -153,7 +153,7 @@ def test_a_rating_s_facility_and_year_stay_as_they_are(world, supervisor):  # no
 # --- inspections ---
 
 
-def test_recording_an_inspection_goes_through_the_service(world, inspector):  # noqa: F811
+def test_recording_an_inspection_goes_through_the_service(world, inspector):
     response = post(
         inspector,
         "/api/inspections/",
@@ -176,7 +176,7 @@ def test_recording_an_inspection_goes_through_the_service(world, inspector):  # 
     assert inspection.history.first().history_user == inspector
 
 
-def test_an_on_site_inspection_needs_two_inspectors(world, inspector):  # noqa: F811
+def test_an_on_site_inspection_needs_two_inspectors(world, inspector):
     body = {
         "facility": world.hospital.pk,
         "kind": InspectionKind.ROUTINE,
@@ -186,14 +186,14 @@ def test_an_on_site_inspection_needs_two_inspectors(world, inspector):  # noqa: 
     refused(lambda: post(inspector, "/api/inspections/", body), ["inspectors"])
 
 
-def test_an_edit_cannot_drop_an_on_site_inspection_below_two_inspectors(world, inspector):  # noqa: F811
+def test_an_edit_cannot_drop_an_on_site_inspection_below_two_inspectors(world, inspector):
     path = f"/api/inspections/{world.inspection.pk}/"
     refused(
         lambda: patch(inspector, path, {"inspectors": [world.inspectors[0].pk]}), ["inspectors"]
     )
 
 
-def test_an_inspection_is_completed_by_the_action_not_by_an_edit(world, inspector):  # noqa: F811
+def test_an_inspection_is_completed_by_the_action_not_by_an_edit(world, inspector):
     path = f"/api/inspections/{world.inspection.pk}/"
     refused(lambda: patch(inspector, path, {"status": "completed"}), ["status"])
     response = post(inspector, path + "complete/", {"end_date": "2025-03-12", "findings": "无"})
@@ -211,12 +211,12 @@ def test_an_inspection_is_completed_by_the_action_not_by_an_edit(world, inspecto
         ({"end_date": "x"}, ["end_date"]),
     ],
 )
-def test_completing_refuses_on_the_field(world, inspector, body, fields):  # noqa: F811
+def test_completing_refuses_on_the_field(world, inspector, body, fields):
     path = f"/api/inspections/{world.inspection.pk}/complete/"
     refused(lambda: post(inspector, path, body), fields)
 
 
-def test_completing_twice_is_refused(world, inspector):  # noqa: F811
+def test_completing_twice_is_refused(world, inspector):
     path = f"/api/inspections/{world.completed.pk}/complete/"
     refused(lambda: post(inspector, path, {"end_date": "2025-03-20"}), ["status"])
 
@@ -224,7 +224,7 @@ def test_completing_twice_is_refused(world, inspector):  # noqa: F811
 # --- referrals ---
 
 
-def test_referring_an_inspection_creates_the_referral(world, supervisor):  # noqa: F811
+def test_referring_an_inspection_creates_the_referral(world, supervisor):
     response = post(
         supervisor,
         f"/api/inspections/{world.inspection.pk}/refer/",
@@ -238,19 +238,19 @@ def test_referring_an_inspection_creates_the_referral(world, supervisor):  # noq
     assert referral.history.first().history_user == supervisor
 
 
-def test_a_planned_inspection_cannot_be_referred(world, supervisor):  # noqa: F811
+def test_a_planned_inspection_cannot_be_referred(world, supervisor):
     planned = InspectionFactory(facility=world.hospital, status=InspectionStatus.PLANNED)
     body = {"agency": "police", "referred_on": "2025-03-15", "summary": "x"}
     refused(lambda: post(supervisor, f"/api/inspections/{planned.pk}/refer/", body), ["inspection"])
 
 
-def test_a_case_goes_to_an_agency_once(world, supervisor):  # noqa: F811
+def test_a_case_goes_to_an_agency_once(world, supervisor):
     body = {"agency": "police", "referred_on": "2025-03-25", "summary": "再次移送"}
     path = f"/api/inspections/{world.completed.pk}/refer/"
     refused(lambda: post(supervisor, path, body), ["agency"])
 
 
-def test_creating_a_referral_goes_through_the_same_service(world, supervisor):  # noqa: F811
+def test_creating_a_referral_goes_through_the_same_service(world, supervisor):
     body = {
         "inspection": world.inspection.pk,
         "agency": "market",
@@ -260,7 +260,7 @@ def test_creating_a_referral_goes_through_the_same_service(world, supervisor):  
     refused(lambda: post(supervisor, "/api/referrals/", body), ["referred_on"])
 
 
-def test_a_referral_moves_through_its_statuses(world, supervisor):  # noqa: F811
+def test_a_referral_moves_through_its_statuses(world, supervisor):
     path = f"/api/referrals/{world.referral.pk}/move/"
     refused(
         lambda: post(supervisor, path, {"status": "accepted", "decided_on": "2025-04-01"}),
@@ -285,7 +285,7 @@ def test_a_referral_moves_through_its_statuses(world, supervisor):  # noqa: F811
     assert Referral.objects.get().history.first().history_user == supervisor
 
 
-def test_editing_a_referral_cannot_move_its_status(world, supervisor):  # noqa: F811
+def test_editing_a_referral_cannot_move_its_status(world, supervisor):
     response = patch(
         supervisor, f"/api/referrals/{world.referral.pk}/", {"status": "closed", "summary": "新"}
     )
@@ -297,7 +297,7 @@ def test_editing_a_referral_cannot_move_its_status(world, supervisor):  # noqa: 
 # --- sanctions ---
 
 
-def test_suspending_an_agreement(world, supervisor):  # noqa: F811
+def test_suspending_an_agreement(world, supervisor):
     response = post(
         supervisor,
         f"/api/facilities/{world.hospital.pk}/suspend/",
@@ -337,12 +337,12 @@ def test_suspending_an_agreement(world, supervisor):  # noqa: F811
         ),
     ],
 )
-def test_suspending_refuses_on_the_field(world, supervisor, body, fields):  # noqa: F811
+def test_suspending_refuses_on_the_field(world, supervisor, body, fields):
     path = f"/api/facilities/{world.hospital.pk}/suspend/"
     refused(lambda: post(supervisor, path, body), fields)
 
 
-def test_suspensions_do_not_overlap(world, supervisor):  # noqa: F811
+def test_suspensions_do_not_overlap(world, supervisor):
     path = f"/api/facilities/{world.hospital.pk}/suspend/"
     first = {"starts_on": "2025-06-01", "ends_on": "2025-07-31", "decided_on": "2025-05-20"}
     assert post(supervisor, path, first).status_code == 201
@@ -350,7 +350,7 @@ def test_suspensions_do_not_overlap(world, supervisor):  # noqa: F811
     refused(lambda: post(supervisor, path, second), ["starts_on"])
 
 
-def test_recovering_a_share_of_the_deposit_computes_the_amount(world, supervisor):  # noqa: F811
+def test_recovering_a_share_of_the_deposit_computes_the_amount(world, supervisor):
     response = post(
         supervisor,
         f"/api/facilities/{world.hospital.pk}/recover-deposit/",
@@ -361,7 +361,7 @@ def test_recovering_a_share_of_the_deposit_computes_the_amount(world, supervisor
 
 
 @pytest.mark.parametrize("percent", ["0", "100.01", "-1", "abc"])
-def test_recovering_refuses_a_percent_out_of_range(world, supervisor, percent):  # noqa: F811
+def test_recovering_refuses_a_percent_out_of_range(world, supervisor, percent):
     path = f"/api/facilities/{world.hospital.pk}/recover-deposit/"
     refused(
         lambda: post(supervisor, path, {"deposit_percent": percent, "decided_on": "2025-05-20"}),
@@ -369,7 +369,7 @@ def test_recovering_refuses_a_percent_out_of_range(world, supervisor, percent): 
     )
 
 
-def test_a_measure_of_another_facility_s_inspection_is_refused(world, supervisor):  # noqa: F811
+def test_a_measure_of_another_facility_s_inspection_is_refused(world, supervisor):
     path = f"/api/facilities/{world.hospital.pk}/suspend/"
     body = {
         "starts_on": "2025-06-01",
@@ -392,7 +392,7 @@ SANCTIONS = {
 
 
 @pytest.mark.parametrize("kind", list(SANCTIONS))
-def test_creating_a_measure_goes_through_the_service_of_its_kind(world, supervisor, kind):  # noqa: F811
+def test_creating_a_measure_goes_through_the_service_of_its_kind(world, supervisor, kind):
     extra, expected = SANCTIONS[kind]
     if extra is None:
         extra = {
@@ -430,12 +430,12 @@ def test_creating_a_measure_goes_through_the_service_of_its_kind(world, supervis
         ({"kind": "sanction"}, ["kind"]),
     ],
 )
-def test_a_measure_takes_the_fields_of_its_kind(world, supervisor, body, fields):  # noqa: F811
+def test_a_measure_takes_the_fields_of_its_kind(world, supervisor, body, fields):
     body = {"facility": world.hospital.pk, "decided_on": "2025-05-20", **body}
     refused(lambda: post(supervisor, "/api/sanctions/", body), fields)
 
 
-def test_only_an_a_grade_is_commended(world, supervisor):  # noqa: F811
+def test_only_an_a_grade_is_commended(world, supervisor):
     body = {
         "facility": world.hospital.pk,
         "kind": "commendation",
@@ -445,7 +445,7 @@ def test_only_an_a_grade_is_commended(world, supervisor):  # noqa: F811
     refused(lambda: post(supervisor, "/api/sanctions/", body), ["rating"])
 
 
-def test_a_measure_s_terms_stay_but_its_number_can_be_corrected(world, supervisor):  # noqa: F811
+def test_a_measure_s_terms_stay_but_its_number_can_be_corrected(world, supervisor):
     response = patch(
         supervisor,
         f"/api/sanctions/{world.sanction.pk}/",
@@ -462,7 +462,7 @@ def test_a_measure_s_terms_stay_but_its_number_can_be_corrected(world, superviso
     assert (latest.history_user, latest.history_change_reason) == (supervisor, "更正")
 
 
-def test_a_warning_keeps_its_note(world, supervisor):  # noqa: F811
+def test_a_warning_keeps_its_note(world, supervisor):
     path = f"/api/sanctions/{world.sanction.pk}/"
     refused(lambda: patch(supervisor, path, {"note": " "}), ["note"])
 
@@ -513,7 +513,7 @@ def test_a_facility_with_a_bad_code_is_refused(supervisor, change, fields):
     refused(lambda: post(supervisor, "/api/facilities/", body), fields)
 
 
-def test_a_facility_s_code_is_unique(world, supervisor):  # noqa: F811
+def test_a_facility_s_code_is_unique(world, supervisor):
     body = {
         "name": "示例重复",
         "kind": "hospital",
@@ -524,7 +524,7 @@ def test_a_facility_s_code_is_unique(world, supervisor):  # noqa: F811
     refused(lambda: post(supervisor, "/api/facilities/", body), ["credit_code"])
 
 
-def test_a_recovery_needs_a_deposit(world, supervisor):  # noqa: F811
+def test_a_recovery_needs_a_deposit(world, supervisor):
     insurer = Facility.objects.create(
         name="示例保险",
         kind="insurer",

@@ -216,7 +216,7 @@ def test_an_upload_whose_event_cannot_be_written_keeps_no_file_row(
     def broken(*args, **kwargs):
         raise RuntimeError("the audit table is unavailable")
 
-    monkeypatch.setattr("supervision.views.evidence.record_event", broken)
+    monkeypatch.setattr("supervision.evidence_files.record_event", broken)
     inspection = InspectionFactory()
     client.force_login(inspector)
     client.raise_request_exception = False

@@ -1,5 +1,5 @@
 """A refused stale edit tells who changed what only to a user who may read the record's history
-(views.history.can_view_history); anyone else learns that the record changed and sees its
+(history.can_view_history); anyone else learns that the record changed and sees its
 current values — on the pages (409), in the admin and in the API (412), for every role."""
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ from django.test import Client
 from django.urls import reverse
 
 from supervision.choices import InspectionStatus
+from supervision.history import SHORT_TEXT, can_view_history
 from supervision.models import Inspection
 from supervision.roles import SUPERVISOR
-from supervision.views.history import SHORT_TEXT, can_view_history
+from tests.admin_support import admin_url, change_form_data
 from tests.api import client_for
 from tests.dbstate import snapshot
 from tests.factories import InspectionFactory, InspectorFactory, UserFactory
 from tests.pages import html_of
-from tests.test_admin_support import admin_url, change_form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -14,11 +14,11 @@ from django.urls import reverse
 from supervision.choices import InspectionStatus
 from supervision.models import Facility, Inspection
 from supervision.roles import INSPECTOR, SUPERVISOR
+from tests.admin_support import admin_url, change_form_data
 from tests.api import client_for
 from tests.dbstate import snapshot, stored_version
 from tests.factories import FacilityFactory, InspectionFactory, InspectorFactory, UserFactory
 from tests.pages import html_of
-from tests.test_admin_support import admin_url, change_form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -17,11 +17,11 @@ from supervision.models import CreditRating, RatingChange
 from supervision.models.rating import score_fits_grade
 from supervision.services import set_grade
 from supervision.services.ratings import grade_problems
+from tests.admin_support import admin_url, change_form_data
 from tests.api import client_for
 from tests.dbstate import snapshot
 from tests.factories import CreditRatingFactory, FacilityFactory
 from tests.test_admin_actions import CHANGELIST, action_post
-from tests.test_admin_support import admin_url, change_form_data
 
 pytestmark = pytest.mark.django_db
 

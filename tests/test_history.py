@@ -14,8 +14,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from supervision import services
 from supervision.choices import Agency, Grade, InspectionKind, Violation
+from supervision.history import history_entries
 from supervision.models import CreditRating, Facility, Inspection, Referral, Sanction
-from supervision.views.history import history_entries
+from tests.admin_support import admin_url
 from tests.api import client_for, if_match_for
 from tests.dbstate import snapshot
 from tests.factories import (
@@ -27,7 +28,6 @@ from tests.factories import (
     SanctionFactory,
 )
 from tests.test_admin_actions import CHANGELIST, REASON, action_post, suspension
-from tests.test_admin_support import admin_url
 
 pytestmark = pytest.mark.django_db
 

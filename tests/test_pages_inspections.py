@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 
 from supervision import services
 from supervision.choices import Agency, InspectionKind, InspectionStatus, Violation
-from supervision.forms.cases import InspectionForm
+from supervision.forms.inspections import InspectionForm
 from supervision.models import Inspection, Inspector
 from tests.dbstate import snapshot, stored_version
 from tests.factories import (

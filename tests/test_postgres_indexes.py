@@ -17,8 +17,8 @@ from django.db import connection
 from django.test import RequestFactory
 from django.utils.timezone import now
 
-from supervision.api.pagination import Key, _after
 from supervision.filtersets import FacilityFilterSet
+from supervision.keyset import Key, after
 from supervision.models import Facility
 
 pytestmark = [
@@ -86,6 +86,6 @@ def test_a_later_page_by_keyset_seeks_in_the_index_instead_of_reading_every_row_
     position = {"name": "示例格桑大药房", "deposit": Decimal("5000.00"), "created_at": now()}
     values = [position.get(key.name, 1000) for key in keys]
     queryset = Facility.objects.order_by(*(key.order_expression() for key in keys))
-    plan = plan_of(queryset.filter(_after(keys, values))[:2000])
+    plan = plan_of(queryset.filter(after(keys, values))[:2000])
     first = keys[0].name
     assert re.search(rf"Index Cond: .*\b{first}\b", plan), plan

@@ -12,9 +12,10 @@ from django.urls import reverse
 
 from supervision import services
 from supervision.choices import Grade, InspectionStatus
-from supervision.forms import cases
+from supervision.forms import inspections, referrals, sanctions
+from supervision.history import FULL_TEXT, SHORT_TEXT, shorten
 from supervision.models import Facility, Inspection, Referral, Sanction
-from supervision.views.history import FULL_TEXT, SHORT_TEXT, shorten
+from tests.admin_support import admin_url, change_form_data
 from tests.api import client_for
 from tests.factories import (
     FacilityFactory,
@@ -23,7 +24,6 @@ from tests.factories import (
     ReferralFactory,
     SanctionFactory,
 )
-from tests.test_admin_support import admin_url, change_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -48,11 +48,11 @@ def test_every_free_text_field_has_a_limit_held_by_a_named_check():
 
 
 def test_the_forms_read_their_limits_from_the_models():
-    assert Inspection._meta.get_field("findings").max_length == cases.MAX_FINDINGS_LENGTH
-    assert Referral._meta.get_field("summary").max_length == cases.MAX_SUMMARY_LENGTH
-    assert Referral._meta.get_field("outcome").max_length == cases.MAX_OUTCOME_LENGTH
-    assert Sanction._meta.get_field("legal_basis").max_length == cases.MAX_LEGAL_BASIS_LENGTH
-    assert Sanction._meta.get_field("note").max_length == cases.MAX_NOTE_LENGTH
+    assert Inspection._meta.get_field("findings").max_length == inspections.MAX_FINDINGS_LENGTH
+    assert Referral._meta.get_field("summary").max_length == referrals.MAX_SUMMARY_LENGTH
+    assert Referral._meta.get_field("outcome").max_length == referrals.MAX_OUTCOME_LENGTH
+    assert Sanction._meta.get_field("legal_basis").max_length == sanctions.MAX_LEGAL_BASIS_LENGTH
+    assert Sanction._meta.get_field("note").max_length == sanctions.MAX_NOTE_LENGTH
 
 
 @pytest.mark.parametrize(

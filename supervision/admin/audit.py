@@ -16,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from supervision.audit import visible_events
 from supervision.choices import AuditAction
 from supervision.models import AuditEvent
 from supervision.services.audit_events import record_event, record_token_event
@@ -33,8 +34,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        from supervision.views.audit import visible_events
-
         if not self.has_view_permission(request):
             # Refused (403) by every view anyway; as a "not found" it would be a redirect.
             return super().get_queryset(request)

@@ -20,12 +20,12 @@ from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from supervision.codes import CREDIT_CODE_LENGTH, INSURANCE_CODE_LENGTH
-from supervision.forms.cases import MultilineField
+from supervision.forms.fields import MultilineField
 from supervision.forms.versions import VersionedFormMixin
+from supervision.history import conflict
 from supervision.models.base import Versioned
 from supervision.pagination import CappedCountPaginator, count_cap
 from supervision.scoping import check_in_scope, scoped_queryset, user_districts
-from supervision.views.history import conflict
 
 
 def admin_change_url(obj: Model) -> str:
@@ -222,7 +222,7 @@ class BaseAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         if issubclass(self.model, Versioned):
             # The hidden version is rendered by templates/admin/supervision/change_form.html;
-            # user decides what a refused save may tell (views.history.conflict).
+            # user decides what a refused save may tell (history.conflict).
             bases = (form,) if issubclass(form, VersionedAdminForm) else (VersionedAdminForm, form)
             form = type(form.__name__, bases, {"user": request.user})
         return form

@@ -17,8 +17,9 @@ from supervision.admin.base import (
 from supervision.admin.evidence import EvidenceInline
 from supervision.admin.filters import InForceFilter
 from supervision.admin.forms import InspectionAdminForm, ReferralAdminForm, SanctionAdminForm
-from supervision.choices import ReferralStatus, SanctionKind
+from supervision.choices import ReferralStatus
 from supervision.models import Inspection, Inspector, Referral, Sanction
+from supervision.services.sanction_kinds import KIND_SPECIFIC, record_sanction
 
 _FACILITY_SEARCH = ("facility__name", "=facility__credit_code", "^facility__insurance_code")
 
@@ -97,6 +98,13 @@ class InspectionAdmin(FacilityCodeSearchMixin, CaseRecordAdmin):
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # The form has validated the edit; its many-to-many fields follow in save_related.
+        services.edit_inspection(obj, user=request.user, validated=True)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         # A handful of fixed codes: checkboxes read better than a search box.
@@ -261,40 +269,10 @@ class SanctionAdmin(FacilityCodeSearchMixin, CaseRecordAdmin):
         )
 
     def _record(self, request, obj: Sanction) -> Sanction:
-        common = {
-            "decided_on": obj.decided_on,
-            "user": request.user,
-            "decision_number": obj.decision_number,
-        }
-        cited = {"legal_basis": obj.legal_basis, "inspection": obj.inspection}
-        kind = obj.kind
-        if kind == SanctionKind.SUSPENSION:
-            return services.suspend_agreement(
-                obj.facility,
-                starts_on=obj.starts_on,
-                ends_on=obj.ends_on,
-                rating=obj.rating,
-                note=obj.note,
-                **common,
-                **cited,
-            )
-        if kind == SanctionKind.TERMINATION:
-            return services.terminate_agreement(
-                obj.facility, effective_on=obj.starts_on, note=obj.note, **common, **cited
-            )
-        if kind == SanctionKind.DEPOSIT_RECOVERY:
-            return services.recover_deposit(
-                obj.facility,
-                percent=obj.deposit_percent,
-                rating=obj.rating,
-                note=obj.note,
-                **common,
-                **cited,
-            )
-        if kind in (SanctionKind.FINE, SanctionKind.FUND_RECOVERY):
-            return services.record_payment(
-                obj.facility, kind=kind, amount=obj.amount, note=obj.note, **common, **cited
-            )
-        if kind == SanctionKind.WARNING:
-            return services.warn(obj.facility, note=obj.note, **common, **cited)
-        return services.commend(obj.facility, year=obj.rating.year, note=obj.note, **common)
+        return record_sanction(
+            obj.facility,
+            kind=obj.kind,
+            decided_on=obj.decided_on,
+            user=request.user,
+            **{name: getattr(obj, name) for name in KIND_SPECIFIC},
+        )

@@ -8,6 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from supervision import services
 from supervision.admin.actions import FacilityBulkActions
 from supervision.admin.base import (
     BaseAdmin,
@@ -130,6 +131,13 @@ class FacilityAdmin(FacilityBulkActions, FacilityCodeSearchMixin, BaseAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         # Only a superuser, and PROTECT still refuses while case records exist.
         return request.user.is_active and request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        # The form has validated the entry; the service checks the districts and writes history.
+        if change:
+            services.edit_facility(obj, user=request.user, validated=True)
+        else:
+            services.register_facility(obj, user=request.user, validated=True)
 
     # ------------------------------------------------------------------ columns
 

@@ -12,20 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from supervision.choices import REFERRAL_TRANSITIONS, Grade, ReferralStatus, SanctionKind
-from supervision.models import CreditRating, Facility, Inspection, Referral, Sanction
+from supervision.forms.inspections import INSPECTION_FIELDS
+from supervision.models import CreditRating, Inspection, Referral, Sanction
 from supervision.models.inspection import check_inspectors
 from supervision.models.rating import MIN_RATING_YEAR
 from supervision.models.sanction import MAX_SUSPENSION_MONTHS
 from supervision.services.ratings import grade_problems
 from supervision.services.referrals import move_problems, referral_problems
-from supervision.services.sanctions import (
-    commendation_rating,
-    deposit_recovery_amount,
-    suspension_period_problems,
-    suspension_problems,
-    termination_problems,
-    warning_problems,
-)
+from supervision.services.sanction_kinds import MEASURE_FIELDS, foreign_problems, kind_problems
+from supervision.services.sanctions import suspension_period_problems
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -88,19 +83,7 @@ class CreditRatingAdminForm(forms.ModelForm):
 class InspectionAdminForm(forms.ModelForm):
     class Meta:
         model = Inspection
-        fields = (
-            "facility",
-            "kind",
-            "status",
-            "start_date",
-            "end_date",
-            "inspectors",
-            "partner_agencies",
-            "violations",
-            "findings",
-            "amount_involved",
-            "amount_recovered",
-        )
+        fields = INSPECTION_FIELDS
 
     def clean(self):
         cleaned = super().clean()
@@ -116,20 +99,7 @@ class InspectionAdminForm(forms.ModelForm):
 class SanctionAdminForm(forms.ModelForm):
     class Meta:
         model = Sanction
-        fields = (
-            "facility",
-            "kind",
-            "decided_on",
-            "decision_number",
-            "legal_basis",
-            "starts_on",
-            "ends_on",
-            "deposit_percent",
-            "amount",
-            "inspection",
-            "rating",
-            "note",
-        )
+        fields = MEASURE_FIELDS
 
     def clean(self):
         cleaned = super().clean()
@@ -137,58 +107,22 @@ class SanctionAdminForm(forms.ModelForm):
         kind = cleaned.get("kind") or self.instance.kind
         if facility is None or not kind:
             return cleaned
-        for name in ("inspection", "rating"):
-            related = cleaned.get(name)
-            if related is not None and related.facility_id != facility.pk:
-                self.add_error(name, _("所选记录不属于该机构。"))
-        if kind == SanctionKind.SUSPENSION:
-            add_problems(
-                self,
-                suspension_problems(
-                    facility,
-                    starts_on=cleaned.get("starts_on"),
-                    ends_on=cleaned.get("ends_on"),
-                    decided_on=cleaned.get("decided_on"),
-                    exclude_pk=self.instance.pk,
-                ),
-            )
-        elif kind == SanctionKind.TERMINATION:
-            add_problems(
-                self,
-                termination_problems(
-                    facility,
-                    effective_on=cleaned.get("starts_on"),
-                    decided_on=cleaned.get("decided_on"),
-                    exclude_pk=self.instance.pk,
-                ),
-            )
-        elif kind == SanctionKind.DEPOSIT_RECOVERY:
-            self._compute_deposit_amount(facility, cleaned)
-        elif kind == SanctionKind.WARNING:
-            add_problems(self, warning_problems(note=cleaned.get("note") or ""))
-        elif kind == SanctionKind.COMMENDATION:
-            self._check_commendation(facility, cleaned)
-        return cleaned
-
-    def _compute_deposit_amount(self, facility: Facility, cleaned: dict) -> None:
-        percent = cleaned.get("deposit_percent")
-        if percent is None:
-            self.add_error("deposit_percent", _("收回保证金须填写比例。"))
-            return
-        try:
-            cleaned["amount"] = deposit_recovery_amount(facility, percent)
-        except ValidationError as exc:
-            add_problems(self, exc.message_dict)
-
-    def _check_commendation(self, facility: Facility, cleaned: dict) -> None:
+        foreign = foreign_problems(facility, cleaned)
+        add_problems(self, foreign)
         rating = cleaned.get("rating")
-        if rating is None:
-            self.add_error("rating", _("授牌必须关联一条A级信用评价。"))
-        elif rating.facility_id == facility.pk:  # else: refused above as another's record
-            try:
-                commendation_rating(facility, year=rating.year, exclude_pk=self.instance.pk)
-            except ValidationError as exc:
-                add_problems(self, exc.message_dict)
+        if kind == SanctionKind.COMMENDATION and "rating" in foreign:
+            return cleaned  # refused above as another's record
+        found, problems = kind_problems(
+            kind,
+            facility,
+            cleaned,
+            year=None if rating is None else rating.year,
+            exclude_pk=self.instance.pk,
+        )
+        if kind == SanctionKind.DEPOSIT_RECOVERY:
+            cleaned.update(found)
+        add_problems(self, problems)
+        return cleaned
 
 
 class ReferralAdminForm(forms.ModelForm):

@@ -19,8 +19,8 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from supervision.history import Conflict, conflict
 from supervision.models.base import StaleEdit, Versioned
-from supervision.views.history import Conflict, conflict
 
 # One entity tag of an If-Match list, weak or strong (compared weakly); quotes may be left out.
 _TAG = re.compile(r'^(?:W/)?"?(\d{1,18})-(\d{1,18})"?$')
@@ -72,7 +72,7 @@ def if_match_version(request: Request, record: Versioned) -> int:
 
 def stale_response(error: StaleEdit, user: Any) -> Response:
     """412 for a write made on an old version: the current ETag and values and, for a user who
-    may read the record's history, who changed what since (views.history.conflict). Long text
+    may read the record's history, who changed what since (history.conflict). Long text
     comes shortened ("…（共N字）"): the record itself has it whole."""
     found = conflict(error, user)
     body: dict[str, Any] = {

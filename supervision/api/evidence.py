@@ -23,11 +23,11 @@ from rest_framework.reverse import reverse
 
 from supervision.api.permissions import RolePermissions
 from supervision.choices import EvidenceType
+from supervision.evidence_files import attach_and_record, download_response
 from supervision.models import Evidence
 from supervision.models.evidence import MAX_DESCRIPTION_LENGTH
 from supervision.services.evidence import too_large_message
 from supervision.uploads import upload_too_large
-from supervision.views.evidence import attach_and_record, download_response
 
 _TYPES = ", ".join(f"{kind.value} ({kind.extensions[0]})" for kind in EvidenceType)
 

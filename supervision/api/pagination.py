@@ -14,13 +14,13 @@ import binascii
 import datetime
 import json
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import django_filters
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import F, Field, IntegerField, Model, Q, QuerySet
+from django.db.models import Field, IntegerField, Model, QuerySet
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination
@@ -28,43 +28,11 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 
+from supervision.keyset import Key, after, nullable, value_of
+
 MAX_PAGE_SIZE = 200
 # Larger integers than a BIGINT column holds are refused before they reach the database.
 MAX_INT = 2**63 - 1
-
-
-@dataclass(frozen=True)
-class Key:
-    name: str  # a field path as order_by takes it, e.g. "facility__name" or "current_grade"
-    descending: bool
-    # A column that is never NULL is ordered without a NULLS clause, so that its index (which
-    # stores NULLS LAST ascending) gives the order: "name ASC NULLS FIRST" would make the
-    # database sort every matching row before returning the first page.
-    nullable: bool = True
-
-    def flipped(self) -> Key:
-        return replace(self, descending=not self.descending)
-
-    def order_expression(self):
-        field = F(self.name)
-        if not self.nullable:
-            return field.desc() if self.descending else field.asc()
-        return field.desc(nulls_last=True) if self.descending else field.asc(nulls_first=True)
-
-    def beyond(self, value: Any) -> Q:
-        """Rows strictly past value in this key's direction (NULL counts as the smallest)."""
-        if self.descending:
-            if value is None:
-                return Q(pk__in=[])
-            return Q(**{f"{self.name}__lt": value}) | Q(**{f"{self.name}__isnull": True})
-        if value is None:
-            return Q(**{f"{self.name}__isnull": False})
-        return Q(**{f"{self.name}__gt": value})
-
-    def equal(self, value: Any) -> Q:
-        if value is None:
-            return Q(**{f"{self.name}__isnull": True})
-        return Q(**{self.name: value})
 
 
 class _CursorEncoder(DjangoJSONEncoder):
@@ -75,25 +43,6 @@ class _CursorEncoder(DjangoJSONEncoder):
         if isinstance(o, datetime.datetime | datetime.time):
             return o.isoformat()
         return super().default(o)
-
-
-def _after(keys: list[Key], values: list[Any]) -> Q:
-    """Rows after the position `values` in the order `keys`: a lexicographic comparison, plus
-    the first key's bound on its own (name >= x), which the database can seek to in the index:
-    the OR of the comparison alone is only a filter, so each page would read every row before
-    it (streaming a million facilities read 250 million index entries)."""
-    head, value = keys[0], values[0]
-    after = _lexicographic(keys, values)
-    if value is None or head.nullable:
-        return after
-    return Q(**{f"{head.name}__{'lte' if head.descending else 'gte'}": value}) & after
-
-
-def _lexicographic(keys: list[Key], values: list[Any]) -> Q:
-    head, value = keys[0], values[0]
-    if len(keys) == 1:
-        return head.beyond(value)
-    return head.beyond(value) | (head.equal(value) & _lexicographic(keys[1:], values[1:]))
 
 
 def _resolve_field(queryset: QuerySet, name: str) -> Field:
@@ -109,35 +58,6 @@ def _resolve_field(queryset: QuerySet, name: str) -> Field:
     return field.target_field if field.is_relation else field
 
 
-def _nullable(queryset: QuerySet, name: str) -> bool:
-    """Whether the key can be NULL: an annotation, a nullable column, or a column reached
-    through a nullable foreign key (an outer join)."""
-    if name in queryset.query.annotations:
-        return True
-    model: type[Model] = queryset.model
-    for part in name.split("__"):
-        if part == "pk":
-            return False
-        try:
-            field = model._meta.get_field(part)
-        except FieldDoesNotExist:
-            return True
-        if getattr(field, "null", True):
-            return True
-        if field.is_relation:
-            model = field.related_model
-    return False
-
-
-def _value_of(instance: Model, name: str) -> Any:
-    value: Any = instance
-    for part in name.split("__"):
-        if value is None:
-            return None
-        value = getattr(value, part)
-    return value
-
-
 class KeysetPagination(BasePagination):
     """Cursor pagination over a composite key; `next` and `previous` are ready-made URLs."""
 
@@ -150,13 +70,13 @@ class KeysetPagination(BasePagination):
         self.base_url = request.build_absolute_uri()
         self.page_size = self.get_page_size(request)
         self.keys = [
-            replace(key, nullable=_nullable(queryset, key.name))
+            replace(key, nullable=nullable(queryset, key.name))
             for key in self.get_keys(request, view, queryset)
         ]
         position, backwards = self.decode_cursor(request, queryset)
         keys = [key.flipped() for key in self.keys] if backwards else self.keys
         if position is not None:
-            queryset = queryset.filter(_after(keys, position))
+            queryset = queryset.filter(after(keys, position))
         rows = list(
             queryset.order_by(*(key.order_expression() for key in keys))[: self.page_size + 1]
         )
@@ -232,7 +152,7 @@ class KeysetPagination(BasePagination):
     # --- cursors ---
 
     def position_of(self, instance: Model) -> list[Any]:
-        return [_value_of(instance, key.name) for key in self.keys]
+        return [value_of(instance, key.name) for key in self.keys]
 
     def encode_cursor(self, position: list[Any], backwards: bool) -> str:
         payload = {"k": [k.name for k in self.keys], "p": position, "r": backwards}

@@ -119,8 +119,11 @@ class CreateMixin(mixins.CreateModelMixin):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        instance = serializer.save()
-        return self.respond(instance, status.HTTP_201_CREATED)
+        return self.respond(self.perform_create(serializer), status.HTTP_201_CREATED)
+
+    def perform_create(self, serializer: Serializer) -> Model:
+        """Save the valid input; endpoints whose writes have a service call it here."""
+        return serializer.save()
 
 
 class UpdateMixin(mixins.UpdateModelMixin):
@@ -131,7 +134,11 @@ class UpdateMixin(mixins.UpdateModelMixin):
         instance = self.get_object()
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        return self.respond(serializer.save())
+        return self.respond(self.perform_update(serializer))
+
+    def perform_update(self, serializer: Serializer) -> Model:
+        """Save the valid input; endpoints whose writes have a service call it here."""
+        return serializer.save()
 
 
 def _documented(one: str, many: str, *, create: str = "", update: str = "") -> dict:
@@ -177,6 +184,15 @@ class FacilityViewSet(
         "suspend": _ADD_SANCTION,
         "recover_deposit": _ADD_SANCTION,
     }
+
+    def perform_create(self, serializer: Serializer) -> Model:
+        facility = Facility(**serializer.validated_data)
+        return services.register_facility(facility, user=self.request.user)
+
+    def perform_update(self, serializer: Serializer) -> Model:
+        return services.edit_facility(
+            serializer.instance, user=self.request.user, changes=serializer.validated_data
+        )
 
     @extend_schema(
         summary="Set or change the grade of a year",
@@ -299,6 +315,11 @@ class InspectionViewSet(
         "complete": ["supervision.change_inspection"],
         "refer": ["supervision.add_referral"],
     }
+
+    def perform_update(self, serializer: Serializer) -> Model:
+        return services.edit_inspection(
+            serializer.instance, user=self.request.user, changes=serializer.validated_data
+        )
 
     @extend_schema(
         summary="Complete the inspection",

@@ -12,17 +12,26 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from supervision.choices import Grade, Zone
-from supervision.filtersets import latest_rated_year
 from supervision.forms.versions import VersionedFormMixin
 from supervision.models import CreditRating, Facility
 from supervision.models.rating import MAX_RATING_YEAR, MAX_SCORE, MIN_RATING_YEAR
 from supervision.scoping import user_districts
-from supervision.services.ratings import grade_problems
+from supervision.services.ratings import default_rating_year, grade_problems
 
 # Free text has no limit in the database; a form still refuses a pasted novel.
 MAX_NOTE_LENGTH = 2000
 MAX_REASON_LENGTH = 1000
 MAX_CHANGE_REASON_LENGTH = 200
+# Who a facility is, first on its form and in the API.
+FACILITY_IDENTITY = [
+    "name",
+    "kind",
+    "ownership",
+    "district",
+    "zone",
+    "credit_code",
+    "insurance_code",
+]
 
 
 class FacilityForm(VersionedFormMixin, forms.ModelForm):
@@ -39,13 +48,7 @@ class FacilityForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Facility
         fields = [
-            "name",
-            "kind",
-            "ownership",
-            "district",
-            "zone",
-            "credit_code",
-            "insurance_code",
+            *FACILITY_IDENTITY,
             "legal_representative",
             "contact_phone",
             "address",
@@ -95,7 +98,7 @@ def default_grade_year() -> int:
     """The latest rated year (a grade change during a year adjusts it), never one that has not
     ended; last year when nothing has been rated yet."""
     last = timezone.localdate().year - 1
-    year = latest_rated_year()
+    year = default_rating_year()
     return min(year, last) if year else last
 
 

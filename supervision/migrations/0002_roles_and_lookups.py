@@ -3,9 +3,54 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-# The roles as this migration made them; later migrations add the permissions of later models.
-from supervision.roles import INITIAL_ROLE_PERMISSIONS as ROLE_PERMISSIONS
-from supervision.roles import LOOKUP_ROWS
+# A frozen copy of what this migration grants and creates (from supervision/roles.py and
+# supervision/choices.py when it was written): changing the app's roles or choices later must not
+# change what an old migration does. Later migrations add the permissions of later models.
+_CASE_MODELS = ["facility", "creditrating", "ratingchange", "inspection", "referral", "sanction"]
+_LOOKUPS = ["inspector", "partneragency", "violationcategory"]
+_ALL = _CASE_MODELS + _LOOKUPS
+_HISTORY = [f"historical{m}" for m in [*_CASE_MODELS, "inspector"]]
+
+ROLE_PERMISSIONS = {
+    # Records and edits inspections; reads the rest.
+    "inspector": [f"view_{m}" for m in _ALL] + ["add_inspection", "change_inspection"],
+    # Also keeps the registry, sets grades, records sanctions and makes referrals.
+    "supervisor": [f"view_{m}" for m in _ALL + _HISTORY]
+    + [
+        "add_facility",
+        "change_facility",
+        "add_creditrating",
+        "change_creditrating",
+        "add_inspection",
+        "change_inspection",
+        "add_referral",
+        "change_referral",
+        "add_sanction",
+        "change_sanction",
+        "add_inspector",
+        "change_inspector",
+    ],
+    # Reads everything, history included; changes nothing.
+    "auditor": [f"view_{m}" for m in _ALL + _HISTORY],
+}
+
+LOOKUP_ROWS = {
+    "partneragency": ["police", "market", "health", "discipline"],
+    "violationcategory": [
+        "forged_delivery_notes",
+        "false_claims",
+        "substitution",
+        "overcharging",
+        "duplicate_charging",
+        "split_charging",
+        "excessive_prescribing",
+        "ghost_admission",
+        "impersonation",
+        "drug_reselling",
+        "traceability_code",
+        "management_failure",
+    ],
+}
 
 
 def forwards(apps, schema_editor):

@@ -8,7 +8,14 @@ from django.conf import settings
 from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
-from supervision.roles import EVIDENCE_PERMISSIONS
+# A frozen copy of what this migration grants (supervision/roles.py when it was written):
+# changing the app's roles later must not change what an old migration does. Evidence files are
+# added by whoever may change the record they belong to, and read by every role.
+EVIDENCE_PERMISSIONS = {
+    "inspector": ["add_evidence", "view_evidence"],
+    "supervisor": ["add_evidence", "view_evidence", "view_historicalevidence"],
+    "auditor": ["view_evidence", "view_historicalevidence"],
+}
 
 
 def grant(apps, schema_editor):

@@ -1,11 +1,12 @@
 """The overview's running totals (GradeTally, InspectionTally), the triggers that keep them
-(supervision/tallies.py), and their first values computed from the rows already there."""
+(a frozen copy of supervision/tallies.py: _tallies_0100.py), and their first values computed from
+the rows already there."""
 
 from decimal import Decimal
 
 from django.db import migrations, models
 
-from supervision import tallies
+from supervision.migrations import _tallies_0100 as tallies
 
 
 def install(apps, schema_editor):

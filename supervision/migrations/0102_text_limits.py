@@ -3,7 +3,7 @@
 Each TextField gets its max_length (what forms, serializers and the admin check) and a named
 CHECK on its length in characters (what every other path meets). The max_length changes nothing
 in the database, so those operations are state only; a CHECK added on SQLite rebuilds the table,
-which would break the tally triggers that name it (supervision/tallies.py), so they are taken off
+which would break the tally triggers that name it (their frozen copy, _tallies_0100.py), so they are taken off
 around the rebuild and put back after.
 
 A row already longer than its limit could not take the CHECK: its text is cut to the limit
@@ -14,7 +14,7 @@ from django.db import migrations, models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 
-from supervision import tallies
+from supervision.migrations import _tallies_0100 as tallies
 
 # (model, field, limit, label of the message, blank allowed)
 LIMITS = [

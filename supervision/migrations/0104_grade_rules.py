@@ -6,7 +6,7 @@ lie outside their grade's band are cleared first (the grade stays: it is the dec
 a history row saying why, so that the constraint can be added to a database in use.
 
 SQLite adds a constraint by copying the table into a new one: the overview's triggers
-(supervision/tallies.py) that name the ratings table are dropped around the copy and created
+(_tallies_0100.py, a frozen copy) that name the ratings table are dropped around the copy and created
 again after it (no rating changes meanwhile, so the totals stay exact).
 """
 
@@ -16,7 +16,7 @@ from django.db import migrations, models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from supervision import tallies
+from supervision.migrations import _tallies_0100 as tallies
 
 BAND = (
     Q(score__isnull=True)

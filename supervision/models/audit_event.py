@@ -75,7 +75,7 @@ class AuditEvent(models.Model):
 
     objects = AuditEventQuerySet.as_manager()
     # Not scoped by supervision.scoping's rules: an event about no facility (a sign-in, an
-    # export) belongs to no district. views.audit.visible_events decides who sees which events
+    # export) belongs to no district. supervision.audit.visible_events decides who sees which events
     # (the log and the admin alike): a district-limited account those of its districts'
     # facilities and its own.
     district_path = None

@@ -15,6 +15,9 @@ from simple_history.models import HistoricalRecords
 
 from supervision.choices import EvidenceType
 from supervision.models.checks import BatchedChecks
+from supervision.models.inspection import Inspection
+from supervision.models.referral import Referral
+from supervision.models.sanction import Sanction
 from supervision.scoping import can_view, scoped_queryset
 
 # The records a file can be attached to, by the name of Evidence's field for each.
@@ -42,8 +45,6 @@ class EvidenceQuerySet(models.QuerySet):
         may see (supervision.scoping decides, district limits included)."""
         if not can_view(user, self.model):
             return self.none()
-        from supervision.models import Inspection, Referral, Sanction
-
         return self.filter(
             Q(inspection__in=scoped_queryset(user, Inspection.objects.all()))
             | Q(referral__in=scoped_queryset(user, Referral.objects.all()))

@@ -3,7 +3,7 @@ money per month and kind, each per district.
 
 Counting a year's ratings or summing a year's inspections reads a million rows at national scale
 (0.3–0.7 s); these tables hold a few rows per district instead. Nothing in Python writes them:
-database triggers (supervision/tallies.py, migration 0011) add and subtract on every insert,
+database triggers (supervision/tallies.py, migration 0100) add and subtract on every insert,
 update and delete of a rating or an inspection and on a facility's move to another district,
 whatever path made the change (pages, API, admin, a fixture, SQL by hand), in the same
 transaction. `manage.py rebuild_tallies` recomputes them from scratch.

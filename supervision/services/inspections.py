@@ -1,10 +1,11 @@
-"""Inspections: record one with its inspectors, and complete it."""
+"""Inspections: record one with its inspectors, edit one, and complete it."""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -21,6 +22,10 @@ from supervision.models.base import check_version
 from supervision.models.inspection import check_inspectors
 from supervision.services import reasons
 from supervision.services._common import User, refuse, save_with_history
+from supervision.services.facilities import save_record
+
+# The many-to-many fields of an inspection: an edit sets them after the row is saved.
+RELATED = ("inspectors", "partner_agencies", "violations")
 
 
 @transaction.atomic
@@ -63,6 +68,31 @@ def record_inspection(
     ):
         if values:
             related.add(*values)
+    return inspection
+
+
+@transaction.atomic
+def edit_inspection(
+    inspection: Inspection,
+    *,
+    user: User,
+    changes: Mapping[str, Any] | None = None,
+    validated: bool = False,
+) -> Inspection:
+    """Save an edit of an inspection: `changes` (field name to value; inspectors, partner
+    agencies and violations replace the linked rows) on top of what the instance holds. The
+    version it carries is checked under the row's lock (StaleEdit); refused outside the user's
+    districts.
+
+    validated: the caller's form already ran the model's validation and the inspector check.
+    """
+    changes = dict(changes or {})
+    related = {name: list(changes.pop(name)) for name in RELATED if name in changes}
+    for name, value in changes.items():
+        setattr(inspection, name, value)
+    save_record(inspection, user, validated=validated)
+    for name, values in related.items():
+        getattr(inspection, name).set(values)
     return inspection
 
 

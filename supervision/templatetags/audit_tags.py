@@ -7,6 +7,9 @@ from django.db.models import Model
 from django.http import QueryDict
 from django.urls import reverse
 
+from supervision.audit import AUDITED
+from supervision.models import Facility
+
 register = template.Library()
 
 
@@ -15,9 +18,6 @@ def audit_url(record: Model | None) -> str:
     """The audit log filtered to record: a facility with everything about it (its ratings,
     inspections, referrals, sanctions and their files), any other audited record by type and id;
     "" for a record the log does not cover."""
-    from supervision.models import Facility
-    from supervision.views.audit import AUDITED
-
     if record is None or record.pk is None or type(record) not in AUDITED:
         return ""
     query = QueryDict(mutable=True)

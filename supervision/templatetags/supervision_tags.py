@@ -29,77 +29,37 @@ Tags
 
 from __future__ import annotations
 
-import datetime
-from decimal import Decimal, InvalidOperation
-
 from django import template
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from supervision.audit import can_audit as allowed
 from supervision.choices import AgreementStatus, Grade, InspectionStatus, ReferralStatus
+from supervision.formats.values import DASH, cny, who, ymd, ymdhm
+from supervision.people import person_name
 
 register = template.Library()
 
-DASH = "—"
 _STATUS_CHOICES = (AgreementStatus, InspectionStatus, ReferralStatus)
 
-
-@register.filter
-def cny(value: object) -> str:
-    """Money in yuan: ¥ sign, thousands separators, two decimals."""
-    if value is None or value == "":
-        return DASH
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return DASH
-    sign = "-" if amount < 0 else ""
-    return f"{sign}¥{abs(amount):,.2f}"
-
-
-@register.filter
-def ymd(value: object) -> str:
-    """A date as YYYY-MM-DD (a datetime as its local date)."""
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return DASH
-
-
-@register.filter
-def ymdhm(value: object) -> str:
-    """A datetime as local YYYY-MM-DD HH:MM."""
-    if isinstance(value, datetime.datetime):
-        local = timezone.localtime(value) if timezone.is_aware(value) else value
-        return local.strftime("%Y-%m-%d %H:%M")
-    return ymd(value)
-
-
-@register.filter
-def who(user: object) -> str:
-    """Who did it: full name, else username; None (a system load or import) is 系统."""
-    if user is None or not hasattr(user, "get_username"):
-        return _("系统")
-    return user.get_full_name() or user.get_username() or _("系统")
+# The formats of supervision.formats.values, as filters.
+register.filter("cny", cny)
+register.filter("ymd", ymd)
+register.filter("ymdhm", ymdhm)
+register.filter("who", who)
 
 
 @register.filter
 def person(user: object) -> str:
     """An account as its person: linked officer's name, full name, username (see
     supervision.people.person_name); "—" for none."""
-    from supervision.people import person_name
-
-    return person_name(user) or "—"
+    return person_name(user) or DASH
 
 
 @register.filter
 def can_audit(user: object) -> bool:
-    """Whether user may open the audit log (supervision.views.audit)."""
-    from supervision.views.audit import can_audit as allowed  # the views import these tags
-
+    """Whether user may open the audit log (supervision.audit)."""
     return allowed(user)
 
 

@@ -22,17 +22,17 @@ from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from supervision.exports import Column, csv_response, xlsx_limit_note, xlsx_response
-from supervision.models.base import StaleEdit
-from supervision.pagination import CappedCountPaginator, count_cap
-from supervision.scoping import can_view, scoped_queryset, user_districts
-from supervision.services.audit_events import export_recorder
-from supervision.views.history import (
+from supervision.history import (
     HISTORY_LIMIT,
     History,
     can_view_history,
     conflict,
     history_entries,
 )
+from supervision.models.base import StaleEdit
+from supervision.pagination import CappedCountPaginator, count_cap
+from supervision.scoping import can_view, scoped_queryset, user_districts
+from supervision.services.audit_events import export_recorder
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -128,6 +128,8 @@ class RecordListView(StaffView, FilterView):
     export_name: ClassVar[str] = "export"
     # Without a valid filter, show the error and no rows (never "everything").
     strict = True
+    # A GET reads from the streaming replica when there is one (supervision.db_routers).
+    replica_reads = True
 
     def get_queryset(self) -> QuerySet:
         return self.scoped(self.model.objects.for_lists())
@@ -183,7 +185,7 @@ class RecordListView(StaffView, FilterView):
 class RecordDetailView(StaffView, DetailView):
     """One record; a record outside the user's scope is a 404, never a leak.
 
-    The context has `history` (see views.history) when the user may read the model's history,
+    The context has `history` (see history.py) when the user may read the model's history,
     else None.
     """
 
@@ -216,7 +218,7 @@ class ServiceFormView(StaffView, PermissionRequiredMixin, FormView):
 
     A save made on a version of the record that someone else has changed since (StaleEdit) is
     refused: the form comes back with the user's input and `conflict` (who changed what since,
-    see views.history.conflict) with a link to reload the record.
+    see history.conflict) with a link to reload the record.
     """
 
     object_model: ClassVar[type[Model] | None] = None

@@ -74,6 +74,7 @@ def link(name: str, params: list[tuple[str, object]] | None = None) -> str:
 class DashboardView(StaffView, TemplateView):
     model = Facility
     template_name = "dashboard/index.html"
+    replica_reads = True  # supervision.db_routers
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -22,17 +22,16 @@ from supervision.forms.facilities import (
     default_grade_year,
     seen_versions,
 )
-from supervision.models import CreditRating, Facility, Inspection, RatingChange, Referral, Sanction
-from supervision.scoping import check_in_scope
-from supervision.views.base import RecordDetailView, ServiceFormView
-from supervision.views.case_lists import CaseListView
-from supervision.views.history import (
+from supervision.history import (
     History,
     can_view_history,
     history_entries,
     merged_history,
     related_history,
 )
+from supervision.models import CreditRating, Facility, Inspection, RatingChange, Referral, Sanction
+from supervision.views.base import RecordDetailView, ServiceFormView
+from supervision.views.case_lists import CaseListView
 
 # How many of each kind of record the facility page shows; the rest are one click away.
 RECENT = 10
@@ -270,8 +269,7 @@ class FacilityCreateView(ServiceFormView):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def perform(self, form: Form) -> Model:
-        check_in_scope(self.request.user, form.instance)
-        return form.save()
+        return services.register_facility(form.instance, user=self.request.user, validated=True)
 
 
 class FacilityEditView(ServiceFormView):
@@ -293,8 +291,14 @@ class FacilityEditView(ServiceFormView):
         return super().get_context_data(facility=self.get_object(), **kwargs)
 
     def perform(self, form: Form) -> Model:
-        check_in_scope(self.request.user, form.instance)  # not moved out of one's districts
-        return form.save()
+        # The form has put its values on the instance; the service refuses a move out of the
+        # user's districts.
+        return services.edit_facility(
+            form.instance,
+            user=self.request.user,
+            reason=form.cleaned_data.get("change_reason", ""),
+            validated=True,
+        )
 
 
 class FacilityGradeView(ServiceFormView):

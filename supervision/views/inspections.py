@@ -15,15 +15,11 @@ from supervision import services
 from supervision.choices import Agency, InspectionStatus
 from supervision.exports import Column
 from supervision.filtersets import InspectionFilterSet
-from supervision.forms.cases import (
-    CompleteInspectionForm,
-    InspectionForm,
-    ReferForm,
-    facility_from_query,
-)
+from supervision.forms.fields import facility_from_query
+from supervision.forms.inspections import CompleteInspectionForm, InspectionForm
+from supervision.forms.referrals import ReferForm
 from supervision.models import Facility, Inspection, Referral, Sanction
 from supervision.people import person_name
-from supervision.scoping import check_in_scope
 from supervision.views.base import RecordDetailView, ServiceFormView
 from supervision.views.case_lists import CaseListView
 from supervision.views.evidence import EvidenceSectionMixin
@@ -115,7 +111,7 @@ class InspectionCreateView(ServiceFormView):
 
 
 class InspectionEditView(ServiceFormView):
-    """A plain edit (no workflow): a ModelForm save, atomic with its many-to-many fields."""
+    """An edit through services.edit_inspection, atomic with the form's many-to-many save."""
 
     model = Inspection
     object_model = Inspection
@@ -132,11 +128,10 @@ class InspectionEditView(ServiceFormView):
 
     def perform(self, form: Form) -> Model:
         with transaction.atomic():
-            inspection = form.save(commit=False)
-            check_in_scope(self.request.user, inspection)
-            # The middleware records the user too; set it so no other path loses it.
-            inspection._history_user = self.request.user
-            inspection.save()
+            inspection = services.edit_inspection(
+                form.save(commit=False), user=self.request.user, validated=True
+            )
+            # Its many-to-many fields in the same transaction, as the admin's save_related.
             form.save_m2m()
         return inspection
 

@@ -13,7 +13,7 @@ from supervision import services
 from supervision.choices import REFERRAL_TRANSITIONS
 from supervision.exports import Column
 from supervision.filtersets import ReferralFilterSet
-from supervision.forms.cases import MoveReferralForm
+from supervision.forms.referrals import MoveReferralForm
 from supervision.models import Facility, Inspection, Referral, Sanction
 from supervision.people import person_name
 from supervision.views.base import RecordDetailView, ServiceFormView

@@ -9,13 +9,14 @@ from django.forms import Form
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from supervision import services
 from supervision.exports import Column
 from supervision.filtersets import SanctionFilterSet
-from supervision.forms.cases import KIND_FIELDS, SanctionForm, facility_from_query
+from supervision.forms.fields import facility_from_query
+from supervision.forms.sanctions import SanctionForm
 from supervision.models import Facility, Inspection, Referral, Sanction
 from supervision.people import person_name
 from supervision.scoping import scoped_queryset
+from supervision.services.sanction_kinds import KIND_FIELDS, record_sanction
 from supervision.views.base import RecordDetailView, ServiceFormView
 from supervision.views.case_lists import CaseListView
 from supervision.views.evidence import EvidenceSectionMixin
@@ -106,9 +107,9 @@ class SanctionCreateView(ServiceFormView):
         return context
 
     def perform(self, form: Form) -> Model:
-        name, arguments = form.service_call()
-        service = getattr(services, name)
-        return service(form.cleaned_data["facility"], user=self.request.user, **arguments)
+        return record_sanction(
+            form.cleaned_data["facility"], user=self.request.user, **form.service_arguments()
+        )
 
 
 urlpatterns = [

@@ -4,28 +4,24 @@ One behaviour per test. Only the sign-in test types a password; the others put a
 with Client.force_login into the browser. live_server serves the database from another thread,
 so the tests are transactional (conftest puts back the roles the flush removes).
 
-SCREENSHOTS=1 also saves the main pages at 1366×768 into bench/out/screenshots/.
+Pictures of the main pages for a person to look at: bench/screenshots.py.
 """
 
 from __future__ import annotations
 
 import datetime
-import os
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from supervision.choices import (
     Agency,
-    FacilityKind,
     Grade,
     InspectionKind,
     InspectionStatus,
@@ -35,17 +31,13 @@ from supervision.models import CreditRating, Inspection, RatingChange
 from tests.factories import (
     CreditRatingFactory,
     FacilityFactory,
-    InspectionFactory,
     InspectorFactory,
     RatingChangeFactory,
-    ReferralFactory,
-    SanctionFactory,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "correct-horse-battery-staple"  # tests.factories.UserFactory's
-SCREENSHOT_DIR = Path(settings.BASE_DIR) / "bench" / "out" / "screenshots"
 
 
 @pytest.fixture(autouse=True)
@@ -276,48 +268,3 @@ def test_the_facility_list_fits_the_screen_with_the_navigation_visible(
     expect(page.get_by_label("搜索", exact=True)).to_be_visible()
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"a horizontal scrollbar at {width}×{height}: {overflow}px too wide"
-
-
-@pytest.mark.skipif(os.environ.get("SCREENSHOTS") != "1", reason="set SCREENSHOTS=1")
-def test_screenshots_of_the_main_pages(page: Page, live_server, supervisor, inspectors):
-    """Not a check: pictures of the main pages for a person to judge the design."""
-    facility = FacilityFactory(name="拉萨市城关区示例人民医院")
-    for n, grade in enumerate([Grade.A, Grade.A, Grade.B, Grade.B, Grade.B, Grade.C, Grade.D]):
-        other = FacilityFactory(pharmacy=n % 2 == 1)
-        CreditRatingFactory(facility=other, year=2024, grade=grade)
-    FacilityFactory(kind=FacilityKind.CLINIC, name="拉萨市堆龙德庆区示例诊所")
-    rating = CreditRatingFactory(facility=facility, year=2024, grade=Grade.A)
-    RatingChangeFactory(rating=rating)
-    RatingChangeFactory(rating=rating, from_grade=Grade.A, to_grade=Grade.B, reason="复核下调")
-    rating.grade = Grade.B
-    rating.save()
-    today = timezone.localdate()
-    inspection = InspectionFactory(
-        facility=facility,
-        completed=True,
-        start_date=today.replace(day=1),
-        end_date=today.replace(day=1),
-        amount_involved=Decimal("125000.00"),
-        amount_recovered=Decimal("80000.00"),
-        inspectors=inspectors,
-    )
-    ReferralFactory(inspection=inspection)
-    SanctionFactory(facility=facility, fine=True, decided_on=datetime.date(2024, 6, 1))
-    SanctionFactory(facility=facility, decision_number="拉医保罚〔2024〕12号")
-
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    sign_in(page, live_server, supervisor)
-    shots = {
-        "dashboard": "/",
-        "facility-list": "/facilities/",
-        "facility-detail": f"/facilities/{facility.pk}/",
-        "inspection-form": f"/inspections/new/?facility={facility.pk}",
-    }
-    for name, path in shots.items():
-        page.goto(f"{live_server.url}{path}")
-        expect(page.get_by_role("heading", level=1)).to_be_visible()
-        page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)
-    # The form with its messages, too.
-    page.get_by_role("button", name="保存").click()
-    expect(page.locator(".field-errors").first).to_be_visible()
-    page.screenshot(path=str(SCREENSHOT_DIR / "inspection-form-errors.png"), full_page=True)

@@ -27,9 +27,9 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
+from supervision.formats.values import cny, who
 from supervision.models.base import MONEY, StaleEdit
 from supervision.services.reasons import shown_reason
-from supervision.templatetags.supervision_tags import cny, who
 
 HISTORY_LIMIT = 50
 # A long text value shows its first SHORT_TEXT characters and its length; the whole value rides
