@@ -23,7 +23,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
@@ -140,6 +140,49 @@ def _same_save(history_model: type[models.Model]) -> models.QuerySet:
     )
 
 
+class _Fields(NamedTuple):
+    """Where a part of the union keeps each column: a history table or the audit events."""
+
+    row_id: str
+    when: str
+    kind: str
+    user: str
+    record_id: str
+
+
+_HISTORY = _Fields("history_id", "history_date", "history_type", "history_user", "id")
+_EVENTS = _Fields("id", "occurred_at", "action", "user", "object_id")
+
+
+def _shared_filters(
+    rows: models.QuerySet, filters: dict[str, Any], actions: list[str], *, fields: _Fields
+) -> models.QuerySet:
+    """rows (history rows or events) narrowed by the filters both parts of the union share."""
+    when, kind, user = fields.when, fields.kind, fields.user
+    if filters.get("user") is not None:
+        rows = rows.filter(**{user: filters["user"]})
+    if filters.get("since"):
+        rows = rows.filter(**{f"{when}__gte": _day_start(filters["since"])})
+    if filters.get("until"):
+        next_day = filters["until"] + datetime.timedelta(days=1)
+        rows = rows.filter(**{f"{when}__lt": _day_start(next_day)})
+    if actions:
+        rows = rows.filter(**{f"{kind}__in": actions})
+    return rows
+
+
+def _as_columns(rows: models.QuerySet, record_type: str, *, fields: _Fields) -> models.QuerySet:
+    """rows as _COLUMNS, the shape both parts of the union share."""
+    return rows.annotate(
+        row_id=F(fields.row_id),
+        row_when=F(fields.when),
+        row_kind=F(fields.kind),
+        row_user=F(f"{fields.user}_id"),
+        record_id=F(fields.record_id),
+        record_type=Value(record_type, output_field=CharField()),
+    ).values(*_COLUMNS)
+
+
 def _history_part(
     user: Any, model: type[models.Model], filters: dict[str, Any], limited: bool
 ) -> models.QuerySet | None:
@@ -159,23 +202,8 @@ def _history_part(
             rows = rows.filter(inspection_id__in=inspections)
         else:
             rows = rows.filter(**{_FACILITY_OF[model]: facility})
-    if filters.get("user") is not None:
-        rows = rows.filter(history_user=filters["user"])
-    if filters.get("since"):
-        rows = rows.filter(history_date__gte=_day_start(filters["since"]))
-    if filters.get("until"):
-        rows = rows.filter(history_date__lt=_day_start(filters["until"] + datetime.timedelta(1)))
-    if actions:
-        rows = rows.filter(history_type__in=actions)
-    rows = _one_row_per_save(model, rows)
-    return rows.annotate(
-        row_id=F("history_id"),
-        row_when=F("history_date"),
-        row_kind=F("history_type"),
-        row_user=F("history_user_id"),
-        record_id=F("id"),
-        record_type=Value(model._meta.model_name, output_field=CharField()),
-    ).values(*_COLUMNS)
+    rows = _one_row_per_save(model, _shared_filters(rows, filters, actions, fields=_HISTORY))
+    return _as_columns(rows, model._meta.model_name, fields=_HISTORY)
 
 
 def visible_events(user: Any) -> models.QuerySet:
@@ -205,23 +233,8 @@ def _event_part(user: Any, filters: dict[str, Any]) -> models.QuerySet | None:
         events = events.filter(object_id=filters["record_id"])
     if filters.get("facility") is not None:
         events = events.filter(facility_id=filters["facility"])
-    if filters.get("user") is not None:
-        events = events.filter(user=filters["user"])
-    if filters.get("since"):
-        events = events.filter(occurred_at__gte=_day_start(filters["since"]))
-    if filters.get("until"):
-        next_day = filters["until"] + datetime.timedelta(days=1)
-        events = events.filter(occurred_at__lt=_day_start(next_day))
-    if actions:
-        events = events.filter(action__in=actions)
-    return events.annotate(
-        row_id=F("id"),
-        row_when=F("occurred_at"),
-        row_kind=F("action"),
-        row_user=F("user_id"),
-        record_id=F("object_id"),
-        record_type=Value(EVENT, output_field=CharField()),
-    ).values(*_COLUMNS)
+    events = _shared_filters(events, filters, actions, fields=_EVENTS)
+    return _as_columns(events, EVENT, fields=_EVENTS)
 
 
 def audit_rows(

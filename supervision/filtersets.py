@@ -150,6 +150,20 @@ def id_filter(label: str, field_name: str) -> filters.NumberFilter:
     return filters.NumberFilter(label=label, field_name=field_name, min_value=1, max_value=MAX_ID)
 
 
+def rating_year_filter(label: str = _("评价年度"), **kwargs: object) -> filters.NumberFilter:
+    """A filter on a credit-rating year, refusing years no rating can have."""
+    return filters.NumberFilter(
+        label=label, min_value=MIN_RATING_YEAR, max_value=MAX_RATING_YEAR, **kwargs
+    )
+
+
+def district_filter(path: str = "") -> ChoicesFilter:
+    """The districts of the facility a record concerns, found at path (e.g. "facility__")."""
+    return ChoicesFilter(
+        label=_("所属区县"), field_name=f"{path}district", choices=District.choices
+    )
+
+
 class BaseFilterSet(filters.FilterSet):
     """A FilterSet whose generated related-record filters refuse out-of-range ids."""
 
@@ -247,13 +261,10 @@ class FacilityFilterSet(BaseFilterSet):
     )
     kind = ChoicesFilter(label=_("机构类别"), choices=FacilityKind.choices)
     ownership = filters.ChoiceFilter(label=_("经济类型"), choices=Ownership.choices)
-    district = ChoicesFilter(label=_("所属区县"), choices=District.choices)
+    district = district_filter()
     zone = filters.ChoiceFilter(label=_("园区"), choices=Zone.choices)
-    year = filters.NumberFilter(
-        label=_("评价年度"),
+    year = rating_year_filter(
         method="filter_noop",
-        min_value=MIN_RATING_YEAR,
-        max_value=MAX_RATING_YEAR,
         help_text=_(
             "选定后，信用等级的筛选、等级列、按等级排序和导出都按该年度；"
             "不填时，按信用等级筛选使用最近评价年度。"
@@ -337,16 +348,12 @@ class FacilityFilterSet(BaseFilterSet):
 
 class CreditRatingFilterSet(BaseFilterSet):
     q = facility_search("facility__")
-    year = filters.NumberFilter(
-        label=_("评价年度"), min_value=MIN_RATING_YEAR, max_value=MAX_RATING_YEAR
-    )
+    year = rating_year_filter()
     grade = ChoicesFilter(label=_("信用等级"), choices=Grade.choices)
     kind = ChoicesFilter(
         label=_("机构类别"), field_name="facility__kind", choices=FacilityKind.choices
     )
-    district = ChoicesFilter(
-        label=_("所属区县"), field_name="facility__district", choices=District.choices
-    )
+    district = district_filter("facility__")
     ordering = filters.OrderingFilter(
         fields=(("year", "year"), ("grade", "grade"), ("facility__name", "facility"))
     )
@@ -359,12 +366,7 @@ class CreditRatingFilterSet(BaseFilterSet):
 class RatingChangeFilterSet(BaseFilterSet):
     q = facility_search("rating__facility__")
     facility = id_filter(_("机构"), "rating__facility")
-    year = filters.NumberFilter(
-        label=_("评价年度"),
-        field_name="rating__year",
-        min_value=MIN_RATING_YEAR,
-        max_value=MAX_RATING_YEAR,
-    )
+    year = rating_year_filter(field_name="rating__year")
     to_grade = ChoicesFilter(label=_("新等级"), choices=Grade.choices)
     changed = DateFromToRangeFilter(label=_("调整日期"), field_name="changed_at__date")
 
@@ -385,9 +387,7 @@ class InspectionFilterSet(MineFilterMixin, BaseFilterSet):
     violation = filters.ChoiceFilter(
         label=_("违规类型"), field_name="violations", choices=Violation.choices
     )
-    district = ChoicesFilter(
-        label=_("所属区县"), field_name="facility__district", choices=District.choices
-    )
+    district = district_filter("facility__")
     ordering = filters.OrderingFilter(
         fields=(("start_date", "start_date"), ("facility__name", "facility"), ("kind", "kind"))
     )
@@ -432,16 +432,12 @@ class SanctionFilterSet(MineFilterMixin, BaseFilterSet):
     kind = ChoicesFilter(label=_("措施类型"), choices=SanctionKind.choices)
     decided_on = DateFromToRangeFilter(label=_("决定日期"))
     in_force = StrictBooleanFilter(label=_("今日生效的暂停"), method="filter_in_force")
-    rating_year = filters.NumberFilter(
-        label=_("依据的评级年度"),
+    rating_year = rating_year_filter(
+        _("依据的评级年度"),
         field_name="rating__year",
-        min_value=MIN_RATING_YEAR,
-        max_value=MAX_RATING_YEAR,
         help_text=_("依据该年度信用评价结果作出的处理措施（如D级暂停协议、A级授牌）。"),
     )
-    district = ChoicesFilter(
-        label=_("所属区县"), field_name="facility__district", choices=District.choices
-    )
+    district = district_filter("facility__")
     ordering = filters.OrderingFilter(
         fields=(("decided_on", "decided_on"), ("kind", "kind"), ("facility__name", "facility"))
     )

@@ -101,7 +101,7 @@ def usable_keys(model_field, values, using: str | None) -> list[str]:
     return usable
 
 
-class SafeAutocompleteSelect(AutocompleteSelect):
+class UsableKeysMixin:
     """Shows a chosen row only for a value that can be a key (a bad one shows nothing selected
     and the form's own message says it is invalid)."""
 
@@ -109,9 +109,12 @@ class SafeAutocompleteSelect(AutocompleteSelect):
         return super().optgroups(name, usable_keys(self.field, value, self.db), attr)
 
 
-class SafeAutocompleteSelectMultiple(AutocompleteSelectMultiple):
-    def optgroups(self, name, value, attr=None):
-        return super().optgroups(name, usable_keys(self.field, value, self.db), attr)
+class SafeAutocompleteSelect(UsableKeysMixin, AutocompleteSelect):
+    pass
+
+
+class SafeAutocompleteSelectMultiple(UsableKeysMixin, AutocompleteSelectMultiple):
+    pass
 
 
 class ScopedAdminMixin:
@@ -124,21 +127,27 @@ class ScopedAdminMixin:
         return scoped_queryset(request.user, super().get_queryset(request))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = SafeAutocompleteSelect(
-                db_field, self.admin_site, using=kwargs.get("using")
-            )
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if field is not None and hasattr(field, "queryset"):
-            field.queryset = scoped_queryset(request.user, field.queryset)
-        return field
+        return self._scoped_relation_field(
+            db_field, request, kwargs, SafeAutocompleteSelect, super().formfield_for_foreignkey
+        )
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return self._scoped_relation_field(
+            db_field,
+            request,
+            kwargs,
+            SafeAutocompleteSelectMultiple,
+            super().formfield_for_manytomany,
+        )
+
+    def _scoped_relation_field(self, db_field, request, kwargs, autocomplete_widget, build):
+        """A relation's form field: the safe autocomplete widget where the admin asks for one,
+        and only the related rows the user may see."""
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = SafeAutocompleteSelectMultiple(
+            kwargs["widget"] = autocomplete_widget(
                 db_field, self.admin_site, using=kwargs.get("using")
             )
-        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        field = build(db_field, request, **kwargs)
         if field is not None and hasattr(field, "queryset"):
             field.queryset = scoped_queryset(request.user, field.queryset)
         return field

@@ -171,26 +171,21 @@ class FacilityAdmin(FacilityBulkActions, FacilityCodeSearchMixin, BaseAdmin):
             return status.label
         if status == AgreementStatus.SUSPENDED:
             behind = Sanction.objects.in_force_on().filter(facility=obj).first()
-            if behind is not None:
-                return format_html(
-                    gettext("{status}：{link}（{start}至{end}）"),
-                    status=status.label,
-                    link=link(behind, behind.decision_number or behind.get_kind_display()),
-                    start=behind.starts_on,
-                    end=behind.ends_on,
-                )
+            template = gettext("{status}：{link}（{start}至{end}）")
         else:
             behind = (
                 obj.sanctions.filter(kind=SanctionKind.TERMINATION).order_by("starts_on").first()
             )
-            if behind is not None:
-                return format_html(
-                    gettext("{status}：{link}（自{start}起）"),
-                    status=status.label,
-                    link=link(behind, behind.decision_number or behind.get_kind_display()),
-                    start=behind.starts_on,
-                )
-        return status.label
+            template = gettext("{status}：{link}（自{start}起）")
+        if behind is None:
+            return status.label
+        return format_html(
+            template,
+            status=status.label,
+            link=link(behind, behind.decision_number or behind.get_kind_display()),
+            start=behind.starts_on,
+            end=behind.ends_on,
+        )
 
     @admin.display(description=pgettext_lazy("plural", "案件移送"))
     def referral_list(self, obj: Facility) -> str:

@@ -141,8 +141,31 @@ class UpdateMixin(mixins.UpdateModelMixin):
         return serializer.save()
 
 
-def _documented(one: str, many: str, *, create: str = "", update: str = "") -> dict:
-    """Summaries of the standard operations of an endpoint."""
+class RecordViewSet(mixins.ListModelMixin, RetrieveMixin, CreateMixin, UpdateMixin, ScopedViewSet):
+    """An endpoint that lists, reads, records and edits one kind of row."""
+
+
+class CaseRecordViewSet(EvidenceActions, RecordViewSet):
+    """A record of a case, which carries evidence files."""
+
+
+def _edited_with(serializer_class: type[Serializer]) -> dict[str, type[Serializer]]:
+    """input_serializers of an endpoint whose edits read another serializer than its reads."""
+    return {"update": serializer_class, "partial_update": serializer_class}
+
+
+def _documented(
+    one: str,
+    many: str,
+    *,
+    create: str = "",
+    update: str = "",
+    edit_responds_with: type[Serializer] | None = None,
+) -> dict:
+    """Summaries of the standard operations of an endpoint.
+
+    edit_responds_with: the read serializer an edit answers with, when the input differs.
+    """
     operations = {
         "list": extend_schema(summary=f"List {many}"),
         "retrieve": extend_schema(summary=f"Read a {one}"),
@@ -150,8 +173,11 @@ def _documented(one: str, many: str, *, create: str = "", update: str = "") -> d
     if create:
         operations["create"] = extend_schema(summary=f"Record a {one}", description=create)
     if update:
-        operations["update"] = extend_schema(summary="Edit", description=update)
-        operations["partial_update"] = extend_schema(summary="Edit some fields", description=update)
+        responses = {"responses": {200: edit_responds_with}} if edit_responds_with else {}
+        operations["update"] = extend_schema(summary="Edit", description=update, **responses)
+        operations["partial_update"] = extend_schema(
+            summary="Edit some fields", description=update, **responses
+        )
     return operations
 
 
@@ -164,9 +190,7 @@ def _documented(one: str, many: str, *, create: str = "", update: str = "") -> d
         update="Edit a registry entry. Facilities are not deleted through the API.",
     )
 )
-class FacilityViewSet(
-    mixins.ListModelMixin, RetrieveMixin, CreateMixin, UpdateMixin, ScopedViewSet
-):
+class FacilityViewSet(RecordViewSet):
     """Designated facilities and insurers (定点医药机构), with their current grade and agreement
     status."""
 
@@ -251,29 +275,17 @@ class FacilityViewSet(
         update="Edit a rating; its facility and year are fixed. A reason is always required. A "
         "new grade goes through the grade workflow and writes a rating change; score, date and "
         "basis are saved as sent, with the reason on the history.",
+        edit_responds_with=s.CreditRatingSerializer,
     )
 )
-class CreditRatingViewSet(
-    mixins.ListModelMixin, RetrieveMixin, CreateMixin, UpdateMixin, ScopedViewSet
-):
+class CreditRatingViewSet(RecordViewSet):
     """Annual credit ratings (信用评价), grade A-D."""
 
     queryset = CreditRating.objects.for_lists()
     serializer_class = s.CreditRatingSerializer
     filterset_class = CreditRatingFilterSet
     ordering = ["-year", "-id"]
-    input_serializers = {
-        "update": s.CreditRatingUpdateSerializer,
-        "partial_update": s.CreditRatingUpdateSerializer,
-    }
-
-    @extend_schema(responses={200: s.CreditRatingSerializer})
-    def update(self, request, *args, **kwargs):
-        return super().update(request, *args, **kwargs)
-
-    @extend_schema(responses={200: s.CreditRatingSerializer})
-    def partial_update(self, request, *args, **kwargs):
-        return super().partial_update(request, *args, **kwargs)
+    input_serializers = _edited_with(s.CreditRatingUpdateSerializer)
 
 
 @extend_schema_view(**_documented("rating change", "rating changes"))
@@ -295,14 +307,7 @@ class RatingChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         update="Edit an inspection. Completing it is an action of its own.",
     )
 )
-class InspectionViewSet(
-    EvidenceActions,
-    mixins.ListModelMixin,
-    RetrieveMixin,
-    CreateMixin,
-    UpdateMixin,
-    ScopedViewSet,
-):
+class InspectionViewSet(CaseRecordViewSet):
     """Inspections (检查) of facilities."""
 
     queryset = Inspection.objects.for_lists().select_related("created_by")
@@ -361,16 +366,10 @@ class InspectionViewSet(
         "/api/inspections/{id}/refer/).",
         update="Correct the summary, case number or outcome. The status moves with POST "
         "/api/referrals/{id}/move/.",
+        edit_responds_with=s.ReferralSerializer,
     )
 )
-class ReferralViewSet(
-    EvidenceActions,
-    mixins.ListModelMixin,
-    RetrieveMixin,
-    CreateMixin,
-    UpdateMixin,
-    ScopedViewSet,
-):
+class ReferralViewSet(CaseRecordViewSet):
     """Cases referred to other agencies (移送), followed until closed."""
 
     queryset = Referral.objects.for_lists().select_related("created_by")
@@ -378,20 +377,11 @@ class ReferralViewSet(
     filterset_class = ReferralFilterSet
     ordering = ["-referred_on", "-id"]
     input_serializers = {
-        "update": s.ReferralUpdateSerializer,
-        "partial_update": s.ReferralUpdateSerializer,
+        **_edited_with(s.ReferralUpdateSerializer),
         "move": s.MoveSerializer,
     }
     action_permissions = {"move": ["supervision.change_referral"]}
     conditional_actions = ScopedViewSet.conditional_actions | {"move"}
-
-    @extend_schema(responses={200: s.ReferralSerializer})
-    def update(self, request, *args, **kwargs):
-        return super().update(request, *args, **kwargs)
-
-    @extend_schema(responses={200: s.ReferralSerializer})
-    def partial_update(self, request, *args, **kwargs):
-        return super().partial_update(request, *args, **kwargs)
 
     @extend_schema(
         summary="Move the referral to its next status",
@@ -428,34 +418,17 @@ class ReferralViewSet(
         update="Correct the decision number, legal basis, note or inspection. What was decided, "
         "against whom and for how long is fixed; other corrections are made by an "
         "administrator.",
+        edit_responds_with=s.SanctionSerializer,
     )
 )
-class SanctionViewSet(
-    EvidenceActions,
-    mixins.ListModelMixin,
-    RetrieveMixin,
-    CreateMixin,
-    UpdateMixin,
-    ScopedViewSet,
-):
+class SanctionViewSet(CaseRecordViewSet):
     """Measures taken on facilities (处理措施)."""
 
     queryset = Sanction.objects.for_lists().select_related("created_by")
     serializer_class = s.SanctionSerializer
     filterset_class = SanctionFilterSet
     ordering = ["-decided_on", "-id"]
-    input_serializers = {
-        "update": s.SanctionUpdateSerializer,
-        "partial_update": s.SanctionUpdateSerializer,
-    }
-
-    @extend_schema(responses={200: s.SanctionSerializer})
-    def update(self, request, *args, **kwargs):
-        return super().update(request, *args, **kwargs)
-
-    @extend_schema(responses={200: s.SanctionSerializer})
-    def partial_update(self, request, *args, **kwargs):
-        return super().partial_update(request, *args, **kwargs)
+    input_serializers = _edited_with(s.SanctionUpdateSerializer)
 
 
 class EvidenceViewSet(EvidenceViewSetMixin, ScopedViewSet):

@@ -58,34 +58,38 @@ class Inspector(Linked):
         return reverse("admin:supervision_inspector_change", args=[self.pk])
 
 
-class PartnerAgency(models.Model):
+class FixedCodeList(models.Model):
+    """A table whose rows are the members of one TextChoices: a `code` key, shown by its label."""
+
+    district_path = None  # a fixed code list, shared by every district
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return str(self.get_code_display())
+
+
+class PartnerAgency(FixedCodeList):
     """An agency that can join an inspection or receive a referral; rows are the Agency codes."""
 
     code = models.CharField(_("代码"), max_length=16, primary_key=True, choices=Agency.choices)
-    district_path = None  # a fixed code list, shared by every district
 
     class Meta:
         verbose_name = _("协作部门")
         verbose_name_plural = pgettext_lazy("plural", "协作部门")
         ordering = ["code"]
 
-    def __str__(self) -> str:
-        return str(self.get_code_display())
 
-
-class ViolationCategory(models.Model):
+class ViolationCategory(FixedCodeList):
     """A category of violation found by an inspection; rows are the Violation codes."""
 
     code = models.CharField(_("代码"), max_length=32, primary_key=True, choices=Violation.choices)
-    district_path = None  # a fixed code list, shared by every district
 
     class Meta:
         verbose_name = _("违规类型")
         verbose_name_plural = pgettext_lazy("plural", "违规类型")
         ordering = ["code"]
-
-    def __str__(self) -> str:
-        return str(self.get_code_display())
 
 
 class Inspection(Versioned, TimeStamped):

@@ -17,8 +17,28 @@ from supervision.services._common import User, refuse, refuse_problems, save_wit
 CENT = Decimal("0.01")
 
 
-def _record(sanction: Sanction, user: User) -> Sanction:
-    sanction.created_by = user
+def _record(
+    facility: Facility,
+    kind: str,
+    user: User,
+    *,
+    decided_on: datetime.date,
+    decision_number: str = "",
+    legal_basis: str = "",
+    note: str = "",
+    **fields: object,
+) -> Sanction:
+    """Save a sanction of kind with its history; the free texts are kept without margins."""
+    sanction = Sanction(
+        facility=facility,
+        kind=kind,
+        decided_on=decided_on,
+        decision_number=decision_number.strip(),
+        legal_basis=legal_basis.strip(),
+        note=note.strip(),
+        created_by=user,
+        **fields,
+    )
     save_with_history(sanction, user, reasons.sanction_recorded(sanction.kind))
     return sanction
 
@@ -167,19 +187,17 @@ def suspend_agreement(
         suspension_problems(facility, starts_on=starts_on, ends_on=ends_on, decided_on=decided_on)
     )
     return _record(
-        Sanction(
-            facility=facility,
-            kind=SanctionKind.SUSPENSION,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            decided_on=decided_on,
-            decision_number=decision_number.strip(),
-            legal_basis=legal_basis.strip(),
-            inspection=inspection,
-            rating=rating,
-            note=note.strip(),
-        ),
+        facility,
+        SanctionKind.SUSPENSION,
         user,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        decided_on=decided_on,
+        decision_number=decision_number,
+        legal_basis=legal_basis,
+        inspection=inspection,
+        rating=rating,
+        note=note,
     )
 
 
@@ -201,19 +219,17 @@ def recover_deposit(
     percent = Decimal(percent)
     amount = deposit_recovery_amount(facility, percent)
     return _record(
-        Sanction(
-            facility=facility,
-            kind=SanctionKind.DEPOSIT_RECOVERY,
-            deposit_percent=percent,
-            amount=amount,
-            decided_on=decided_on,
-            decision_number=decision_number.strip(),
-            legal_basis=legal_basis.strip(),
-            inspection=inspection,
-            rating=rating,
-            note=note.strip(),
-        ),
+        facility,
+        SanctionKind.DEPOSIT_RECOVERY,
         user,
+        deposit_percent=percent,
+        amount=amount,
+        decided_on=decided_on,
+        decision_number=decision_number,
+        legal_basis=legal_basis,
+        inspection=inspection,
+        rating=rating,
+        note=note,
     )
 
 
@@ -237,17 +253,15 @@ def record_payment(
     if amount <= 0:
         raise refuse("amount", _("金额必须大于0。"))
     return _record(
-        Sanction(
-            facility=facility,
-            kind=kind,
-            amount=amount.quantize(CENT, rounding=ROUND_HALF_UP),
-            decided_on=decided_on,
-            decision_number=decision_number.strip(),
-            legal_basis=legal_basis.strip(),
-            inspection=inspection,
-            note=note.strip(),
-        ),
+        facility,
+        kind,
         user,
+        amount=amount.quantize(CENT, rounding=ROUND_HALF_UP),
+        decided_on=decided_on,
+        decision_number=decision_number,
+        legal_basis=legal_basis,
+        inspection=inspection,
+        note=note,
     )
 
 
@@ -269,17 +283,15 @@ def terminate_agreement(
         termination_problems(facility, effective_on=effective_on, decided_on=decided_on)
     )
     return _record(
-        Sanction(
-            facility=facility,
-            kind=SanctionKind.TERMINATION,
-            starts_on=effective_on,
-            decided_on=decided_on,
-            decision_number=decision_number.strip(),
-            legal_basis=legal_basis.strip(),
-            inspection=inspection,
-            note=note.strip(),
-        ),
+        facility,
+        SanctionKind.TERMINATION,
         user,
+        starts_on=effective_on,
+        decided_on=decided_on,
+        decision_number=decision_number,
+        legal_basis=legal_basis,
+        inspection=inspection,
+        note=note,
     )
 
 
@@ -297,16 +309,14 @@ def warn(
     """Record a warning talk or an order to rectify (约谈/责令改正)."""
     refuse_problems(warning_problems(note=note))
     return _record(
-        Sanction(
-            facility=facility,
-            kind=SanctionKind.WARNING,
-            decided_on=decided_on,
-            decision_number=decision_number.strip(),
-            legal_basis=legal_basis.strip(),
-            inspection=inspection,
-            note=note.strip(),
-        ),
+        facility,
+        SanctionKind.WARNING,
         user,
+        decided_on=decided_on,
+        decision_number=decision_number,
+        legal_basis=legal_basis,
+        inspection=inspection,
+        note=note,
     )
 
 
@@ -323,13 +333,11 @@ def commend(
     """Award the plaque (授牌) to a facility rated A for year; once per rating."""
     rating = commendation_rating(facility, year=year)
     return _record(
-        Sanction(
-            facility=facility,
-            kind=SanctionKind.COMMENDATION,
-            rating=rating,
-            decided_on=decided_on,
-            decision_number=decision_number.strip(),
-            note=note.strip(),
-        ),
+        facility,
+        SanctionKind.COMMENDATION,
         user,
+        rating=rating,
+        decided_on=decided_on,
+        decision_number=decision_number,
+        note=note,
     )

@@ -42,6 +42,29 @@ LATEST = datetime.date(2100, 12, 31)
 MAX_ID = 2**63 - 1
 
 
+def _id_field(label: str, help_text: str, *, not_an_id: str, too_large: str) -> forms.Field:
+    """An optional filter on a record's id: a positive integer the databases can hold."""
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=help_text,
+        error_messages={"invalid": not_an_id, "min_value": not_an_id, "max_value": too_large},
+    )
+
+
+def _choices_field(label: str, **kwargs: Any) -> forms.Field:
+    """An optional filter that takes any of its choices, ticked in a list of boxes."""
+    return forms.MultipleChoiceField(
+        label=label,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("所选项无效。")},
+        **kwargs,
+    )
+
+
 class AuditFilterForm(forms.Form):
     """The log's filters; all optional (no filter: everything the user may see)."""
 
@@ -54,43 +77,20 @@ class AuditFilterForm(forms.Form):
     )
     since = date_field(_("起始日期"), required=False)
     until = date_field(_("截止日期"), required=False)
-    record_type = forms.MultipleChoiceField(
-        label=_("记录类型"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": _("所选项无效。")},
+    record_type = _choices_field(_("记录类型"))
+    record_id = _id_field(
+        _("记录编号"),
+        _("与一种记录类型一起使用：该记录的全部变更和事件。"),
+        not_an_id=_("记录编号须为正整数。"),
+        too_large=_("记录编号过大。"),
     )
-    record_id = forms.IntegerField(
-        label=_("记录编号"),
-        required=False,
-        min_value=1,
-        max_value=MAX_ID,
-        help_text=_("与一种记录类型一起使用：该记录的全部变更和事件。"),
-        error_messages={
-            "invalid": _("记录编号须为正整数。"),
-            "min_value": _("记录编号须为正整数。"),
-            "max_value": _("记录编号过大。"),
-        },
+    facility = _id_field(
+        _("机构编号"),
+        _("该机构及其信用评价、检查、移送、处理措施和证据材料的全部记录。"),
+        not_an_id=_("机构编号须为正整数。"),
+        too_large=_("机构编号过大。"),
     )
-    facility = forms.IntegerField(
-        label=_("机构编号"),
-        required=False,
-        min_value=1,
-        max_value=MAX_ID,
-        help_text=_("该机构及其信用评价、检查、移送、处理措施和证据材料的全部记录。"),
-        error_messages={
-            "invalid": _("机构编号须为正整数。"),
-            "min_value": _("机构编号须为正整数。"),
-            "max_value": _("机构编号过大。"),
-        },
-    )
-    action = forms.MultipleChoiceField(
-        label=_("操作"),
-        required=False,
-        choices=action_choices,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": _("所选项无效。")},
-    )
+    action = _choices_field(_("操作"), choices=action_choices)
 
     def __init__(self, *args: Any, models: list[type[models.Model]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

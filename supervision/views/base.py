@@ -223,6 +223,10 @@ class ServiceFormView(StaffView, PermissionRequiredMixin, FormView):
 
     object_model: ClassVar[type[Model] | None] = None
     service_error_fields: ClassVar[dict[str, str]] = {}
+    # The form is given the acting user (user=), e.g. to offer only their districts.
+    form_takes_user: ClassVar[bool] = False
+    # The form edits the record of object_model (instance=) rather than acting on it.
+    form_edits_object: ClassVar[bool] = False
 
     success_message: ClassVar[str] = _("已保存。")
     # Not raise_exception: AccessMixin then sends the anonymous to the login page, and a
@@ -307,6 +311,10 @@ class ServiceFormView(StaffView, PermissionRequiredMixin, FormView):
             # which would hide the defaults a form sets itself (kwargs.setdefault("initial",
             # …)): the record's findings on the completion form, today on the referral form.
             kwargs.pop("initial", None)
+        if self.form_takes_user:
+            kwargs["user"] = self.request.user
+        if self.form_edits_object:
+            kwargs["instance"] = self.get_object()
         restored = getattr(self, "restored", None)
         if restored is not None and self.request.method == "GET":
             kwargs["data"] = restored["data"]  # bound: shown with its messages, not saved

@@ -264,9 +264,7 @@ class FacilityCreateView(ServiceFormView):
     permission_required = "supervision.add_facility"
     template_name = "facilities/form.html"
     success_message = _("机构已登记。")
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "user": self.request.user}
+    form_takes_user = True
 
     def perform(self, form: Form) -> Model:
         return services.register_facility(form.instance, user=self.request.user, validated=True)
@@ -279,13 +277,8 @@ class FacilityEditView(ServiceFormView):
     permission_required = "supervision.change_facility"
     template_name = "facilities/form.html"
     success_message = _("机构信息已保存。")
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        return {
-            **super().get_form_kwargs(),
-            "instance": self.get_object(),
-            "user": self.request.user,
-        }
+    form_takes_user = True
+    form_edits_object = True
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(facility=self.get_object(), **kwargs)

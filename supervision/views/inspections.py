@@ -97,10 +97,10 @@ class InspectionCreateView(ServiceFormView):
     permission_required = "supervision.add_inspection"
     template_name = "inspections/form.html"
     success_message = _("检查已登记。")
+    form_takes_user = True
 
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()
-        kwargs["user"] = self.request.user
         kwargs["facility"] = facility_from_query(
             self.request.user, self.request.GET.get("facility")
         )
@@ -119,12 +119,8 @@ class InspectionEditView(ServiceFormView):
     permission_required = "supervision.change_inspection"
     template_name = "inspections/form.html"
     success_message = _("检查已保存。")
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        kwargs = super().get_form_kwargs()
-        kwargs["user"] = self.request.user
-        kwargs["instance"] = self.get_object()
-        return kwargs
+    form_takes_user = True
+    form_edits_object = True
 
     def perform(self, form: Form) -> Model:
         with transaction.atomic():
