@@ -145,7 +145,13 @@ class Staff(HttpUser):
         grade = random.choice([g for g in "ABCD" if not current or g != current[0]["grade"]])
         with self.client.post(
             f"/api/facilities/{facility}/grade/",
-            json={"year": 2024, "grade": grade, "reason": f"负载测试 {RUN}"},
+            json={
+                "year": 2024,
+                "grade": grade,
+                "reason": f"负载测试 {RUN}",
+                # A downgrade to D is confirmed, as a person does on the page.
+                "confirm_downgrade": grade == "D",
+            },
             headers=self.token,
             name="POST grade",
             catch_response=True,
