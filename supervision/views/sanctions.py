@@ -16,7 +16,7 @@ from supervision.forms.sanctions import SanctionForm
 from supervision.models import Facility, Inspection, Referral, Sanction
 from supervision.people import person_name
 from supervision.scoping import scoped_queryset
-from supervision.services.sanction_kinds import KIND_FIELDS, record_sanction
+from supervision.services.sanction_kinds import record_sanction
 from supervision.views.base import RecordDetailView, ServiceFormView
 from supervision.views.case_lists import CaseListView
 from supervision.views.evidence import EvidenceSectionMixin
@@ -100,11 +100,6 @@ class SanctionCreateView(ServiceFormView):
                 .first()
             )
         return kwargs
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["kind_fields"] = KIND_FIELDS
-        return context
 
     def perform(self, form: Form) -> Model:
         return record_sanction(
