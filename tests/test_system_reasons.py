@@ -7,9 +7,12 @@ import datetime
 
 import pytest
 from django.conf import settings
+from django.contrib import admin
+from django.test import RequestFactory
 from django.utils import translation
 
 from supervision.choices import Agency, ReferralStatus, SanctionKind
+from supervision.models import Sanction
 from supervision.services import reasons
 from supervision.services._common import save_with_history
 from supervision.services.evidence import attach_evidence
@@ -143,3 +146,18 @@ def test_the_english_audit_log_shows_system_reasons_in_english(
     html = html_of(in_english(client, auditor).get("/audit/"))
     assert "Inspection completed" in html and "Declined" in html
     assert "检查完成" not in html and "不予立案" not in html
+
+
+def test_correcting_a_sanction_in_the_english_admin_stores_the_chinese_reason(english, superuser):
+    sanction = suspend_agreement(
+        FacilityFactory(),
+        starts_on=DAY,
+        ends_on=DAY + datetime.timedelta(days=30),
+        decided_on=DAY,
+        user=superuser,
+    )
+    request = RequestFactory().post("/admin/")
+    request.user = superuser
+    sanction.note = "文书编号更正"
+    admin.site._registry[Sanction].save_model(request, sanction, form=None, change=True)
+    assert last_reason(sanction) == "更正"

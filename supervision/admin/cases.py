@@ -19,6 +19,7 @@ from supervision.admin.filters import InForceFilter
 from supervision.admin.forms import InspectionAdminForm, ReferralAdminForm, SanctionAdminForm
 from supervision.choices import ReferralStatus
 from supervision.models import Inspection, Inspector, Referral, Sanction
+from supervision.services import reasons
 from supervision.services.sanction_kinds import KIND_SPECIFIC, record_sanction
 
 _FACILITY_SEARCH = ("facility__name", "=facility__credit_code", "^facility__insurance_code")
@@ -257,7 +258,7 @@ class SanctionAdmin(FacilityCodeSearchMixin, CaseRecordAdmin):
     def save_model(self, request, obj, form, change):
         """New measures go through their service; corrections are a validated plain save."""
         if change:
-            obj._change_reason = str(_("更正"))
+            obj._change_reason = reasons.CORRECTED  # stored in Chinese, shown translated
             super().save_model(request, obj, form, change)
             return
         saved = self._record(request, obj)

@@ -7,20 +7,19 @@ from collections.abc import Iterable
 
 from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from supervision.choices import Grade, Zone
 from supervision.forms.versions import VersionedFormMixin
-from supervision.models import CreditRating, Facility
+from supervision.models import CreditRating, Facility, RatingChange
 from supervision.models.rating import MAX_RATING_YEAR, MAX_SCORE, MIN_RATING_YEAR
 from supervision.scoping import user_districts
 from supervision.services.ratings import default_rating_year, grade_problems
 
-# Free text has no limit in the database; a form still refuses a pasted novel.
-MAX_NOTE_LENGTH = 2000
-MAX_REASON_LENGTH = 1000
+# The limits of the model fields (held by the database too), for the widgets and help texts.
+MAX_NOTE_LENGTH = Facility._meta.get_field("note").max_length
+MAX_REASON_LENGTH = RatingChange._meta.get_field("reason").max_length
 MAX_CHANGE_REASON_LENGTH = 200
 # Who a facility is, first on its form and in the API.
 FACILITY_IDENTITY = [
@@ -66,7 +65,6 @@ class FacilityForm(VersionedFormMixin, forms.ModelForm):
 
     def __init__(self, *args, user: AbstractBaseUser | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["note"].validators.append(MaxLengthValidator(MAX_NOTE_LENGTH))
         districts = user_districts(user)
         if districts is not None:
             # An account limited to some districts registers facilities in those only.
