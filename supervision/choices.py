@@ -174,3 +174,112 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("导出")
     EVIDENCE_UPLOADED = "evidence_uploaded", _("上传证据材料")
     EVIDENCE_DOWNLOADED = "evidence_downloaded", _("下载证据材料")
+
+
+class TipChannel(models.TextChoices):
+    """How a tip (举报线索) reached the bureau: the three hotline levels first."""
+
+    NATIONAL_HOTLINE = "national_hotline", _("全国医保举报电话")
+    REGION_HOTLINE = "region_hotline", _("自治区医保举报电话")
+    CITY_HOTLINE = "city_hotline", _("市医保举报电话")
+    PORTAL = "portal", _("门户网站")
+    WECHAT = "wechat", _("微信公众号")
+    LETTER = "letter", _("来信")
+    VISIT = "visit", _("来访")
+    TRANSFER = "transfer", _("其他部门转办")
+
+    @property
+    def is_hotline(self) -> bool:
+        return self.value.endswith("_hotline")
+
+
+# The channels whose published number or address is data (supervision.models.Hotline).
+PUBLISHED_CHANNELS = (
+    TipChannel.NATIONAL_HOTLINE,
+    TipChannel.REGION_HOTLINE,
+    TipChannel.CITY_HOTLINE,
+    TipChannel.PORTAL,
+    TipChannel.WECHAT,
+)
+
+
+class TipSubject(models.TextChoices):
+    """Whom a tip is about."""
+
+    FACILITY = "facility", _("定点医药机构")
+    BUSINESS = "business", _("其他单位")
+    PRACTITIONER = "practitioner", _("医药机构相关人员")
+    INSURED = "insured", _("参保人员")
+
+
+class TipStatus(models.TextChoices):
+    RECEIVED = "received", _("待受理")
+    NOT_ACCEPTED = "not_accepted", _("不予受理")
+    MERGED = "merged", _("重复并案")
+    ACCEPTED = "accepted", _("已受理")
+    INVESTIGATING = "investigating", _("核查中")
+    CONCLUDED = "concluded", _("已办结")
+    REPLIED = "replied", _("已答复")
+    CLOSED = "closed", _("已结案")
+
+
+# Where a tip may go next; closed and merged are final.
+TIP_TRANSITIONS: dict[str, frozenset[str]] = {
+    TipStatus.RECEIVED: frozenset({TipStatus.ACCEPTED, TipStatus.NOT_ACCEPTED, TipStatus.MERGED}),
+    TipStatus.ACCEPTED: frozenset({TipStatus.INVESTIGATING}),
+    TipStatus.INVESTIGATING: frozenset({TipStatus.CONCLUDED}),
+    TipStatus.NOT_ACCEPTED: frozenset({TipStatus.REPLIED, TipStatus.CLOSED}),
+    TipStatus.CONCLUDED: frozenset({TipStatus.REPLIED, TipStatus.CLOSED}),
+    TipStatus.REPLIED: frozenset({TipStatus.CLOSED}),
+    TipStatus.MERGED: frozenset(),
+    TipStatus.CLOSED: frozenset(),
+}
+
+
+class TipClock(models.TextChoices):
+    """Which statutory clock is running on a tip."""
+
+    NONE = "", _("无")
+    ACCEPTANCE = "acceptance", _("受理期限")
+    INVESTIGATION = "investigation", _("核查期限")
+
+
+class TipConclusion(models.TextChoices):
+    SUBSTANTIATED = "substantiated", _("属实")
+    PARTLY = "partly", _("部分属实")
+    NOT_SUBSTANTIATED = "not_substantiated", _("不属实")
+
+    @property
+    def is_substantiated(self) -> bool:
+        return self is not TipConclusion.NOT_SUBSTANTIATED
+
+
+class ReplyMethod(models.TextChoices):
+    PHONE = "phone", _("电话")
+    SMS = "sms", _("短信")
+    LETTER = "letter", _("书面")
+    IN_PERSON = "in_person", _("当面")
+    ONLINE = "online", _("网上答复")
+
+
+class RewardStatus(models.TextChoices):
+    PROPOSED = "proposed", _("待审批")
+    APPROVED = "approved", _("已批准待领取")
+    REFUSED = "refused", _("不予奖励")
+    PAID = "paid", _("已发放")
+    EXPIRED = "expired", _("逾期未领取")
+
+
+REWARD_TRANSITIONS: dict[str, frozenset[str]] = {
+    RewardStatus.PROPOSED: frozenset({RewardStatus.APPROVED, RewardStatus.REFUSED}),
+    RewardStatus.APPROVED: frozenset({RewardStatus.PAID, RewardStatus.EXPIRED}),
+    RewardStatus.REFUSED: frozenset(),
+    RewardStatus.PAID: frozenset(),
+    RewardStatus.EXPIRED: frozenset(),
+}
+
+
+class PaymentMethod(models.TextChoices):
+    BANK = "bank", _("银行转账")
+    CASH = "cash", _("现金")
+    MOBILE = "mobile", _("移动支付")

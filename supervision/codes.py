@@ -83,3 +83,40 @@ def insurance_code_letter_error(kind: str, code: str) -> str | None:
             "letter": letter,
         }
     return None
+
+
+# 公民身份号码 (GB 11643-1999): 17 digits and a check character (0-9 or X).
+RESIDENT_ID_LENGTH = 18
+RESIDENT_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_RESIDENT_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
+
+
+def resident_id_check_char(first17: str) -> str:
+    total = sum(int(c) * w for c, w in zip(first17, RESIDENT_ID_WEIGHTS, strict=True))
+    return "10X98765432"[total % 11]
+
+
+def validate_resident_id(value: str) -> None:
+    """Field validator: 18 characters, digits then a digit or X, and the check character."""
+    code = (value or "").strip().upper()
+    if not code:
+        return
+    if not _RESIDENT_ID_RE.match(code):
+        raise ValidationError(
+            _("身份证号码应为18位：17位数字加1位数字或X。"), code="resident_id_format"
+        )
+    if resident_id_check_char(code[:17]) != code[17]:
+        raise ValidationError(
+            _("身份证号码校验位不正确，请核对后重新输入。"), code="resident_id_check"
+        )
+
+
+_PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,18}[0-9]$")
+
+
+def validate_phone(value: str) -> None:
+    """Field validator: a telephone number of digits, optionally with +, spaces and hyphens."""
+    if value and not _PHONE_RE.match(value.strip()):
+        raise ValidationError(
+            _("电话号码只能包含数字、空格、连字符和开头的+，6至20位。"), code="phone"
+        )

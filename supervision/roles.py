@@ -7,6 +7,7 @@ from supervision.choices import Agency, Violation
 INSPECTOR = "inspector"
 SUPERVISOR = "supervisor"
 AUDITOR = "auditor"
+TIP_DESK = "tip_desk"
 
 _CASE_MODELS = ["facility", "creditrating", "ratingchange", "inspection", "referral", "sanction"]
 _LOOKUPS = ["inspector", "partneragency", "violationcategory"]
@@ -47,10 +48,54 @@ EVIDENCE_PERMISSIONS: dict[str, list[str]] = {
     AUDITOR: ["view_evidence", "view_historicalevidence"],
 }
 
+# Migration 0106_tip_roles: tips (举报线索). The reporter's identity (tipreporter and its history)
+# is read only by the tip desk and supervisors; inspectors and auditors see the tip without it.
+# The tip desk (举报受理) registers tips, decides acceptance, opens the inspection, replies and
+# proposes rewards; a supervisor also extends investigations and approves and pays rewards. The
+# working-day calendar and the published hotlines are read by all and kept by administrators.
+_TIP_READ = ["view_tip", "view_tipextension", "view_tipreward"]
+_SHARED_READ = ["view_calendarday", "view_calendaryear", "view_hotline"]
+_TIP_HISTORY = ["view_historicaltip", "view_historicaltipextension", "view_historicaltipreward"]
+_REPORTER = ["view_tipreporter", "add_tipreporter", "change_tipreporter"]
+TIP_PERMISSIONS: dict[str, list[str]] = {
+    INSPECTOR: [*_TIP_READ, *_SHARED_READ],
+    SUPERVISOR: [
+        *_TIP_READ,
+        *_SHARED_READ,
+        *_TIP_HISTORY,
+        *_REPORTER,
+        "view_historicaltipreporter",
+        "add_tip",
+        "change_tip",
+        "add_tipextension",
+        "add_tipreward",
+        "change_tipreward",
+    ],
+    AUDITOR: [*_TIP_READ, *_SHARED_READ, *_TIP_HISTORY],
+    TIP_DESK: [
+        *[f"view_{m}" for m in _ALL],
+        *_TIP_READ,
+        *_SHARED_READ,
+        *_TIP_HISTORY,
+        *_REPORTER,
+        "view_historicaltipreporter",
+        "add_tip",
+        "change_tip",
+        "add_tipreward",
+        "add_inspection",
+        "add_evidence",
+        "view_evidence",
+    ],
+}
+
 # What each role may do now.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    role: [*codenames, *EVIDENCE_PERMISSIONS[role]]
-    for role, codenames in INITIAL_ROLE_PERMISSIONS.items()
+    role: [
+        *INITIAL_ROLE_PERMISSIONS.get(role, []),
+        *EVIDENCE_PERMISSIONS.get(role, []),
+        *TIP_PERMISSIONS.get(role, []),
+    ]
+    for role in (INSPECTOR, SUPERVISOR, AUDITOR, TIP_DESK)
 }
 
 LOOKUP_ROWS = {"partneragency": Agency.values, "violationcategory": Violation.values}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -406,8 +407,29 @@ SPECTACULAR_SETTINGS = {
         "ReferralStatusEnum": "supervision.choices.ReferralStatus",
         "SanctionKindEnum": "supervision.choices.SanctionKind",
         "EvidenceTypeEnum": "supervision.choices.EvidenceType",
+        "TipChannelEnum": "supervision.choices.TipChannel",
+        "TipSubjectEnum": "supervision.choices.TipSubject",
+        "TipStatusEnum": "supervision.choices.TipStatus",
+        "TipClockEnum": "supervision.choices.TipClock",
+        "TipConclusionEnum": "supervision.choices.TipConclusion",
+        "ReplyMethodEnum": "supervision.choices.ReplyMethod",
+        "RewardStatusEnum": "supervision.choices.RewardStatus",
+        "PaymentMethodEnum": "supervision.choices.PaymentMethod",
     },
 }
+
+# Tips (举报线索): the bureau's own figures (domain brief §7), settings rather than constants.
+# Deadlines in statutory working days (supervision.workdays); a tip is "due soon" when its
+# deadline is at most TIP_DUE_SOON_WORKDAYS working days away.
+TIP_ACCEPTANCE_WORKDAYS = env_int("SUPERVISION_TIP_ACCEPTANCE_WORKDAYS", 5)
+TIP_INVESTIGATION_WORKDAYS = env_int("SUPERVISION_TIP_INVESTIGATION_WORKDAYS", 30)
+TIP_DUE_SOON_WORKDAYS = env_int("SUPERVISION_TIP_DUE_SOON_WORKDAYS", 2)
+# Rewards: a share of the money verified, within a floor and a ceiling per case (CNY), to be
+# claimed within a number of calendar days of approval.
+TIP_REWARD_SHARE = Decimal(os.environ.get("SUPERVISION_TIP_REWARD_SHARE", "0.02"))
+TIP_REWARD_MINIMUM = Decimal(os.environ.get("SUPERVISION_TIP_REWARD_MINIMUM", "200"))
+TIP_REWARD_MAXIMUM = Decimal(os.environ.get("SUPERVISION_TIP_REWARD_MAXIMUM", "200000"))
+TIP_REWARD_CLAIM_DAYS = env_int("SUPERVISION_TIP_REWARD_CLAIM_DAYS", 90)
 
 # History: the middleware records the signed-in user for requests; services set the acting user
 # explicitly for everything else. History is read-only: no revert, and its own view permissions.

@@ -27,7 +27,7 @@ from supervision.choices import (
     Violation,
     Zone,
 )
-from supervision.roles import AUDITOR, INSPECTOR, SUPERVISOR
+from supervision.roles import AUDITOR, INSPECTOR, SUPERVISOR, TIP_DESK
 from supervision.twofactor import second_factor_required
 from tests.factories import (
     CreditRatingFactory,
@@ -68,6 +68,12 @@ def inspector(db):
 @pytest.fixture
 def supervisor(db):
     return UserFactory(username="supervisor", role=SUPERVISOR)
+
+
+@pytest.fixture
+def tip_desk(db):
+    """The tip desk (举报受理): registers tips and reads who reported them."""
+    return UserFactory(username="tipdesk", role=TIP_DESK)
 
 
 @pytest.fixture

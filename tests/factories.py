@@ -19,7 +19,12 @@ from supervision.choices import (
     InspectionStatus,
     Ownership,
     ReferralStatus,
+    RewardStatus,
     SanctionKind,
+    TipChannel,
+    TipConclusion,
+    TipStatus,
+    TipSubject,
 )
 from supervision.codes import credit_code_check_char
 from supervision.models import (
@@ -31,6 +36,10 @@ from supervision.models import (
     RatingChange,
     Referral,
     Sanction,
+    Tip,
+    TipExtension,
+    TipReporter,
+    TipReward,
     UserDistrict,
 )
 from supervision.roles import ROLE_PERMISSIONS
@@ -207,3 +216,138 @@ class UserDistrictFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     district = District.CHENGGUAN
+
+
+# A valid resident ID number (GB 11643): region 540102, born 1980-01-01, check character computed.
+REPORTER_ID = "540102198001011234"[:17]
+
+
+def _resident_id(first17: str) -> str:
+    from supervision.codes import resident_id_check_char
+
+    return first17 + resident_id_check_char(first17)
+
+
+class TipFactory(factory.django.DjangoModelFactory):
+    """A tip received by the national hotline about a registered facility, not yet decided;
+    traits for each later state (dates in 2025, a year the calendar knows)."""
+
+    class Meta:
+        model = Tip
+        skip_postgeneration_save = True
+
+    channel = TipChannel.NATIONAL_HOTLINE
+    received_at = factory.LazyFunction(
+        lambda: datetime.datetime(
+            2025, 3, 3, 10, tzinfo=datetime.timezone(datetime.timedelta(hours=8))
+        )
+    )
+    facility = factory.SubFactory(FacilityFactory)
+    district = factory.LazyAttribute(
+        lambda tip: tip.facility.district if tip.facility else District.CHENGGUAN
+    )
+    subject_kind = TipSubject.FACILITY
+    allegation = "示例举报：该机构涉嫌伪造随货同行单，虚构药品进销存。"
+    status = TipStatus.RECEIVED
+    clock = "acceptance"
+    due_on = datetime.date(2025, 3, 10)
+    acceptance_due = datetime.date(2025, 3, 10)
+
+    class Params:
+        declined = factory.Trait(
+            status=TipStatus.NOT_ACCEPTED,
+            decided_on=datetime.date(2025, 3, 5),
+            decision_note="举报内容不属于医保基金监管范围。",
+            clock="",
+            due_on=None,
+        )
+        investigating = factory.Trait(
+            status=TipStatus.INVESTIGATING,
+            decided_on=datetime.date(2025, 3, 5),
+            inspection=factory.SubFactory(
+                InspectionFactory, facility=factory.SelfAttribute("..facility")
+            ),
+            clock="investigation",
+            due_on=datetime.date(2025, 4, 17),
+        )
+        concluded = factory.Trait(
+            status=TipStatus.CONCLUDED,
+            decided_on=datetime.date(2025, 3, 5),
+            inspection=factory.SubFactory(
+                InspectionFactory, facility=factory.SelfAttribute("..facility"), completed=True
+            ),
+            conclusion=TipConclusion.SUBSTANTIATED,
+            concluded_on=datetime.date(2025, 3, 20),
+            verified_amount=Decimal("50000.00"),
+            clock="",
+            due_on=None,
+        )
+        closed = factory.Trait(
+            status=TipStatus.CLOSED,
+            decided_on=datetime.date(2025, 3, 5),
+            decision_note="举报内容不属于医保基金监管范围。",
+            closed_on=datetime.date(2025, 3, 6),
+            wants_reply=False,
+            clock="",
+            due_on=None,
+        )
+        unregistered = factory.Trait(
+            facility=None, subject_kind=TipSubject.BUSINESS, subject_name="示例某某保健品店"
+        )
+
+    @factory.post_generation
+    def violations(self, create: bool, extracted: list | None, **kwargs) -> None:
+        if create and extracted:
+            self.violations.set(extracted)
+
+
+class TipReporterFactory(factory.django.DjangoModelFactory):
+    """A named reporter (fictional: 示例 in the name, a test ID number)."""
+
+    class Meta:
+        model = TipReporter
+
+    tip = factory.SubFactory(TipFactory)
+    name = "示例举报人张三"
+    phone = "13800000000"
+    id_number = factory.LazyFunction(lambda: _resident_id(REPORTER_ID))
+    address = "示例市示例路1号"
+
+
+class TipExtensionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TipExtension
+
+    tip = factory.SubFactory(TipFactory, investigating=True)
+    working_days = 10
+    reason = "需调取外省购销记录。"
+    granted_on = datetime.date(2025, 3, 20)
+
+
+class TipRewardFactory(factory.django.DjangoModelFactory):
+    """A proposed reward for a substantiated tip."""
+
+    class Meta:
+        model = TipReward
+
+    tip = factory.SubFactory(TipFactory, concluded=True)
+    verified_amount = Decimal("50000.00")
+    share = Decimal("0.0200")
+    amount = Decimal("1000.00")
+    proposed_on = datetime.date(2025, 3, 25)
+    status = RewardStatus.PROPOSED
+
+    class Params:
+        approved = factory.Trait(
+            status=RewardStatus.APPROVED,
+            decided_on=datetime.date(2025, 3, 26),
+            claim_by=datetime.date(2025, 6, 24),
+        )
+        paid = factory.Trait(
+            status=RewardStatus.PAID,
+            decided_on=datetime.date(2025, 3, 26),
+            claim_by=datetime.date(2025, 6, 24),
+            paid_on=datetime.date(2025, 4, 2),
+            method="bank",
+            reference="示例凭证0001",
+        )

@@ -21,7 +21,7 @@ from supervision.models.sanction import Sanction
 from supervision.scoping import can_view, scoped_queryset
 
 # The records a file can be attached to, by the name of Evidence's field for each.
-PARENT_FIELDS = ("inspection", "referral", "sanction")
+PARENT_FIELDS = ("inspection", "referral", "sanction", "tip")
 MAX_NAME_LENGTH = 120
 MAX_DESCRIPTION_LENGTH = 200
 
@@ -93,6 +93,14 @@ class Evidence(BatchedChecks):
     description = models.CharField(
         _("说明"), max_length=MAX_DESCRIPTION_LENGTH, blank=True, default=""
     )
+    tip = models.ForeignKey(
+        "supervision.Tip",
+        verbose_name=_("举报线索"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence",
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("上传人"),
@@ -109,6 +117,7 @@ class Evidence(BatchedChecks):
         "inspection__facility__district",
         "referral__inspection__facility__district",
         "sanction__facility__district",
+        "tip__district",
     )
 
     class Meta:
@@ -122,9 +131,18 @@ class Evidence(BatchedChecks):
                     Q(inspection__isnull=False, referral__isnull=True, sanction__isnull=True)
                     | Q(inspection__isnull=True, referral__isnull=False, sanction__isnull=True)
                     | Q(inspection__isnull=True, referral__isnull=True, sanction__isnull=False)
+                )
+                & Q(tip__isnull=True)
+                | Q(
+                    inspection__isnull=True,
+                    referral__isnull=True,
+                    sanction__isnull=True,
+                    tip__isnull=False,
                 ),
                 name="evidence_exactly_one_record",
-                violation_error_message=_("证据材料须且只能属于一条检查、移送或处理措施。"),
+                violation_error_message=_(
+                    "证据材料须且只能属于一条检查、移送、处理措施或举报线索。"
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(content_type__in=EvidenceType.values),

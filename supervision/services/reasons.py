@@ -14,13 +14,19 @@ from functools import cache
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
-from supervision.choices import Agency, ReferralStatus, SanctionKind
+from supervision.choices import Agency, ReferralStatus, RewardStatus, SanctionKind, TipStatus
 
 INSPECTION_COMPLETED = gettext_noop("检查完成")
 EVIDENCE_UPLOADED = gettext_noop("上传证据材料")
 # A correction of a record in the admin (supervision/admin/cases.py writes it).
 CORRECTED = gettext_noop("更正")
 _REFERRED = gettext_noop("移送%(agency)s")
+# Tips: a reporter's details changed; an investigation extended; the deadlines recomputed after
+# the working-day calendar changed; a matched facility.
+REPORTER_CHANGED = gettext_noop("修改举报人信息")
+TIP_EXTENDED = gettext_noop("核查延期")
+DEADLINES_RECOMPUTED = gettext_noop("工作日历变更，重新计算期限")
+TIP_EDITED = gettext_noop("修改线索")
 
 
 def _render(write: Callable[[], str]) -> str:
@@ -47,6 +53,12 @@ def _writers() -> list[Callable[[], str]]:
         *(_referred_to(agency) for agency in Agency.values),
         *(_label(status.label) for status in ReferralStatus),
         *(_label(kind.label) for kind in SanctionKind),
+        lambda: gettext(REPORTER_CHANGED),
+        lambda: gettext(TIP_EXTENDED),
+        lambda: gettext(DEADLINES_RECOMPUTED),
+        lambda: gettext(TIP_EDITED),
+        *(_label(status.label) for status in TipStatus),
+        *(_label(status.label) for status in RewardStatus),
     ]
 
 
@@ -63,6 +75,21 @@ def referral_moved(status: str) -> str:
 def sanction_recorded(kind: str) -> str:
     """A sanction of a kind recorded: 暂停医保服务协议."""
     return _render(_label(SanctionKind(kind).label))
+
+
+def tip_moved(status: str) -> str:
+    """A tip moved to a status: 已受理."""
+    return _render(_label(TipStatus(status).label))
+
+
+def reward_moved(status: str) -> str:
+    """A reward moved to a status: 已发放."""
+    return _render(_label(RewardStatus(status).label))
+
+
+def system(reason: str) -> str:
+    """One of the fixed reasons above (gettext_noop'd), in the source language."""
+    return _render(lambda: gettext(reason))
 
 
 @cache
