@@ -65,9 +65,10 @@ messages: setup
 	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=bench --ignore=tests --ignore=seeds --ignore=var
 	$(BIN)/pybabel compile -D django -d supervision/locale -l en
 
-## The benchmark on PostgreSQL at 10,000 and 1,000,000 facilities (5 inspections each):
-## generated data, the production server, p50/p95 server time and queries of every page, list and
-## write, then locust with 20 users; then a 1,000,000-row CSV export streamed (bench/export.py).
+## The benchmark on PostgreSQL at 10,000 and 1,000,000 facilities (5 inspections and 2 tips
+## each): generated data (a database generated before tips gets its tips added), the production
+## server, p50/p95 server time and queries of every page, list (the tip list too) and write, then
+## locust with 20 users; then a 1,000,000-row CSV export streamed (bench/export.py).
 ## Figures in bench/RESULTS.md. Needs PostgreSQL (BENCH_PG, default the role of
 ## `sudo bash .ci/postgres.sh`); BENCH_SIZES, BENCH_LOAD_SECONDS: see bench/run.py.
 BENCH_STAMP := $(VENV)/.bench-stamp

@@ -1,8 +1,10 @@
 """The benchmark, in one command: `make bench` (or `python bench/run.py`).
 
-For each size (10,000 and 1,000,000 facilities, 5 inspections per facility, 3 rated years) it
+For each size (10,000 and 1,000,000 facilities, 5 inspections and 2 tips per facility, 3 rated
+years) it
     1. creates the PostgreSQL database supervision_bench_<size> if missing, migrates it and fills
-       it with generate_data (once: a database that has generated data is reused);
+       it with generate_data (once: a database that has generated data is reused; one generated
+       before tips existed gets its tips added, `generate_data --add-tips`);
     2. starts the production server as `make serve` does (static files collected, gunicorn,
        DEBUG off) with DJANGO_SERVER_TIMING=true on 127.0.0.1 and a free port, one per size;
     3. signs in (a staff account with the auditor role for the pages and the admin, an API token
@@ -15,9 +17,10 @@ For each size (10,000 and 1,000,000 facilities, 5 inspections per facility, 3 ra
 The figures go to bench/RESULTS.md, between the markers (the analysis around them is kept).
 
 Settings (environment): BENCH_SIZES=10000,1000000  BENCH_REPEAT=200  BENCH_LOAD_SECONDS=180
-BENCH_LOAD_USERS=20  BENCH_INSPECTIONS_PER_FACILITY=5  BENCH_WORKERS (gunicorn, default
-2 × cores + 1)  BENCH_PG=postgres://supervision:supervision@127.0.0.1:5432 (a role that may
-create databases; start one with `sudo bash .ci/postgres.sh`).
+BENCH_LOAD_USERS=20  BENCH_INSPECTIONS_PER_FACILITY=5  BENCH_TIPS_PER_FACILITY=2
+BENCH_WORKERS (gunicorn, default 2 × cores + 1)
+BENCH_PG=postgres://supervision:supervision@127.0.0.1:5432 (a role that may create databases;
+start one with `sudo bash .ci/postgres.sh`).
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,1000000").split(",") if s]
 PER_FACILITY = int(os.environ.get("BENCH_INSPECTIONS_PER_FACILITY", "5"))
+TIPS_PER_FACILITY = int(os.environ.get("BENCH_TIPS_PER_FACILITY", "2"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "200"))
 LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "180"))
 LOAD_USERS = int(os.environ.get("BENCH_LOAD_USERS", "20"))
@@ -60,6 +64,9 @@ READER = ("bench-reader", "Bench-reader-2024!x")
 WRITER = "bench-writer"
 # A name fragment: 1 facility in 144 carries it (70 at 10,000, 7,000 at 1,000,000).
 NAME_FRAGMENT = "格桑阳光"
+# A common word of the tip search: in 1 generated name in 6 (facilities and unregistered
+# subjects alike).
+TIP_WORD = "格桑"
 TARGET_MS = 50
 SERVER_TIMING = re.compile(r"app;dur=([\d.]+), db;dur=([\d.]+);desc=\"(\d+)\"")
 
@@ -119,6 +126,11 @@ def generated(size: int) -> bool:
     return row is not None
 
 
+def has_tips(size: int) -> bool:
+    with psycopg.connect(database_url(size)) as conn:
+        return conn.execute("SELECT 1 FROM supervision_tip LIMIT 1").fetchone() is not None
+
+
 def prepare(size: int) -> dict[str, Any]:
     """The database of one size, migrated, filled and with the bench accounts."""
     ensure_database(size)
@@ -132,6 +144,7 @@ def prepare(size: int) -> dict[str, Any]:
             "generate_data",
             f"--facilities={size}",
             f"--inspections={size * PER_FACILITY}",
+            f"--tips={size * TIPS_PER_FACILITY}",
             "--years=3",
             "--seed=1",
         )
@@ -141,6 +154,13 @@ def prepare(size: int) -> dict[str, Any]:
         )
     else:
         log(f"reusing the generated data of supervision_bench_{size}")
+        if TIPS_PER_FACILITY and not has_tips(size):
+            log(f"adding {size * TIPS_PER_FACILITY:,} tips")
+            started = time.perf_counter()
+            manage(size, "generate_data", "--add-tips", f"--tips={size * TIPS_PER_FACILITY}")
+            info = json.loads(record.read_text()) if record.exists() else {}
+            info["tip_seconds"] = round(time.perf_counter() - started, 1)
+            record.write_text(json.dumps(info))
     manage(
         size,
         "shell",
@@ -172,6 +192,25 @@ def prepare(size: int) -> dict[str, Any]:
             )
         ]
         inspectors = [r[0] for r in conn.execute("SELECT id FROM supervision_inspector LIMIT 50")]
+        # Tips spread over the ids (every n-th), and facilities that have tips.
+        tip_count = conn.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE relname = 'supervision_tip'"
+        ).fetchone()[0]
+        tips = [
+            row[0]
+            for row in conn.execute(
+                "SELECT id FROM supervision_tip WHERE id %% %s = 0 ORDER BY id LIMIT 2000",
+                [max(1, tip_count // 2000)],
+            )
+        ]
+        tip_facilities = [
+            row[0]
+            for row in conn.execute(
+                "SELECT DISTINCT facility_id FROM supervision_tip "
+                "WHERE id = ANY(%s) AND facility_id IS NOT NULL",
+                [tips],
+            )
+        ]
         version = conn.execute("SHOW server_version").fetchone()[0]
     generated_info = json.loads(record.read_text()) if record.exists() else {}
     sample = {
@@ -181,6 +220,8 @@ def prepare(size: int) -> dict[str, Any]:
         "codes": codes,
         "inspectors": inspectors,
         "fragment": NAME_FRAGMENT,
+        "tips": tips,
+        "tip_facilities": tip_facilities,
     }
     (OUT / f"sample-{size}.json").write_text(json.dumps(sample))
     return {**sample, "generated": generated_info, "pg_version": version}
@@ -356,7 +397,33 @@ def reads_of(base: str, sample: dict[str, Any]) -> list[tuple[str, requests.Sess
             lambda i: "/api/facilities/?district=540102&grade=A&year=2024&agreement_status=active",
         ),
         ("API ratings, year + grade D", api, lambda i: "/api/ratings/?year=2024&grade=D"),
+        *tip_reads(pages, sample),
     ]
+
+
+def tip_reads(pages: requests.Session, sample: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """The tip list (default, the commonest filters, each sort offered) and a tip page; empty
+    when the database has no tips (BENCH_TIPS_PER_FACILITY=0)."""
+    tips, facilities = sample.get("tips") or [], sample.get("tip_facilities") or []
+    if not tips:
+        return []
+    channels = ["national_hotline", "city_hotline", "wechat", "portal"]
+    districts = ["540102", "540103", "540121", "540127"]
+    reads = [
+        ("Tip list, unfiltered", lambda i: "/tips/"),
+        ("Tip list, received (待受理)", lambda i: "/tips/?status=received"),
+        ("Tip list, overdue", lambda i: "/tips/?clock=overdue"),
+        ("Tip list, due soon", lambda i: "/tips/?clock=due_soon"),
+        ("Tip list, channel", lambda i: f"/tips/?channel={channels[i % len(channels)]}"),
+        ("Tip list, district", lambda i: f"/tips/?district={districts[i % len(districts)]}"),
+        ("Tip list, a facility", lambda i: f"/tips/?facility={facilities[i % len(facilities)]}"),
+        ("Tip list, common word", lambda i: f"/tips/?q={TIP_WORD}"),
+        ("Tip list, oldest first", lambda i: "/tips/?ordering=received_at"),
+        ("Tip list, by deadline", lambda i: "/tips/?ordering=due_on"),
+        ("Tip list, by deadline, latest first", lambda i: "/tips/?ordering=-due_on"),
+        ("Tip page", lambda i: f"/tips/{tips[(i * 37) % len(tips)]}/"),
+    ]
+    return [(label, pages, url) for label, url in reads]
 
 
 def record_inspection(base: str, sample: dict[str, Any], i: int) -> requests.Response:
@@ -568,10 +635,15 @@ def report(results: dict[int, dict[str, Any]]) -> str:
         "Data: "
         + "; ".join(
             f"{s:,} facilities, {s * 3:,} ratings (+ as many rating changes), "
-            f"{s * PER_FACILITY:,} inspections"
+            f"{s * PER_FACILITY:,} inspections, {s * TIPS_PER_FACILITY:,} tips"
             + (
                 f", generated in {results[s]['generated'].get('seconds', '?')} s"
                 if results[s].get("generated")
+                else ""
+            )
+            + (
+                f" (tips added in {results[s]['generated']['tip_seconds']} s)"
+                if results[s].get("generated", {}).get("tip_seconds")
                 else ""
             )
             for s in sizes

@@ -42,15 +42,24 @@ from supervision.history import (
     can_view_history,
     changes_text,
     describe,
+    mask,
+    masked,
     predecessors,
 )
 from supervision.models import (
     AuditEvent,
+    CalendarDay,
+    CalendarYear,
     CreditRating,
     Facility,
+    Hotline,
     Inspection,
     Referral,
     Sanction,
+    Tip,
+    TipExtension,
+    TipReporter,
+    TipReward,
 )
 from supervision.scoping import scoped_queryset, user_districts
 
@@ -61,6 +70,20 @@ AUDITED: dict[type[models.Model], tuple[str, ...]] = {
     Inspection: ("facility",),
     Referral: ("inspection__facility",),
     Sanction: ("facility",),
+    Tip: ("facility",),
+    TipReporter: (),
+    TipExtension: (),
+    TipReward: (),
+    CalendarYear: (),
+    CalendarDay: (),
+    Hotline: (),
+}
+# Records that hang from another one: their rows are scoped, and found by facility, through it.
+_PARENT: dict[type[models.Model], tuple[type[models.Model], str]] = {
+    Referral: (Inspection, "inspection_id"),
+    TipReporter: (Tip, "tip_id"),
+    TipExtension: (Tip, "tip_id"),
+    TipReward: (Tip, "tip_id"),
 }
 _BY_NAME = {model._meta.model_name: model for model in AUDITED}
 # How each record type's history rows reach the facility they concern (the facility filter).
@@ -69,6 +92,7 @@ _FACILITY_OF: dict[type[models.Model], str] = {
     CreditRating: "facility_id",
     Inspection: "facility_id",
     Sanction: "facility_id",
+    Tip: "facility_id",
 }
 EVENT = "event"  # the record_type of the union's event rows
 # The union's columns, the same in every part (aliases: an event has no history_id).
@@ -98,8 +122,15 @@ _HIDDEN_DETAILS = {"evidence", "path"}
 
 
 def audited_models(user: Any) -> list[type[models.Model]]:
-    """The record types whose history user may read."""
-    return [model for model in AUDITED if can_view_history(user, model)]
+    """The record types whose history user may read. The history of personal data (a tip's
+    reporter) is listed for whoever may read its parent's, its values masked (describe_rows)
+    unless they may also read the personal data."""
+    return [
+        model
+        for model in AUDITED
+        if can_view_history(user, model)
+        or (getattr(model, "personal_data", False) and can_view_history(user, _PARENT[model][0]))
+    ]
 
 
 def can_audit(user: Any) -> bool:
@@ -190,18 +221,27 @@ def _history_part(
     if filters.get("action") and not actions:
         return None  # only event actions chosen
     rows = model.history.model._default_manager.all()  # type: ignore[attr-defined]
+    parent = _PARENT.get(model)
     if limited:
-        # The history of the records in the user's districts (supervision.scoping).
-        rows = rows.filter(id__in=scoped_queryset(user, model._default_manager.all()).values("pk"))
+        # The history of the records in the user's districts (supervision.scoping); of a record
+        # that hangs from another, that of the records whose parent is in them.
+        if parent is not None:
+            visible = scoped_queryset(user, parent[0]._default_manager.all()).values("pk")
+            rows = rows.filter(**{f"{parent[1]}__in": visible})
+        else:
+            visible = scoped_queryset(user, model._default_manager.all()).values("pk")
+            rows = rows.filter(id__in=visible)
     if filters.get("record_id") is not None:
         rows = rows.filter(id=filters["record_id"])
     if filters.get("facility") is not None:
         facility = filters["facility"]
-        if model is Referral:
-            inspections = Inspection.objects.filter(facility_id=facility).values("pk")
-            rows = rows.filter(inspection_id__in=inspections)
-        else:
+        if parent is not None:
+            parents = parent[0]._default_manager.filter(facility_id=facility).values("pk")
+            rows = rows.filter(**{f"{parent[1]}__in": parents})
+        elif model in _FACILITY_OF:
             rows = rows.filter(**{_FACILITY_OF[model]: facility})
+        else:
+            return None  # a shared table (the calendar, the hotlines): about no facility
     rows = _one_row_per_save(model, _shared_filters(rows, filters, actions, fields=_HISTORY))
     return _as_columns(rows, model._meta.model_name, fields=_HISTORY)
 
@@ -359,7 +399,9 @@ def _last_rows_of_saves(
     return {first: found[last] for first, last in pairs.items() if last in found}
 
 
-def _describe_changes(name: str, typed: list[dict[str, Any]]) -> dict[tuple[str, Any], AuditEntry]:
+def _describe_changes(
+    name: str, typed: list[dict[str, Any]], user: Any
+) -> dict[tuple[str, Any], AuditEntry]:
     model = _BY_NAME[name]
     history_model = model.history.model  # type: ignore[attr-defined]
     firsts = list(
@@ -383,6 +425,8 @@ def _describe_changes(name: str, typed: list[dict[str, Any]]) -> dict[tuple[str,
         previous[last.history_id] = previous.get(first.history_id)
         shown.append(last)
     entries = describe(model, shown, previous)
+    if masked(user, model):
+        mask(entries)
     records = (
         model._default_manager.select_related(*AUDITED[model])
         .filter(pk__in={row["record_id"] for row in typed})
@@ -434,26 +478,29 @@ def _describe_events(typed: list[dict[str, Any]]) -> dict[tuple[str, Any], Audit
     return found
 
 
-def describe_rows(rows: list[dict[str, Any]]) -> list[AuditEntry]:
-    """Queries (a few per record type present): rows of audit_rows as AuditEntry, in order."""
+def describe_rows(rows: list[dict[str, Any]], user: Any = None) -> list[AuditEntry]:
+    """Queries (a few per record type present): rows of audit_rows as AuditEntry, in order;
+    the values of personal data masked unless user may read it (None: masked)."""
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_type[row["record_type"]].append(row)
     found: dict[tuple[str, Any], AuditEntry] = {}
     for name, typed in by_type.items():
-        found.update(_describe_events(typed) if name == EVENT else _describe_changes(name, typed))
+        found.update(
+            _describe_events(typed) if name == EVENT else _describe_changes(name, typed, user)
+        )
     return [found[(row["record_type"], row["row_id"])] for row in rows]
 
 
-def in_chunks(rows: Iterable[dict[str, Any]]) -> Iterator[AuditEntry]:
+def in_chunks(rows: Iterable[dict[str, Any]], user: Any = None) -> Iterator[AuditEntry]:
     chunk: list[dict[str, Any]] = []
     for row in rows:
         chunk.append(row)
         if len(chunk) == CHUNK:
-            yield from describe_rows(chunk)
+            yield from describe_rows(chunk, user)
             chunk = []
     if chunk:
-        yield from describe_rows(chunk)
+        yield from describe_rows(chunk, user)
 
 
 AUDIT_COLUMNS = [

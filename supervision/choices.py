@@ -216,7 +216,7 @@ class TipStatus(models.TextChoices):
     RECEIVED = "received", _("待受理")
     NOT_ACCEPTED = "not_accepted", _("不予受理")
     MERGED = "merged", _("重复并案")
-    ACCEPTED = "accepted", _("已受理")
+    ACCEPTED = "admitted", _("已受理")
     INVESTIGATING = "investigating", _("核查中")
     CONCLUDED = "concluded", _("已办结")
     REPLIED = "replied", _("已答复")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 from decimal import Decimal, InvalidOperation
 
 import django_filters as filters
@@ -11,6 +12,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import fields as filter_fields
 
@@ -24,11 +26,17 @@ from supervision.choices import (
     InspectionStatus,
     Ownership,
     ReferralStatus,
+    RewardStatus,
     SanctionKind,
+    TipChannel,
+    TipClock,
+    TipConclusion,
+    TipStatus,
     Violation,
     Zone,
 )
 from supervision.forms.fields import DATE_ERRORS, DATE_INPUT_FORMAT
+from supervision.forms.tips import tip_number
 from supervision.models import (
     CreditRating,
     Facility,
@@ -36,10 +44,13 @@ from supervision.models import (
     RatingChange,
     Referral,
     Sanction,
+    Tip,
+    TipReward,
 )
 from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
 from supervision.search import search_terms, terms_query
 from supervision.services.ratings import default_rating_year
+from supervision.services.tips import due_soon_limit
 
 MAX_SEARCH_LENGTH = 100
 # The largest key the database holds (bigint); a larger id would overflow in SQL: bad input,
@@ -454,3 +465,141 @@ class SanctionFilterSet(MineFilterMixin, BaseFilterSet):
             return queryset
         in_force = queryset.in_force_on()
         return in_force if value else queryset.exclude(pk__in=in_force.values("pk"))
+
+
+# --- Tips (举报线索) ------------------------------------------------------------------------------
+
+CLOCK_OVERDUE, CLOCK_DUE_SOON, CLOCK_UNKNOWN = "overdue", "due_soon", "unknown"
+CLOCK_FILTER_CHOICES = [
+    (CLOCK_OVERDUE, _("已逾期")),
+    (CLOCK_DUE_SOON, _("即将到期")),
+    (CLOCK_UNKNOWN, _("期限未知")),
+]
+TIP_SEARCH_HELP = _(
+    "线索编号（如 #123），被举报对象名称的一部分，或被举报机构的名称、拼音、编码；"
+    "不检索举报人信息。"
+)
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def received_between(queryset: QuerySet, value: slice | None, field: str = "received_at"):
+    """A date range on a timestamp as a half-open range of local days, so that the index on
+    the timestamp answers it (a __date lookup would compute every row's date)."""
+    if not value:
+        return queryset
+    if value.start is not None:
+        queryset = queryset.filter(**{f"{field}__gte": _day_start(value.start)})
+    if value.stop is not None:
+        after = value.stop + datetime.timedelta(days=1)
+        queryset = queryset.filter(**{f"{field}__lt": _day_start(after)})
+    return queryset
+
+
+def running_clock(today: datetime.date, state: str) -> Q:
+    """The tips whose running clock is in state (overdue, due soon, unknown) as of today: on
+    clock and due_on, which the partial index tip_due_idx holds."""
+    running = ~Q(clock=TipClock.NONE)
+    if state == CLOCK_OVERDUE:
+        return running & Q(due_on__lt=today)
+    if state == CLOCK_DUE_SOON:
+        return running & Q(due_on__gte=today, due_on__lte=due_soon_limit(today))
+    return running & Q(due_on__isnull=True)
+
+
+class TipFilterSet(BaseFilterSet):
+    """The tip list's filters (pages and API). The search never reads the reporter: whoever
+    may not see who reported must not learn it from what a search finds either."""
+
+    q = filters.CharFilter(
+        label=_("搜索"), method="search", max_length=MAX_SEARCH_LENGTH, help_text=TIP_SEARCH_HELP
+    )
+    channel = ChoicesFilter(label=_("举报渠道"), choices=TipChannel.choices)
+    status = ChoicesFilter(label=_("状态"), choices=TipStatus.choices)
+    clock = filters.ChoiceFilter(
+        label=_("办理期限"), choices=CLOCK_FILTER_CHOICES, method="filter_clock"
+    )
+    district = district_filter()
+    facility = id_filter(_("被举报机构"), "facility")
+    received = DateFromToRangeFilter(label=_("接收日期"), method="filter_received")
+    conclusion = ChoicesFilter(label=_("核查结论"), choices=TipConclusion.choices)
+    inspection = id_filter(_("核查检查"), "inspection")
+    ordering = filters.OrderingFilter(
+        label=_("排序"),
+        fields=(("received_at", "received_at"), ("due_on", "due_on")),
+        field_labels={"received_at": _("接收时间"), "due_on": _("办理期限")},
+    )
+
+    class Meta:
+        model = Tip
+        fields = [
+            "q",
+            "channel",
+            "status",
+            "clock",
+            "district",
+            "facility",
+            "received",
+            "conclusion",
+            "inspection",
+        ]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        number = tip_number(value)
+        if number is not None:
+            return queryset.filter(pk=number)
+        terms = search_terms(value)
+        if not terms:
+            return queryset
+        named = Q()
+        for term in value.split():
+            named &= Q(subject_name__icontains=term)
+        in_facility = Q(facility__isnull=False) & terms_query(terms, "facility__")
+        return queryset.filter(in_facility | named)
+
+    def filter_clock(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(running_clock(timezone.localdate(), value))
+
+    def filter_received(self, queryset: QuerySet, name: str, value: slice | None) -> QuerySet:
+        return received_between(queryset, value)
+
+
+class TipRewardFilterSet(BaseFilterSet):
+    """The rewards list's filters (pages and API)."""
+
+    q = filters.CharFilter(
+        label=_("线索编号"), method="search", max_length=MAX_SEARCH_LENGTH, help_text=_("如 #123。")
+    )
+    status = ChoicesFilter(label=_("状态"), choices=RewardStatus.choices)
+    year = filters.NumberFilter(
+        label=_("提出年度"), method="filter_year", min_value=2000, max_value=2100
+    )
+    proposed_on = DateFromToRangeFilter(label=_("提出日期"))
+    district = district_filter("tip__")
+    ordering = filters.OrderingFilter(
+        label=_("排序"),
+        fields=(("proposed_on", "proposed_on"), ("amount", "amount")),
+        field_labels={"proposed_on": _("提出日期"), "amount": _("奖励金额（元）")},
+    )
+
+    class Meta:
+        model = TipReward
+        fields = ["q", "status", "year", "proposed_on", "district", "tip"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        number = tip_number(value)
+        if number is not None:
+            return queryset.filter(tip_id=number)
+        return queryset.none() if value.strip() else queryset
+
+    def filter_year(self, queryset: QuerySet, name: str, value: Decimal | None) -> QuerySet:
+        if value is None:
+            return queryset
+        year = int(value)
+        return queryset.filter(
+            proposed_on__gte=datetime.date(year, 1, 1), proposed_on__lte=datetime.date(year, 12, 31)
+        )

@@ -28,7 +28,10 @@ from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from supervision.formats.values import cny, who
+from supervision.models import Tip, TipExtension, TipReporter, TipReward
 from supervision.models.base import MONEY, StaleEdit
+from supervision.models.tip import MASK
+from supervision.scoping import can_view
 from supervision.services.reasons import shown_reason
 
 HISTORY_LIMIT = 50
@@ -366,6 +369,42 @@ def related_history(
     entries = History(describe(model, shown, predecessors(history_model, shown), subject))
     entries.truncated = len(fetched) > limit
     return entries
+
+
+# ----------------------------------------------------------------------------- personal data
+
+
+def masked(user: AbstractBaseUser | AnonymousUser | None, model: type[models.Model]) -> bool:
+    """Whether model's values are withheld from user: a model of personal data (its
+    `personal_data` attribute, e.g. a tip's reporter) read without its own view permission."""
+    return bool(getattr(model, "personal_data", False)) and not can_view(user, model)
+
+
+def mask(entries: History) -> History:
+    """entries with every value replaced by MASK: who changed the record, when and which fields
+    stay visible; what the fields held does not."""
+    for entry in entries:
+        entry.changes = [Change(c.label, MASK, MASK, c.name) for c in entry.changes]
+    return entries
+
+
+def tip_related_history(
+    tip: Tip, user: AbstractBaseUser | AnonymousUser | None, limit: int = HISTORY_LIMIT
+) -> History:
+    """The history of a tip's reporter, extensions and reward, newest first, for its page; the
+    reporter's values masked for a reader without the reporter permission (it shows that the
+    reporter was recorded or corrected, by whom and when, not what). Queries: a fixed number."""
+    parts = []
+    label = gettext("举报人信息")
+    reporter = related_history(
+        TipReporter, TipReporter.history.filter(tip_id=tip.pk), lambda row: label, limit
+    )
+    parts.append(mask(reporter) if masked(user, TipReporter) else reporter)
+    for model, subject in ((TipExtension, gettext("核查延期")), (TipReward, gettext("举报奖励"))):
+        if can_view_history(user, model):
+            rows = model.history.filter(tip_id=tip.pk)  # type: ignore[attr-defined]
+            parts.append(related_history(model, rows, lambda row, s=subject: s, limit))
+    return merged_history(*parts, limit=limit)
 
 
 # ----------------------------------------------------------------------------- stale edits

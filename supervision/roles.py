@@ -71,7 +71,14 @@ TIP_PERMISSIONS: dict[str, list[str]] = {
         "add_tipreward",
         "change_tipreward",
     ],
-    AUDITOR: [*_TIP_READ, *_SHARED_READ, *_TIP_HISTORY],
+    AUDITOR: [
+        *_TIP_READ,
+        *_SHARED_READ,
+        *_TIP_HISTORY,
+        "view_historicalcalendarday",
+        "view_historicalcalendaryear",
+        "view_historicalhotline",
+    ],
     TIP_DESK: [
         *[f"view_{m}" for m in _ALL],
         *_TIP_READ,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 from types import SimpleNamespace
 
 from django.contrib import admin
 from django.urls import reverse
 
 from supervision.choices import Grade
+from supervision.models import CalendarDay, CalendarYear, Hotline
 from tests.factories import (
     CreditRatingFactory,
     FacilityFactory,
@@ -16,6 +18,10 @@ from tests.factories import (
     RatingChangeFactory,
     ReferralFactory,
     SanctionFactory,
+    TipExtensionFactory,
+    TipFactory,
+    TipReporterFactory,
+    TipRewardFactory,
 )
 
 
@@ -32,13 +38,17 @@ def admin_url(model_or_obj, view: str, *args) -> str:
 
 def make_case_file() -> SimpleNamespace:
     """One facility with a record of every kind: rating and its change, an inspection with a
-    referral, a suspension; plus an inspector."""
+    referral, a suspension, a tip with its reporter, extension and reward; plus an inspector,
+    a calendar year with a day, a hotline."""
     facility = FacilityFactory()
     rating = CreditRatingFactory(facility=facility, year=2024, grade=Grade.B)
     change = RatingChangeFactory(rating=rating)
     inspection = InspectionFactory(facility=facility, completed=True)
     referral = ReferralFactory(inspection=inspection)
     sanction = SanctionFactory(facility=facility, suspension=True)
+    tip = TipFactory(facility=facility, concluded=True)
+    TipReporterFactory(tip=tip)
+    TipExtensionFactory(tip=TipFactory(facility=facility, investigating=True))
     return SimpleNamespace(
         facility=facility,
         rating=rating,
@@ -47,7 +57,30 @@ def make_case_file() -> SimpleNamespace:
         referral=referral,
         sanction=sanction,
         inspector=InspectorFactory(),
+        tip=tip,
+        reward=TipRewardFactory(tip=tip),
+        calendar_year=CalendarYear.objects.get_or_create(
+            year=2027,
+            defaults={
+                "notice": "国办发明电〔2026〕示例号",
+                "published_on": datetime.date(2026, 11, 1),
+            },
+        )[0],
+        calendar_day=CalendarDay.objects.get_or_create(
+            day=datetime.date(2027, 10, 1), defaults={"is_workday": False, "name": "国庆节"}
+        )[0],
+        hotline=_hotline(),
     )
+
+
+def _hotline() -> Hotline:
+    """The national hotline (the migrations seed it, without a history row: give it one)."""
+    hotline, _created = Hotline.objects.get_or_create(
+        channel="national_hotline",
+        defaults={"name": "全国医保举报电话", "contact": "12393", "published": True},
+    )
+    hotline.save()
+    return hotline
 
 
 def change_form_data(response, **overrides) -> dict:

@@ -7,7 +7,15 @@ import datetime
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from supervision.models import CreditRating, Facility, Inspection, Referral, Sanction
+from supervision.models import (
+    CreditRating,
+    Facility,
+    Inspection,
+    Referral,
+    Sanction,
+    Tip,
+    TipReward,
+)
 
 D = datetime.date
 
@@ -27,6 +35,8 @@ _VERSIONED = {
     "inspections": Inspection,
     "referrals": Referral,
     "sanctions": Sanction,
+    "tips": Tip,
+    "tip-rewards": TipReward,
 }
 
 

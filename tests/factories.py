@@ -28,9 +28,12 @@ from supervision.choices import (
 )
 from supervision.codes import credit_code_check_char
 from supervision.models import (
+    CalendarDay,
+    CalendarYear,
     CreditRating,
     Evidence,
     Facility,
+    Hotline,
     Inspection,
     Inspector,
     RatingChange,
@@ -351,3 +354,40 @@ class TipRewardFactory(factory.django.DjangoModelFactory):
             method="bank",
             reference="示例凭证0001",
         )
+
+
+class CalendarYearFactory(factory.django.DjangoModelFactory):
+    """A year's schedule entered by an administrator (2027: a year the library does not know)."""
+
+    class Meta:
+        model = CalendarYear
+        django_get_or_create = ("year",)
+
+    year = 2027
+    notice = "示例国办发明电〔2026〕1号"
+    published_on = datetime.date(2026, 11, 20)
+
+
+class CalendarDayFactory(factory.django.DjangoModelFactory):
+    """A day off on a weekday (2027-01-01, a Friday: New Year's Day)."""
+
+    class Meta:
+        model = CalendarDay
+        django_get_or_create = ("day",)
+
+    day = datetime.date(2027, 1, 1)
+    is_workday = False
+    name = "元旦"
+
+
+class HotlineFactory(factory.django.DjangoModelFactory):
+    """A published channel (the migration adds the five real ones; this updates one)."""
+
+    class Meta:
+        model = Hotline
+        django_get_or_create = ("channel",)
+
+    channel = TipChannel.CITY_HOTLINE
+    name = "示例市医保举报电话"
+    contact = "0891-0000000"
+    published = True

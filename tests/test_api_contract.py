@@ -60,6 +60,24 @@ def test_the_schema_lists_every_resource_and_action(contract):
         "/api/sanctions/",
         "/api/sanctions/{id}/",
         "/api/sanctions/{id}/evidence/",
+        "/api/tips/",
+        "/api/tips/{id}/",
+        "/api/tips/{id}/accept/",
+        "/api/tips/{id}/decline/",
+        "/api/tips/{id}/merge/",
+        "/api/tips/{id}/open-inspection/",
+        "/api/tips/{id}/extend/",
+        "/api/tips/{id}/conclude/",
+        "/api/tips/{id}/reply/",
+        "/api/tips/{id}/close/",
+        "/api/tips/{id}/propose-reward/",
+        "/api/tips/{id}/reporter/",
+        "/api/tips/{id}/evidence/",
+        "/api/tip-rewards/",
+        "/api/tip-rewards/{id}/",
+        "/api/tip-rewards/{id}/decide/",
+        "/api/tip-rewards/{id}/pay/",
+        "/api/hotlines/",
         "/api/evidence/{id}/",
         "/api/evidence/{id}/download/",
     }
@@ -67,6 +85,9 @@ def test_the_schema_lists_every_resource_and_action(contract):
     methods = {m for ops in contract["paths"].values() for m in ops if m != "parameters"}
     assert "delete" not in methods
     assert set(contract["paths"]["/api/rating-changes/{id}/"]) == {"get"}
+    assert set(contract["paths"]["/api/tip-rewards/{id}/"]) == {"get"}
+    assert set(contract["paths"]["/api/hotlines/"]) == {"get"}
+    assert set(contract["paths"]["/api/tips/{id}/reporter/"]) == {"get", "put"}
     # Evidence is added on its record's endpoint and then only read.
     assert set(contract["paths"]["/api/evidence/{id}/"]) == {"get"}
 

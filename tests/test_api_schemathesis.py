@@ -27,7 +27,13 @@ from schemathesis.specs.openapi.checks import (
 
 from supervision.wsgi import application
 from tests.api import client_for, if_match_for
-from tests.factories import EvidenceFactory, RatingChangeFactory
+from tests.factories import (
+    EvidenceFactory,
+    RatingChangeFactory,
+    TipFactory,
+    TipReporterFactory,
+    TipRewardFactory,
+)
 
 MAX_EXAMPLES = 20
 _calls = itertools.count()
@@ -78,6 +84,9 @@ def existing_ids(world):
     """An existing record per endpoint, so that operations on one get past the lookup."""
     change = RatingChangeFactory(rating=world.rating)
     evidence = EvidenceFactory(inspection=world.inspection)  # under the session's temporary media
+    tip = TipFactory(facility=world.hospital)
+    TipReporterFactory(tip=tip)
+    reward = TipRewardFactory(tip=TipFactory(facility=world.hospital, concluded=True))
     return {
         "facilities": world.hospital.pk,
         "ratings": world.rating.pk,
@@ -86,6 +95,8 @@ def existing_ids(world):
         "referrals": world.referral.pk,
         "sanctions": world.sanction.pk,
         "evidence": evidence.pk,
+        "tips": tip.pk,
+        "tip-rewards": reward.pk,
     }
 
 

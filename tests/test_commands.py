@@ -9,10 +9,23 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils import timezone
 
+from supervision.choices import RewardStatus, TipChannel, TipConclusion, TipStatus
 from supervision.codes import is_valid_credit_code
-from supervision.models import CreditRating, Facility, Inspection, RatingChange, Sanction
+from supervision.models import (
+    CreditRating,
+    Facility,
+    Inspection,
+    RatingChange,
+    Referral,
+    Sanction,
+    Tip,
+    TipReporter,
+    TipReward,
+)
 from supervision.models.inspection import check_inspectors
+from tests.factories import TipRewardFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,13 +53,15 @@ def test_setup_demo_loads_the_2024_data_and_one_account_per_role(settings, capsy
         "supervisor": ["supervisor"],
         "inspector": ["inspector"],
         "auditor": ["auditor"],
+        "tipdesk": ["tip_desk"],
     }
     assert User.objects.get(username="admin").is_superuser
     assert "Demo-inspector-2024!" in out
     assert User.objects.get(username="inspector").check_password("Demo-inspector-2024!")
     # One initial history row per loaded record, none doubled by the M2M sets.
     assert Facility.history.count() == 350
-    assert Inspection.history.count() == Inspection.objects.count()
+    loaded = Inspection.objects.filter(created_by__isnull=True)  # the fixture's
+    assert Inspection.history.filter(id__in=loaded.values("id")).count() == loaded.count()
 
 
 def test_setup_demo_is_idempotent_and_keeps_edited_data(settings):
@@ -177,3 +192,101 @@ def test_generate_data_writes_the_same_rows_on_sqlite_and_postgresql():
     below is the same on both; CI runs this file on each)."""
     call_command("generate_data", facilities=40, inspections=60, years=2, seed=3, quiet=True)
     assert _digest_of_generated_rows() == GENERATED_DIGEST
+
+
+def test_expire_tip_rewards_expires_the_approved_rewards_past_their_claim_date(capsys):
+    """Approved with claim_by 2025-06-24: still claimable that day, expired the day after; a
+    paid or proposed reward is left alone."""
+    approved = TipRewardFactory(approved=True)
+    paid = TipRewardFactory(paid=True)
+    proposed = TipRewardFactory()
+    call_command("expire_tip_rewards", date="2025-06-24")
+    assert "没有逾期未领取的举报奖励" in capsys.readouterr().out
+    assert TipReward.objects.get(pk=approved.pk).status == RewardStatus.APPROVED
+    call_command("expire_tip_rewards", date="2025-06-25")
+    out = capsys.readouterr().out
+    assert "截至2025-06-25，1项举报奖励逾期未领取" in out
+    statuses = dict(TipReward.objects.values_list("pk", "status"))
+    assert statuses == {
+        approved.pk: RewardStatus.EXPIRED,
+        paid.pk: RewardStatus.PAID,
+        proposed.pk: RewardStatus.PROPOSED,
+    }
+    latest = TipReward.history.filter(id=approved.pk).latest("history_id")
+    assert latest.status == RewardStatus.EXPIRED and latest.history_change_reason
+    call_command("expire_tip_rewards", date="2025-06-26")
+    assert "没有逾期未领取的举报奖励" in capsys.readouterr().out
+
+
+def test_expire_tip_rewards_refuses_a_bad_date_in_chinese():
+    with pytest.raises(CommandError, match="日期格式无效"):
+        call_command("expire_tip_rewards", date="2025-13-01")
+
+
+def test_generate_data_writes_tips_the_services_would_have_written():
+    """Every generated tip passes the model's checks; the statuses, clocks and links are those
+    the services keep; about 5 in 100 run a clock; most have a reporter (fictional)."""
+    call_command("generate_data", facilities=60, inspections=120, years=1, seed=3, quiet=True)
+    call_command("generate_data", add_tips=True, tips=2000, seed=3, quiet=True)
+    tips = list(Tip.objects.select_related("inspection", "master"))
+    assert len(tips) == 2000
+    for tip in tips[:300]:
+        tip.full_clean()
+    for tip in tips:
+        if tip.inspection_id:
+            assert tip.inspection.facility_id == tip.facility_id
+            assert tip.district == tip.inspection.facility.district
+        if tip.status == TipStatus.MERGED:
+            assert tip.master.status != TipStatus.MERGED
+        if tip.clock:
+            assert tip.status in (TipStatus.RECEIVED, TipStatus.ACCEPTED, TipStatus.INVESTIGATING)
+    running = sum(1 for tip in tips if tip.clock)
+    assert 40 <= running <= 180
+    today = timezone.localdate()
+    assert any(tip.due_on and tip.due_on < today for tip in tips if tip.clock)
+    assert set(Tip.objects.values_list("status", flat=True)) == set(TipStatus.values)
+    reporters = TipReporter.objects.all()
+    assert 1200 <= reporters.count() <= 1700
+    assert not reporters.filter(tip__anonymous=True).exists()
+    for reporter in reporters[:200]:
+        reporter.full_clean()
+        assert reporter.name == "" or reporter.name.startswith("示例举报人")
+    with pytest.raises(CommandError, match="already has tips"):
+        call_command("generate_data", add_tips=True, tips=10, seed=3, quiet=True)
+
+
+def test_setup_demo_writes_plausible_tips_through_the_services(settings):
+    """The demo's tips: the two behind the delivery-note cases referred to the police (received
+    before their inspections started, linked to them, substantiated, the reporter told),
+    fictional reporters, some anonymous, a paid and an approved reward, each step in history
+    with the account and the reason."""
+    settings.DEBUG = True
+    call_command("setup_demo")
+    tips = Tip.objects.select_related("inspection", "reporter")
+    assert tips.count() >= 25
+    assert len(set(tips.values_list("channel", flat=True))) == len(TipChannel.values)
+    assert len(set(tips.values_list("district", flat=True))) >= 6
+    assert {TipStatus.RECEIVED, TipStatus.INVESTIGATING, TipStatus.CLOSED} <= set(
+        tips.values_list("status", flat=True)
+    )
+    referred = Referral.objects.filter(summary__contains="随货同行单").select_related("inspection")
+    assert referred.count() == 2
+    for referral in referred:
+        tip = tips.get(inspection=referral.inspection)
+        assert timezone.localdate(tip.received_at) < referral.inspection.start_date
+        assert tip.conclusion == TipConclusion.SUBSTANTIATED
+        assert tip.replied_on is not None and tip.facility == referral.inspection.facility
+        assert tip.verified_amount == referral.inspection.amount_involved
+    for reporter in TipReporter.objects.all():
+        reporter.full_clean()
+        assert reporter.name.startswith("示例举报人")
+        assert reporter.phone.startswith("138000000") and reporter.address.startswith("示例")
+    assert tips.filter(anonymous=True).count() >= 3
+    statuses = set(TipReward.objects.values_list("status", flat=True))
+    assert {RewardStatus.PAID, RewardStatus.APPROVED} <= statuses
+    desk = User.objects.get(username="tipdesk")
+    for tip in tips.exclude(status=TipStatus.RECEIVED):
+        rows = tip.history.exclude(history_change_reason=None)
+        assert rows.exists() and all(row.history_user_id for row in rows)
+    assert tips.exclude(clock="").filter(due_on__lt=timezone.localdate()).exists()
+    assert Tip.history.filter(history_user=desk).exists()

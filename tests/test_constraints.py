@@ -26,32 +26,47 @@ from supervision.choices import (
     InspectionKind,
     InspectionStatus,
     ReferralStatus,
+    RewardStatus,
     SanctionKind,
+    TipConclusion,
+    TipStatus,
 )
 from supervision.models import (
+    CalendarDay,
+    CalendarYear,
     CreditRating,
     Evidence,
     Facility,
     GradeTally,
+    Hotline,
     Inspection,
     InspectionTally,
     Inspector,
     RatingChange,
     Referral,
     Sanction,
+    Tip,
+    TipExtension,
+    TipReward,
     UserDistrict,
 )
 from supervision.models.inspection import check_inspectors
 from supervision.models.sanction import add_months, latest_suspension_end
 from tests.factories import (
+    CalendarDayFactory,
+    CalendarYearFactory,
     CreditRatingFactory,
     EvidenceFactory,
     FacilityFactory,
+    HotlineFactory,
     InspectionFactory,
     InspectorFactory,
     RatingChangeFactory,
     ReferralFactory,
     SanctionFactory,
+    TipExtensionFactory,
+    TipFactory,
+    TipRewardFactory,
     UserDistrictFactory,
     UserFactory,
 )
@@ -191,6 +206,175 @@ def evidence() -> Evidence:
 def _same_agency(row: Referral) -> dict[str, Any]:
     ReferralFactory(inspection=row.inspection, agency=Agency.MARKET)
     return {"agency": Agency.MARKET}
+
+
+def tip() -> Tip:
+    return TipFactory.build(facility=FacilityFactory())
+
+
+def tip_investigating() -> Tip:
+    facility = FacilityFactory()
+    return TipFactory.build(
+        facility=facility, investigating=True, inspection=InspectionFactory(facility=facility)
+    )
+
+
+def tip_concluded() -> Tip:
+    facility = FacilityFactory()
+    return TipFactory.build(
+        facility=facility,
+        concluded=True,
+        inspection=InspectionFactory(facility=facility, completed=True),
+    )
+
+
+def extension() -> TipExtension:
+    return TipExtensionFactory.build(tip=TipFactory(investigating=True))
+
+
+def reward() -> TipReward:
+    return TipRewardFactory.build(tip=TipFactory(concluded=True))
+
+
+def calendar_year() -> CalendarYear:
+    return CalendarYearFactory.build()
+
+
+def calendar_day() -> CalendarDay:
+    return CalendarDayFactory.build()
+
+
+def hotline() -> Hotline:
+    # The migration fills every channel; this one is freed for the example.
+    Hotline.objects.filter(channel="city_hotline").delete()
+    return HotlineFactory.build()
+
+
+def _one_user_twice(row: TipReward) -> dict[str, Any]:
+    user = UserFactory()
+    return {"proposed_by": user, "decided_by": user}
+
+
+TIP_BREACHES = [
+    Breach("tip_channel_valid", tip, lambda r: {"channel": "fax"}, "channel"),
+    Breach(
+        "tip_status_valid",
+        tip,
+        lambda r: {"status": "lost"},
+        "status",
+        also=frozenset({"tip_clock_runs_while_open"}),
+    ),
+    Breach("tip_district_valid", tip, lambda r: {"district": "110101"}, "district"),
+    Breach("tip_subject_kind_valid", tip, lambda r: {"subject_kind": "alien"}, "subject_kind"),
+    Breach("tip_names_its_subject", tip, lambda r: {"facility": None, "subject_name": ""}),
+    Breach("tip_allegation_required", tip, lambda r: {"allegation": ""}, "allegation"),
+    Breach(
+        "tip_conclusion_valid",
+        tip,
+        lambda r: {"conclusion": "maybe"},
+        "conclusion",
+        also=frozenset({"tip_conclusion_with_its_date"}),
+    ),
+    Breach("tip_reply_method_valid", tip, lambda r: {"reply_method": "pigeon"}, "reply_method"),
+    Breach("tip_clock_valid", tip, lambda r: {"clock": "egg"}, "clock"),
+    Breach(
+        "tip_clock_runs_while_open",
+        tip,
+        lambda r: {"status": TipStatus.CLOSED, "closed_on": D(2025, 3, 6)},
+    ),
+    Breach("tip_merged_has_master", tip, lambda r: {"status": TipStatus.MERGED, "clock": ""}),
+    Breach(
+        "tip_not_own_master",
+        tip,
+        lambda r: {"id": 987654, "master_id": 987654},
+        caught_by_field="master",
+    ),
+    Breach(
+        "tip_decision_has_date",
+        tip,
+        lambda r: {"status": TipStatus.ACCEPTED, "clock": "investigation"},
+    ),
+    Breach("tip_investigation_has_inspection", tip_investigating, lambda r: {"inspection": None}),
+    Breach(
+        "tip_concluded_has_conclusion",
+        tip_concluded,
+        lambda r: {"conclusion": "", "concluded_on": None},
+    ),
+    Breach(
+        "tip_conclusion_with_its_date", tip, lambda r: {"conclusion": TipConclusion.SUBSTANTIATED}
+    ),
+    Breach("tip_replied_has_date", tip_concluded, lambda r: {"status": TipStatus.REPLIED}),
+    Breach(
+        "tip_closed_has_date",
+        tip,
+        lambda r: {"status": TipStatus.CLOSED, "clock": "", "due_on": None},
+    ),
+    Breach("tip_concluded_after_decided", tip_concluded, lambda r: {"concluded_on": D(2025, 3, 4)}),
+    Breach(
+        "tip_amount_alleged_not_negative",
+        tip,
+        lambda r: {"amount_alleged": Decimal("-1")},
+        "amount_alleged",
+    ),
+    Breach(
+        "tip_verified_amount_not_negative",
+        tip_concluded,
+        lambda r: {"verified_amount": Decimal("-1")},
+        "verified_amount",
+    ),
+    Breach("tip_extension_days_range", tip_investigating, lambda r: {"extension_days": 61}),
+    Breach("tip_allegation_length", tip, lambda r: {"allegation": "字" * 2001}),
+    Breach("tip_decision_note_length", tip, lambda r: {"decision_note": "字" * 2001}),
+    Breach("tip_conclusion_note_length", tip, lambda r: {"conclusion_note": "字" * 2001}),
+    Breach("tip_reply_note_length", tip, lambda r: {"reply_note": "字" * 2001}),
+    Breach("tipextension_days_range", extension, lambda r: {"working_days": 31}),
+    Breach("tipextension_reason_required", extension, lambda r: {"reason": ""}, "reason"),
+    Breach("tipextension_reason_length", extension, lambda r: {"reason": "字" * 2001}),
+    Breach(
+        "tipreward_status_valid",
+        reward,
+        lambda r: {"status": "lost"},
+        "status",
+        also=frozenset({"tipreward_decision_has_date"}),
+    ),
+    Breach("tipreward_share_range", reward, lambda r: {"share": Decimal("0")}),
+    Breach("tipreward_amount_positive", reward, lambda r: {"amount": Decimal("0")}),
+    Breach("tipreward_method_valid", reward, lambda r: {"method": "gold"}, "method"),
+    Breach(
+        "tipreward_decision_has_date",
+        reward,
+        lambda r: {"status": RewardStatus.APPROVED, "claim_by": D(2025, 6, 24)},
+    ),
+    Breach("tipreward_four_eyes", reward, _one_user_twice),
+    Breach(
+        "tipreward_approved_has_claim_by",
+        reward,
+        lambda r: {"status": RewardStatus.APPROVED, "decided_on": D(2025, 3, 26)},
+    ),
+    Breach(
+        "tipreward_paid_has_payment",
+        reward,
+        lambda r: {
+            "status": RewardStatus.PAID,
+            "decided_on": D(2025, 3, 26),
+            "claim_by": D(2025, 6, 24),
+        },
+    ),
+    Breach("tipreward_note_length", reward, lambda r: {"note": "字" * 2001}),
+    Breach("calendaryear_year_range", calendar_year, lambda r: {"year": 1999}),
+    Breach("calendaryear_notice_required", calendar_year, lambda r: {"notice": ""}, "notice"),
+    Breach("calendaryear_note_length", calendar_year, lambda r: {"note": "字" * 2001}),
+    Breach("calendarday_name_required", calendar_day, lambda r: {"name": ""}, "name"),
+    Breach("hotline_channel_valid", hotline, lambda r: {"channel": "letter"}),
+    Breach("hotline_name_required", hotline, lambda r: {"name": ""}, "name"),
+    Breach("hotline_published_has_contact", hotline, lambda r: {"published": True, "contact": ""}),
+    Breach(
+        "evidence_exactly_one_record",
+        lambda: EvidenceFactory.build(inspection=InspectionFactory()),
+        lambda r: {"tip": TipFactory()},
+        label="inspection-and-tip",
+    ),
+]
 
 
 BREACHES = [
@@ -464,8 +648,15 @@ BREACHES = [
     Breach("sanction_commendation_has_rating", commendation, lambda r: {"rating": None}),
     Breach("sanction_amount_not_negative", warning, lambda r: {"amount": Decimal("-5")}, "amount"),
 ]
+BREACHES += TIP_BREACHES
 
 MODELS = [
+    Tip,
+    TipExtension,
+    TipReward,
+    CalendarYear,
+    CalendarDay,
+    Hotline,
     Facility,
     CreditRating,
     RatingChange,

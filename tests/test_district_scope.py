@@ -31,6 +31,8 @@ from supervision.models import (
     RatingChange,
     Referral,
     Sanction,
+    Tip,
+    TipReward,
     UserDistrict,
 )
 from supervision.roles import SUPERVISOR
@@ -46,6 +48,9 @@ from tests.factories import (
     RatingChangeFactory,
     ReferralFactory,
     SanctionFactory,
+    TipFactory,
+    TipReporterFactory,
+    TipRewardFactory,
     UserFactory,
 )
 
@@ -142,7 +147,11 @@ RECORD_ROUTES = [
     and (district_bound(r.model) if r.name.startswith("admin:") else True)
 ]
 ADMIN_LISTS = [r for r in ROUTES if r.name.endswith("_changelist") and district_bound(r.model)]
-API_LISTS = [r for r in ROUTES if r.kind == "api" and "get" in r.methods and not r.kwargs]
+API_LISTS = [
+    r
+    for r in ROUTES
+    if r.kind == "api" and "get" in r.methods and not r.kwargs and district_bound(r.model)
+]
 
 
 def _is_list_view(callback) -> bool:
@@ -181,6 +190,9 @@ def case_file(district: str, tag: str) -> SimpleNamespace:
     referral = ReferralFactory(inspection=completed, summary=f"{tag}移送")
     sanction = SanctionFactory(facility=facility, note=f"{tag}约谈")
     evidence = EvidenceFactory(inspection=inspection, description=f"{tag}证据")
+    tip = TipFactory(facility=facility, concluded=True, allegation=f"{tag}举报")
+    TipReporterFactory(tip=tip)
+    reward = TipRewardFactory(tip=tip, note=f"{tag}奖励")
     return SimpleNamespace(
         facility=facility,
         rating=rating,
@@ -197,6 +209,8 @@ def case_file(district: str, tag: str) -> SimpleNamespace:
             Referral: referral,
             Sanction: sanction,
             Evidence: evidence,
+            Tip: tip,
+            TipReward: reward,
         },
     )
 

@@ -36,6 +36,7 @@ from supervision.models import (
     Inspector,
     PartnerAgency,
     RatingChange,
+    TipReporter,
     UserDistrict,
     ViolationCategory,
 )
@@ -70,6 +71,8 @@ NOT_AUDITED = {
     InspectionTally: "a total kept by triggers from the inspections",
 }
 NOT_GRANTED = {
+    TipReporter: "personal data: the auditor reads tips with the reporter masked; only the tip "
+    "desk and supervisors hold view_tipreporter (tests/test_reporter_privacy.py)",
     AuditEvent: "read through the audit log, which follows the history permissions",
     UserDistrict: "administrators only",
     GradeTally: "read with the permission of the rows it counts (permission_model)",

@@ -30,7 +30,10 @@ from django.views.generic.edit import FormMixin
 from supervision.choices import Grade, InspectionKind, InspectionStatus, ReferralStatus
 from supervision.forms.facilities import default_grade_year
 from supervision.models import (
+    CalendarDay,
+    CalendarYear,
     Facility,
+    Hotline,
     Inspection,
 )
 from tests.factories import (
@@ -42,6 +45,9 @@ from tests.factories import (
     RatingChangeFactory,
     ReferralFactory,
     SanctionFactory,
+    TipFactory,
+    TipReporterFactory,
+    TipRewardFactory,
     UserFactory,
 )
 
@@ -444,11 +450,181 @@ PAGE_CASES = [
     ),
 ]
 
+# --- tips (举报线索) ---
+
+
+def _tip(**kwargs: Any):
+    tip = TipFactory(allegation="示例举报：\n1. 伪造随货同行单；\n2. 串换药品。", **kwargs)
+    TipReporterFactory(tip=tip)
+    return tip
+
+
+def _tip_step(name: str, make: Callable[[], Model], fill: Callable[[], dict[str, Any]]):
+    def build(request):
+        return reverse(name, args=[make().pk]), fill()
+
+    return build
+
+
+def _two_inspectors() -> dict[str, Any]:
+    return {"inspectors": [str(i.pk) for i in InspectorFactory.create_batch(2)]}
+
+
+def _accepted_tip():
+    from supervision.choices import TipStatus
+
+    return _tip(status=TipStatus.ACCEPTED, decided_on=datetime.date(2025, 3, 5))
+
+
+def _completed_tip():
+    tip = _tip(investigating=True)
+    Inspection.objects.filter(pk=tip.inspection_id).update(
+        status=InspectionStatus.COMPLETED, end_date=datetime.date(2025, 3, 12)
+    )
+    return tip
+
+
+def _payable_reward():
+    return TipRewardFactory(
+        tip=_tip(concluded=True),
+        approved=True,
+        claim_by=datetime.date.today() + datetime.timedelta(days=60),
+    )
+
+
+def _tip_fields(*names: str) -> frozenset[tuple[str, str]]:
+    return frozenset(("supervision.Tip", name) for name in names)
+
+
+CLOCK = ("status", "clock", "due_on", "acceptance_due")
+# The inspection a step opens gets its inspectors after its row: its history records them.
+NEW_INSPECTION = frozenset({("supervision.Inspection", "inspectors")})
+TIP_CASES = [
+    Case("tip-edit", "tip_desk", _tip_step("tip-edit", _tip, dict)),
+    Case(
+        "tip-edit:unregistered",
+        "tip_desk",
+        _tip_step("tip-edit", lambda: _tip(unregistered=True), dict),
+    ),
+    Case("tip-reporter", "tip_desk", _tip_step("tip-reporter", _tip, dict)),
+    Case(
+        "tip-accept",
+        "tip_desk",
+        _tip_step("tip-accept", _tip, _two_inspectors),
+        may_change=_tip_fields(*CLOCK, "decided_on", "inspection_id", "inspection")
+        | NEW_INSPECTION,
+        must_change=_tip_fields("status"),
+        may_add=frozenset({"supervision.Inspection"}),
+    ),
+    Case(
+        "tip-decline",
+        "tip_desk",
+        _tip_step("tip-decline", _tip, lambda: {"reason": "不属于医保基金监管范围。"}),
+        may_change=_tip_fields(*CLOCK, "decided_on", "decision_note"),
+        must_change=_tip_fields("status"),
+    ),
+    Case(
+        "tip-merge",
+        "tip_desk",
+        _tip_step("tip-merge", _tip, lambda: {"master": f"#{_tip().pk}"}),
+        may_change=_tip_fields(*CLOCK, "master_id", "master"),
+        must_change=_tip_fields("status", "master_id"),
+    ),
+    Case(
+        "tip-open-inspection",
+        "tip_desk",
+        _tip_step("tip-open-inspection", _accepted_tip, _two_inspectors),
+        may_change=_tip_fields(*CLOCK, "inspection_id", "inspection") | NEW_INSPECTION,
+        must_change=_tip_fields("status", "inspection_id"),
+        may_add=frozenset({"supervision.Inspection"}),
+    ),
+    Case(
+        "tip-extend",
+        "supervisor",
+        _tip_step(
+            "tip-extend",
+            lambda: _tip(investigating=True),
+            lambda: {"working_days": "10", "reason": "需调取外省购销记录。"},
+        ),
+        may_change=_tip_fields("due_on", "extension_days", "acceptance_due"),
+        must_change=_tip_fields("extension_days"),
+        may_add=frozenset({"supervision.TipExtension"}),
+    ),
+    Case(
+        "tip-conclude",
+        "tip_desk",
+        _tip_step("tip-conclude", _completed_tip, dict),
+        may_change=_tip_fields(
+            *CLOCK, "conclusion", "concluded_on", "conclusion_note", "verified_amount"
+        ),
+        must_change=_tip_fields("status", "conclusion"),
+    ),
+    Case(
+        "tip-reply",
+        "tip_desk",
+        _tip_step(
+            "tip-reply",
+            lambda: _tip(concluded=True),
+            lambda: {"reply_method": "phone", "reply_note": "已电话告知核查结果。"},
+        ),
+        may_change=_tip_fields(*CLOCK, "replied_on", "reply_method", "reply_note"),
+        must_change=_tip_fields("status"),
+    ),
+    Case(
+        "tip-close",
+        "tip_desk",
+        _tip_step("tip-close", lambda: _tip(declined=True, wants_reply=False), dict),
+        may_change=_tip_fields(*CLOCK, "closed_on"),
+        must_change=_tip_fields("status"),
+    ),
+    Case(
+        "tip-reward-propose",
+        "tip_desk",
+        _tip_step("tip-reward-propose", lambda: _tip(concluded=True), dict),
+        may_add=frozenset({"supervision.TipReward"}),
+    ),
+    Case(
+        "tipreward-decide",
+        "supervisor",
+        _tip_step(
+            "tipreward-decide",
+            lambda: TipRewardFactory(tip=_tip(concluded=True)),
+            lambda: {"decision": "approve"},
+        ),
+        may_change=frozenset(
+            ("supervision.TipReward", n)
+            for n in ("status", "decided_on", "decided_by_id", "decided_by", "claim_by")
+        ),
+        must_change=frozenset({("supervision.TipReward", "status")}),
+    ),
+    Case(
+        "tipreward-pay",
+        "supervisor",
+        _tip_step(
+            "tipreward-pay",
+            _payable_reward,
+            lambda: {"method": "bank", "reference": "示例凭证001"},
+        ),
+        may_change=frozenset(
+            ("supervision.TipReward", n) for n in ("status", "paid_on", "method", "reference")
+        ),
+        must_change=frozenset({("supervision.TipReward", "status")}),
+    ),
+    Case(
+        "tip-evidence",
+        "tip_desk",
+        _evidence("tip-evidence", _tip),
+        may_add=EVIDENCE_ADDS,
+    ),
+]
+PAGE_CASES += TIP_CASES
+
 # Page forms that edit no existing record: a new record, or the account's own sign-in.
 NOT_RECORD_FORMS = {
     "facility-create": "a new record",
     "inspection-create": "a new record",
     "sanction-create": "a new record",
+    "tip-create": "a new record",
     "login": "signing in",
     "logout": "signing out",
     "password_change": "the account's password",
@@ -529,6 +705,42 @@ def _facility_with_cases() -> Facility:
     open_inspection(facility=facility)
     SanctionFactory(facility=facility)
     return facility
+
+
+def _admin_tip() -> Model:
+    """An open tip with its reporter, violations and several lines of allegation."""
+    tip = TipFactory(allegation="示例举报：\n1. 伪造随货同行单；\n2. 串换药品。")
+    tip.violations.set(["forged_delivery_notes"])
+    TipReporterFactory(tip=tip)
+    return tip
+
+
+def _admin_calendar_year() -> Model:
+    CalendarDay.objects.create(day=datetime.date(2027, 10, 1), is_workday=False, name="国庆节")
+    CalendarDay.objects.create(day=datetime.date(2027, 9, 26), is_workday=True, name="国庆节调休")
+    return CalendarYear.objects.create(
+        year=2027, notice="国办发明电〔2026〕示例号", published_on=datetime.date(2026, 11, 1)
+    )
+
+
+def _admin_hotline() -> Model:
+    return Hotline.objects.update_or_create(
+        channel="city_hotline",
+        defaults={"name": "拉萨市医保举报电话", "contact": "0891-0000000", "published": True},
+    )[0]
+
+
+ADMIN_RECORDS.update(
+    {
+        "supervision.Tip": _admin_tip,
+        "supervision.TipReward": lambda: TipRewardFactory(approved=True),
+        "supervision.CalendarYear": _admin_calendar_year,
+        "supervision.CalendarDay": lambda: CalendarDay.objects.create(
+            day=datetime.date(2027, 1, 1), is_workday=False, name="元旦"
+        ),
+        "supervision.Hotline": _admin_hotline,
+    }
+)
 
 
 # Admin forms that ask for something a person must type on every save (the change's reason).

@@ -25,7 +25,12 @@ from django.utils import translation
 from django.utils.formats import date_format, number_format
 
 from supervision.models import Facility, Inspection, Referral, Sanction
-from tests.factories import CreditRatingFactory
+from tests.factories import (
+    CreditRatingFactory,
+    TipExtensionFactory,
+    TipReporterFactory,
+    TipRewardFactory,
+)
 
 ROOT = Path(settings.BASE_DIR)
 PO = ROOT / "supervision" / "locale" / "en" / "LC_MESSAGES" / "django.po"
@@ -180,7 +185,7 @@ def _chinese_from_code(html: str, data: list[str], pattern: re.Pattern) -> list[
 
 # Chinese words of the interface that must never reach an English page.
 UI_WORDS = ["总览", "机构", "检查", "移送", "处理措施", "搜索", "导出", "信用等级"]
-NAV = ["Overview", "Facilities", "Inspections", "Referrals", "Sanctions", "Audit"]
+NAV = ["Overview", "Facilities", "Inspections", "Referrals", "Sanctions", "Tips", "Audit"]
 
 
 class EnglishPagesTests(TestCase):
@@ -198,6 +203,15 @@ class EnglishPagesTests(TestCase):
         cls.inspection = Inspection.objects.filter(referrals__isnull=False).order_by("pk").first()
         cls.referral = Referral.objects.order_by("pk").first()
         cls.sanction = Sanction.objects.filter(rating__isnull=False).order_by("pk").first()
+        # A tip with its reporter, extension and reward: every section of its page.
+        cls.tip = TipRewardFactory(
+            approved=True,
+            tip__facility=cls.inspection.facility,
+            tip__inspection=cls.inspection,
+            decided_by=cls.user,
+        ).tip
+        TipReporterFactory(tip=cls.tip)
+        TipExtensionFactory(tip=cls.tip, granted_on=cls.tip.decided_on)
         cls.data = _data_values()
         cls.pattern = re.compile("|".join(re.escape(v) for v in cls.data))
 
@@ -229,6 +243,14 @@ class EnglishPagesTests(TestCase):
             "/admin/supervision/facility/",
             f"/admin/supervision/facility/{self.facility.pk}/change/",
             "/admin/supervision/creditrating/",
+            "/tips/",
+            "/tips/?clock=overdue&status=received",
+            "/tips/new/",
+            self.tip.get_absolute_url(),
+            f"/tips/{self.tip.pk}/reply/",
+            "/tips/rewards/",
+            "/admin/supervision/tip/",
+            "/admin/supervision/calendaryear/add/",
             "/audit/",
             # A wrong filter: the error messages.
             "/audit/?since=2025-04-01&until=2025-03-01",

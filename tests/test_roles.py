@@ -7,18 +7,18 @@ from django.contrib.auth.models import Group, Permission
 
 from supervision.choices import Agency, Violation
 from supervision.models import PartnerAgency, ViolationCategory
-from supervision.roles import AUDITOR, INSPECTOR, ROLE_PERMISSIONS, SUPERVISOR
+from supervision.roles import AUDITOR, INSPECTOR, ROLE_PERMISSIONS, SUPERVISOR, TIP_DESK
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [INSPECTOR, SUPERVISOR, AUDITOR]
+ROLES = [INSPECTOR, SUPERVISOR, AUDITOR, TIP_DESK]
 
 
 def _codenames(group: Group) -> set[tuple[str, str]]:
     return set(group.permissions.values_list("content_type__app_label", "codename"))
 
 
-def test_the_migration_creates_exactly_the_three_groups():
+def test_the_migrations_create_exactly_the_four_groups():
     assert set(ROLE_PERMISSIONS) == set(ROLES)
     assert set(Group.objects.values_list("name", flat=True)) == set(ROLES)
 
@@ -60,12 +60,12 @@ def test_only_supervisors_and_auditors_read_history():
         assert reads_history == (role != INSPECTOR), role
 
 
-@pytest.mark.parametrize("persona", ["inspector", "supervisor", "auditor", "outsider"])
+@pytest.mark.parametrize("persona", ["inspector", "supervisor", "auditor", "tip_desk", "outsider"])
 def test_a_persona_holds_exactly_its_role_s_permissions(request, persona):
     user = request.getfixturevalue(persona)
     everything = Permission.objects.filter(content_type__app_label="supervision")
     granted = {p.codename for p in everything if user.has_perm(f"supervision.{p.codename}")}
-    assert granted == set(ROLE_PERMISSIONS.get(persona, []))
+    assert granted == set(ROLE_PERMISSIONS.get(persona.replace("tip_desk", TIP_DESK), []))
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,16 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from supervision.admin import accounts, audit, cases, facility, lookups, rating  # noqa: F401  (registers)
+from supervision.admin import (  # noqa: F401  (registers)
+    accounts,
+    audit,
+    cases,
+    facility,
+    lookups,
+    rating,
+    reference,
+    tips,
+)
 
 admin.site.site_header = _("拉萨市医疗保障局 · 医保基金监管")
 admin.site.site_title = _("拉萨市医疗保障局 · 医保基金监管")

@@ -1,5 +1,5 @@
 """Evidence files in the API: list and upload on a record's endpoint
-(/api/inspections/{id}/evidence/, likewise referrals and sanctions), read and download at
+(/api/inspections/{id}/evidence/, likewise referrals, sanctions and tips), read and download at
 /api/evidence/{id}/ and /api/evidence/{id}/download/.
 
 Uploads go through services.attach_evidence, as on the pages; downloads answer the file only to
@@ -50,6 +50,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "inspection",
             "referral",
             "sanction",
+            "tip",
             "original_name",
             "content_type",
             "size",
@@ -65,6 +66,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "inspection": {"help_text": "Id of the inspection it belongs to, or null."},
             "referral": {"help_text": "Id of the referral it belongs to, or null."},
             "sanction": {"help_text": "Id of the sanction it belongs to, or null."},
+            "tip": {"help_text": "Id of the tip (举报线索) it belongs to, or null."},
             "original_name": {
                 "help_text": "The uploaded file's name, made safe: no path, no control "
                 "characters, at most 120 characters, ending with an extension of its type. "

@@ -43,3 +43,14 @@ class RolePermissions(DjangoModelPermissions):
             return user.has_perms(declared[action])
         model = self._queryset(view).model
         return user.has_perms(self.get_required_permissions(request.method, model))
+
+
+class ReporterPermissions(RolePermissions):
+    """Who reported a tip is personal data: reading it needs view_tipreporter, recording or
+    correcting it change_tipreporter (besides reading the tip)."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        needed = "view" if request.method in ("GET", "HEAD", "OPTIONS") else "change"
+        return request.user.has_perms(["supervision.view_tip", f"supervision.{needed}_tipreporter"])

@@ -129,6 +129,34 @@ _PARAMETERS: dict[str, tuple[str, dict | None]] = {
     "referrals:agency": ("Agency referred to." + _REPEAT, None),
     "referrals:status": ("Status of the referral." + _REPEAT, None),
     "sanctions:kind": ("Kind of measure." + _REPEAT, None),
+    "tips:q": (
+        "Search: a tip number (#123), part of the subject's name as reported, or the named "
+        "facility's name, pinyin or codes. Never the reporter's details.",
+        None,
+    ),
+    "tips:channel": ("How the tip reached the bureau." + _REPEAT, None),
+    "tips:status": ("Status of the tip." + _REPEAT, None),
+    "tips:clock": (
+        "Running clock today: overdue, due_soon (at most 2 working days left) or unknown "
+        "(deadline in a year the calendar does not know).",
+        None,
+    ),
+    "tips:district": ("County-level division of the tip (GB/T 2260 code)." + _REPEAT, None),
+    "tips:facility": ("Id of the facility the tip names.", _BOUNDED_ID),
+    "tips:received_after": ("Received on or after this day.", None),
+    "tips:received_before": ("Received on or before this day.", None),
+    "tips:conclusion": ("Result of the investigation." + _REPEAT, None),
+    "tips:inspection": ("Id of the inspection investigating the tip.", _BOUNDED_ID),
+    "tip-rewards:q": ("The rewarded tip's number, e.g. #123.", None),
+    "tip-rewards:status": ("Status of the reward." + _REPEAT, None),
+    "tip-rewards:year": ("Year proposed, 2000-2100.", None),
+    "tip-rewards:proposed_on_after": ("Proposed on or after this day.", None),
+    "tip-rewards:proposed_on_before": ("Proposed on or before this day.", None),
+    "tip-rewards:district": (
+        "County-level division of the rewarded tip (GB/T 2260 code)." + _REPEAT,
+        None,
+    ),
+    "tip-rewards:tip": ("Id of the rewarded tip.", _BOUNDED_ID),
 }
 
 

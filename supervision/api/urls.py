@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from supervision.api import docs, views
+from supervision.api import docs, tip_views, views
 from supervision.api import schema as _schema  # noqa: F401  (registers the schema extensions)
 
 router = DefaultRouter()
@@ -17,6 +17,9 @@ router.register("rating-changes", views.RatingChangeViewSet, basename="ratingcha
 router.register("inspections", views.InspectionViewSet, basename="inspection")
 router.register("referrals", views.ReferralViewSet, basename="referral")
 router.register("sanctions", views.SanctionViewSet, basename="sanction")
+router.register("tips", tip_views.TipViewSet, basename="tip")
+router.register("tip-rewards", tip_views.TipRewardViewSet, basename="tipreward")
+router.register("hotlines", tip_views.HotlineViewSet, basename="hotline")
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
 
 app_name = "api"

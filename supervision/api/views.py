@@ -36,6 +36,7 @@ from supervision.models import (
     RatingChange,
     Referral,
     Sanction,
+    TipReward,
 )
 from supervision.models.base import Versioned, check_version
 from supervision.scoping import scoped_queryset
@@ -433,7 +434,7 @@ class SanctionViewSet(CaseRecordViewSet):
 
 class EvidenceViewSet(EvidenceViewSetMixin, ScopedViewSet):
     """Evidence files (证据材料): read and download. They are added on their record's endpoint
-    (POST /api/inspections/{id}/evidence/, likewise referrals and sanctions)."""
+    (POST /api/inspections/{id}/evidence/, likewise referrals, sanctions and tips)."""
 
 
 # How a saved row is re-read for the response: what the endpoint's list selects.
@@ -444,4 +445,5 @@ _READ_QUERYSETS = {
     Inspection: lambda q: q.for_lists().select_related("created_by"),
     Referral: lambda q: q.for_lists().select_related("created_by"),
     Sanction: lambda q: q.for_lists().select_related("created_by"),
+    TipReward: lambda q: q.select_related("tip__facility", "proposed_by", "decided_by"),
 }

@@ -46,6 +46,9 @@ TIP_PERMISSIONS = {
         "view_historicaltip",
         "view_historicaltipextension",
         "view_historicaltipreward",
+        "view_historicalcalendarday",
+        "view_historicalcalendaryear",
+        "view_historicalhotline",
     ],
     "tip_desk": [
         "view_facility",

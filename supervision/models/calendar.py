@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from supervision.formats.punctuation import bracketed
 from supervision.models.base import NOTE_LENGTH, text_limit
 from supervision.models.checks import BatchedChecks
 
@@ -91,4 +92,4 @@ class CalendarDay(BatchedChecks):
 
     def __str__(self) -> str:
         kind = _("上班") if self.is_workday else _("放假")
-        return f"{self.day:%Y-%m-%d} {self.name}（{kind}）"
+        return bracketed(f"{self.day:%Y-%m-%d} {self.name}", kind)

@@ -18,6 +18,7 @@ from supervision.models.checks import BatchedChecks
 from supervision.models.inspection import Inspection
 from supervision.models.referral import Referral
 from supervision.models.sanction import Sanction
+from supervision.models.tip import Tip
 from supervision.scoping import can_view, scoped_queryset
 
 # The records a file can be attached to, by the name of Evidence's field for each.
@@ -49,6 +50,7 @@ class EvidenceQuerySet(models.QuerySet):
             Q(inspection__in=scoped_queryset(user, Inspection.objects.all()))
             | Q(referral__in=scoped_queryset(user, Referral.objects.all()))
             | Q(sanction__in=scoped_queryset(user, Sanction.objects.all()))
+            | Q(tip__in=scoped_queryset(user, Tip.objects.all()))
         )
 
 

@@ -12,13 +12,11 @@ from simple_history.models import HistoricalRecords
 from supervision.choices import PUBLISHED_CHANNELS, TipChannel
 from supervision.models.checks import BatchedChecks
 
-_CHANNELS = [(c.value, c.label) for c in PUBLISHED_CHANNELS]
-
 
 class Hotline(BatchedChecks):
     """One published channel: its name and its number (or address), shown when published."""
 
-    channel = models.CharField(_("渠道"), max_length=20, choices=_CHANNELS, unique=True)
+    channel = models.CharField(_("渠道"), max_length=20, choices=TipChannel.choices, unique=True)
     name = models.CharField(_("名称"), max_length=60)
     contact = models.CharField(
         _("号码或地址"),

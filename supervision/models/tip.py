@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -232,10 +233,16 @@ class Tip(Versioned, TimeStamped):
                 violation_error_message=_("核查中的线索必须关联检查。"),
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=[TipStatus.CONCLUDED, TipStatus.REPLIED])
+                condition=~Q(status=TipStatus.CONCLUDED)
                 | (~Q(conclusion="") & Q(concluded_on__isnull=False)),
                 name="tip_concluded_has_conclusion",
                 violation_error_message=_("已办结的线索必须填写核查结论和办结日期。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(conclusion="", concluded_on__isnull=True)
+                | (~Q(conclusion="") & Q(concluded_on__isnull=False)),
+                name="tip_conclusion_with_its_date",
+                violation_error_message=_("核查结论和办结日期须同时填写。"),
             ),
             models.CheckConstraint(
                 condition=~Q(status=TipStatus.REPLIED) | Q(replied_on__isnull=False),
@@ -306,8 +313,7 @@ class TipReporter(BatchedChecks):
     tip = models.OneToOneField(
         Tip,
         verbose_name=_("举报线索"),
-        on_delete=models.CASCADE,
-        primary_key=True,
+        on_delete=models.PROTECT,
         related_name="reporter",
     )
     name = models.CharField(_("举报人姓名"), max_length=50, blank=True, default="")
@@ -325,6 +331,9 @@ class TipReporter(BatchedChecks):
 
     history = HistoricalRecords(verbose_name=_("举报人信息变更记录"))
     district_path = "tip__district"
+    # Personal data: its values (history included) are shown as MASK to a reader without this
+    # model's view permission (supervision.history.masked).
+    personal_data = True
 
     class Meta:
         verbose_name = _("举报人信息")
@@ -495,6 +504,10 @@ class TipReward(Versioned, TimeStamped):
 
     def __str__(self) -> str:
         return f"{_('举报奖励')} · {_('线索')} #{self.tip_id}"
+
+    def get_absolute_url(self) -> str:
+        """The reward has no page of its own: it is a section of its tip's page."""
+        return reverse("tip-detail", args=[self.tip_id]) + "#reward"
 
     @property
     def is_claimable(self) -> bool:

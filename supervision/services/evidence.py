@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from supervision.choices import EvidenceType
-from supervision.models import Evidence, Inspection, Referral, Sanction
+from supervision.models import Evidence, Inspection, Referral, Sanction, Tip
 from supervision.scoping import check_in_scope
 from supervision.services import reasons
 from supervision.services._common import User, refuse
@@ -25,6 +25,7 @@ _PARENT_FIELD: dict[type[models.Model], str] = {
     Inspection: "inspection",
     Referral: "referral",
     Sanction: "sanction",
+    Tip: "tip",
 }
 
 
@@ -57,7 +58,7 @@ def _digest(uploaded_file: UploadedFile) -> tuple[str, int]:
 
 
 def attach_evidence(
-    parent: Inspection | Referral | Sanction,
+    parent: Inspection | Referral | Sanction | Tip,
     uploaded_file: UploadedFile,
     *,
     user: User,

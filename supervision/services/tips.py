@@ -347,6 +347,10 @@ def merge_tip(
     tip.master = master
     tip.decision_note = note.strip()
     _move(tip, TipStatus.MERGED, user)
+    # Its own duplicates follow it to the master: one level, never a chain.
+    for duplicate in Tip.objects.select_for_update().filter(master=tip).order_by("pk"):
+        duplicate.master = master
+        save_with_history(duplicate, user, reasons.tip_moved(TipStatus.MERGED))
     return tip
 
 
@@ -454,11 +458,14 @@ def extend_investigation(
     tip = _lock(tip, expected_version)
     if tip.status not in (TipStatus.ACCEPTED, TipStatus.INVESTIGATING):
         raise refuse("status", _("只有已受理或核查中的线索可以延期。"))
+    if not reason.strip():
+        raise refuse("reason", _("请填写延期理由。"))
     if not 1 <= working_days <= 30:
         raise refuse("working_days", _("每次延期1至30个工作日。"))
     if tip.extension_days + working_days > 60:
         raise refuse("working_days", _("延期合计不能超过60个工作日。"))
     _not_before(on, tip.decided_on, "granted_on", _("批准日期不能早于受理日期。"))
+    _not_future(on, "granted_on")
     extension = TipExtension(
         tip=tip, working_days=working_days, reason=reason.strip(), granted_on=on, granted_by=user
     )
@@ -778,14 +785,16 @@ class TipPanel:
 
 def tip_panel(user: User, today: datetime.date | None = None) -> TipPanel:
     """The overview's tips: received this month by channel; overdue, due soon and unknown
-    clocks. Queries: three (the calendar's two, one count)."""
+    clocks. Queries: four (the calendar's two, two counts), besides the user's permissions."""
     today = today or timezone.localdate()
     month_start = today.replace(day=1)
     start = timezone.make_aware(datetime.datetime.combine(month_start, datetime.time.min))
+    next_month = (month_start + datetime.timedelta(days=32)).replace(day=1)
+    end = timezone.make_aware(datetime.datetime.combine(next_month, datetime.time.min))
     visible = scoped_queryset(user, Tip.objects.all())
     soon = due_soon_limit(today)
     counts = dict(
-        visible.filter(received_at__gte=start)
+        visible.filter(received_at__gte=start, received_at__lt=end)
         .values_list("channel")
         .annotate(n=Count("id"))
         .values_list("channel", "n")

@@ -20,6 +20,14 @@ Tags
     ``{% status_badge value label %}``     any status of AgreementStatus, InspectionStatus or
                                            ReferralStatus (the label is looked up); pass a label
                                            for anything else.
+    ``{% tip_status_badge value %}``       the same pill for a tip's TipStatus, a reward's
+    ``{% reward_badge value %}``           RewardStatus (their values overlap other statuses,
+                                           so each looks up its own label).
+    ``{% clock_badge state due_on %}``     a tip's deadline with its clock state
+                                           (services.tips.clock_state): overdue (red), due_soon
+                                           (amber), running, unknown ("期限未知").
+    ``{% published_hotlines as rows %}``   the published Hotline rows (name, contact), cached;
+                                           empty when none (the footer shows nothing then).
     ``{% sort_link "name" "名称" %}``      a column-header link that sorts a list by an
                                            OrderingFilter field (``?ordering=``), toggling between
                                            ascending and descending and keeping the other
@@ -29,19 +37,34 @@ Tags
 
 from __future__ import annotations
 
+import datetime
+
 from django import template
+from django.core.cache import cache
+from django.db import DatabaseError
+from django.db.models.signals import post_delete, post_save
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from supervision.audit import can_audit as allowed
-from supervision.choices import AgreementStatus, Grade, InspectionStatus, ReferralStatus
+from supervision.choices import (
+    AgreementStatus,
+    Grade,
+    InspectionStatus,
+    ReferralStatus,
+    RewardStatus,
+    TipStatus,
+)
 from supervision.formats.values import DASH, cny, who, ymd, ymdhm
+from supervision.models import Hotline
 from supervision.people import person_name
 
 register = template.Library()
 
-_STATUS_CHOICES = (AgreementStatus, InspectionStatus, ReferralStatus)
+# The first whose values hold a status gives its label: a tip's 已受理 shares its value with a
+# referral's 已立案, so the tip pages use tip_status_badge, which looks up TipStatus itself.
+_STATUS_CHOICES = (AgreementStatus, InspectionStatus, ReferralStatus, TipStatus, RewardStatus)
 
 # The formats of supervision.formats.values, as filters.
 register.filter("cny", cny)
@@ -111,3 +134,68 @@ def sort_link(context: template.Context, field: str, label: str, param: str = "o
     return format_html(
         '<a href="?{}" class="{}" title="{}">{}</a>', query.urlencode(), css, aria, label
     )
+
+
+@register.simple_tag
+def tip_status_badge(value: str | None) -> SafeString:
+    """A tip's status pill (TipStatus labels: 已受理 is not a referral's 已立案)."""
+    label = str(TipStatus(value).label) if value in TipStatus.values else None
+    return status_badge(value, label)
+
+
+@register.simple_tag
+def reward_badge(value: str | None) -> SafeString:
+    """A reward's status pill (RewardStatus labels)."""
+    label = str(RewardStatus(value).label) if value in RewardStatus.values else None
+    return status_badge(value, label)
+
+
+_CLOCK_LABELS = {
+    "overdue": _("已逾期"),
+    "due_soon": _("即将到期"),
+    "running": _("计时中"),
+    "unknown": _("期限未知"),
+}
+
+
+@register.simple_tag
+def clock_badge(state: str, due_on: datetime.date | None = None) -> SafeString:
+    """A running deadline: the date and a pill saying whether it is overdue, due soon or (in a
+    year the working-day calendar does not know) unknown. Nothing when no clock runs."""
+    if not state:
+        return format_html("{}", DASH)
+    label = _CLOCK_LABELS.get(state, state)
+    badge = format_html('<span class="badge clock-{}">{}</span>', state, label)
+    if due_on is None:
+        return badge
+    return format_html('<span class="nowrap">{}</span> {}', ymd(due_on), badge)
+
+
+HOTLINES_CACHE_KEY = "supervision:published-hotlines"
+HOTLINES_CACHE_SECONDS = 600
+
+
+@register.simple_tag
+def published_hotlines() -> list[tuple[str, str]]:
+    """The published ways to report (Hotline rows): (name, contact), in their order; read once
+    per HOTLINES_CACHE_SECONDS and whenever a Hotline is saved or deleted. An unreadable
+    database (the error pages) shows none rather than failing the page."""
+    rows = cache.get(HOTLINES_CACHE_KEY)
+    if rows is None:
+        try:
+            rows = [
+                (h.name, h.contact)
+                for h in Hotline.objects.filter(published=True).exclude(contact="")
+            ]
+        except DatabaseError:
+            return []
+        cache.set(HOTLINES_CACHE_KEY, rows, HOTLINES_CACHE_SECONDS)
+    return rows
+
+
+def forget_hotlines(**kwargs: object) -> None:
+    cache.delete(HOTLINES_CACHE_KEY)
+
+
+post_save.connect(forget_hotlines, sender=Hotline, dispatch_uid="supervision-hotlines-saved")
+post_delete.connect(forget_hotlines, sender=Hotline, dispatch_uid="supervision-hotlines-deleted")

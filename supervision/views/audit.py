@@ -165,7 +165,7 @@ class AuditView(LoginRequiredMixin, TemplateView):
             filter_errors=[("", e) for e in form.non_field_errors()],
             paginator=paginator,
             page_obj=page,
-            entries=describe_rows(list(page.object_list)),
+            entries=describe_rows(list(page.object_list), self.request.user),
             querystring=query.urlencode(),
             can_export=True,
         )
@@ -174,7 +174,7 @@ class AuditView(LoginRequiredMixin, TemplateView):
     def export(self, export: str, filters: dict[str, Any] | None) -> HttpResponse:
         user = self.request.user
         rows = audit_rows(user, filters, MAX_EXPORT_ROWS) if filters is not None else None
-        entries = in_chunks(rows.iterator(chunk_size=CHUNK)) if rows is not None else []
+        entries = in_chunks(rows.iterator(chunk_size=CHUNK), user) if rows is not None else []
         respond = csv_response if export == "csv" else xlsx_response
         recorder = export_recorder(self.request, "audit", export)
         return respond(entries, AUDIT_COLUMNS, "audit", on_complete=recorder)

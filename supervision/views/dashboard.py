@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, Max, Min, Sum
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from supervision.choices import (
@@ -32,6 +33,8 @@ from supervision.choices import (
     InspectionKind,
     ReferralStatus,
     SanctionKind,
+    TipChannel,
+    TipStatus,
 )
 from supervision.models import (
     Facility,
@@ -40,9 +43,12 @@ from supervision.models import (
     RatingChange,
     Referral,
     Sanction,
+    Tip,
 )
 from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
+from supervision.scoping import can_view
 from supervision.services.ratings import default_rating_year, rated_years
+from supervision.services.tips import tip_panel
 from supervision.views.base import StaffView
 
 LATEST = 8
@@ -106,6 +112,7 @@ class DashboardView(StaffView, TemplateView):
             ),
             latest_changes=self.latest_changes(),
             latest_sanctions=self.latest_sanctions(),
+            tips=self.tips(today),
         )
         context["grade_total"] = sum(f.value for f in context["grades"])
         context["chart"] = self.chart(context["grades"])
@@ -159,6 +166,43 @@ class DashboardView(StaffView, TemplateView):
             count,
             link("facility-list", [("agreement_status", AgreementStatus.SUSPENDED.value)]),
         )
+
+    def tips(self, today: datetime.date) -> dict[str, Any] | None:
+        """Tips received this month by channel; the running clocks overdue, due soon or in a
+        year the calendar does not know (services.tips.tip_panel). None without view_tip."""
+        if not can_view(self.request.user, Tip):
+            return None
+        panel = tip_panel(self.request.user, today)
+        since = [("received_after", panel.month_start.isoformat())]
+        labels = dict(TipChannel.choices)
+        codes = {str(label): value for value, label in labels.items()}
+        by_channel = [
+            Figure(
+                codes.get(label, ""),
+                label,
+                count,
+                link("tip-list", [*since, ("channel", codes.get(label, ""))]),
+            )
+            for label, count in panel.by_channel
+        ]
+        clocks = [
+            Figure("overdue", _("已逾期"), panel.overdue, link("tip-list", [("clock", "overdue")])),
+            Figure(
+                "due_soon", _("即将到期"), panel.due_soon, link("tip-list", [("clock", "due_soon")])
+            ),
+            Figure(
+                "unknown", _("期限未知"), panel.unknown, link("tip-list", [("clock", "unknown")])
+            ),
+        ]
+        open_statuses = [TipStatus.RECEIVED, TipStatus.ACCEPTED, TipStatus.INVESTIGATING]
+        return {
+            "month_start": panel.month_start,
+            "received": panel.received,
+            "received_url": link("tip-list", since),
+            "by_channel": by_channel,
+            "clocks": clocks,
+            "open_url": link("tip-list", [("status", s.value) for s in open_statuses]),
+        }
 
     def open_referrals(self) -> dict[str, Any]:
         counts = dict(

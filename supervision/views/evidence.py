@@ -22,7 +22,7 @@ from django.views import View
 from supervision.evidence_files import attach_and_record, download_response
 from supervision.forms.evidence import EvidenceForm
 from supervision.history import History, can_view_history, merged_history, related_history
-from supervision.models import Evidence, Inspection, Referral, Sanction
+from supervision.models import Evidence, Inspection, Referral, Sanction, Tip
 from supervision.scoping import can_view
 from supervision.uploads import upload_too_large
 from supervision.views.base import ServiceFormView
@@ -31,6 +31,7 @@ _UPLOAD_URL = {
     Inspection: "inspection-evidence",
     Referral: "referral-evidence",
     Sanction: "sanction-evidence",
+    Tip: "tip-evidence",
 }
 
 
@@ -126,6 +127,10 @@ class SanctionEvidenceView(EvidenceUploadView):
     model = object_model = Sanction
 
 
+class TipEvidenceView(EvidenceUploadView):
+    model = object_model = Tip
+
+
 class EvidenceDownloadView(LoginRequiredMixin, View):
     """GET: the file, for a user who may see it; 404 for everyone else signed in."""
 
@@ -142,5 +147,6 @@ urlpatterns = [
     ),
     path("referrals/<int:pk>/evidence/", ReferralEvidenceView.as_view(), name="referral-evidence"),
     path("sanctions/<int:pk>/evidence/", SanctionEvidenceView.as_view(), name="sanction-evidence"),
+    path("tips/<int:pk>/evidence/", TipEvidenceView.as_view(), name="tip-evidence"),
     path("evidence/<int:pk>/download/", EvidenceDownloadView.as_view(), name="evidence-download"),
 ]

@@ -18,8 +18,9 @@ from supervision.filtersets import InspectionFilterSet
 from supervision.forms.fields import facility_from_query
 from supervision.forms.inspections import CompleteInspectionForm, InspectionForm
 from supervision.forms.referrals import ReferForm
-from supervision.models import Facility, Inspection, Referral, Sanction
+from supervision.models import Facility, Inspection, Referral, Sanction, Tip
 from supervision.people import person_name
+from supervision.scoping import can_view
 from supervision.views.base import RecordDetailView, ServiceFormView
 from supervision.views.case_lists import CaseListView
 from supervision.views.evidence import EvidenceSectionMixin
@@ -79,6 +80,12 @@ class InspectionDetailView(EvidenceSectionMixin, RecordDetailView):
         referred = {r.agency for r in referrals}
         context["referrals"] = referrals
         context["sanctions"] = list(self.scoped(Sanction.objects.filter(inspection=inspection)))
+        # The tips this inspection investigates (来源举报线索); never their reporters.
+        context["tips"] = (
+            list(self.scoped(Tip.objects.filter(inspection=inspection)).order_by("received_at"))
+            if can_view(user, Tip)
+            else None
+        )
         not_completed = inspection.status != InspectionStatus.COMPLETED
         context["can_edit"] = user.has_perm("supervision.change_inspection")
         context["can_complete"] = context["can_edit"] and not_completed

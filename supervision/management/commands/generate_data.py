@@ -1,13 +1,16 @@
 """Generate realistic, valid, deterministic data in bulk for load tests and benchmarks.
 
     python manage.py generate_data --facilities 1000000 --inspections 5000000 --years 3 --seed 1
+    python manage.py generate_data --add-tips --tips 2000000 --seed 1   (tips for that database)
 
 Rows are written in bulk with no per-row history (like an import, not staff edits) by the
 writers of supervision.bulkload: on PostgreSQL by COPY, elsewhere by bulk_create. Both write the
 same rows for the same seed: every random draw happens in one place, row by row, before the
 writer sees it.
 Run it on a database without generated data. Sanction dates are counted back from the day it
-runs, so that some suspensions are in force.
+runs, so that some suspensions are in force; so are the tips' (`--tips`, or `--add-tips` to add
+them to a database generated before), so that about 5 in 100 have a running clock, some of them
+overdue, by the statutory working-day calendar.
 """
 
 from __future__ import annotations
@@ -19,8 +22,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from itertools import accumulate
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, transaction
+from django.db.models.functions import Mod
+from django.utils import timezone
 
 from supervision import tallies
 from supervision.bulkload import Progress, writer_for
@@ -32,11 +38,17 @@ from supervision.choices import (
     InspectionKind,
     InspectionStatus,
     Ownership,
+    ReplyMethod,
     SanctionKind,
+    TipChannel,
+    TipClock,
+    TipConclusion,
+    TipStatus,
+    TipSubject,
     Violation,
     Zone,
 )
-from supervision.codes import credit_code_check_char
+from supervision.codes import credit_code_check_char, resident_id_check_char
 from supervision.models import (
     CreditRating,
     Facility,
@@ -44,8 +56,11 @@ from supervision.models import (
     Inspector,
     RatingChange,
     Sanction,
+    Tip,
+    TipReporter,
 )
 from supervision.search import search_keys
+from supervision.workdays import Calendar
 
 MARK = "generate_data"
 INSPECTORS = 200
@@ -102,6 +117,12 @@ class Command(BaseCommand):
         parser.add_argument("--inspections", type=int, default=30_000)
         parser.add_argument("--years", type=int, default=3, help="rated years, ending in 2024")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--tips", type=int, default=0, help="tips (举报线索) to generate")
+        parser.add_argument(
+            "--add-tips",
+            action="store_true",
+            help="only add --tips tips to a database generated before (that has none yet)",
+        )
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def handle(self, *args, **opts) -> None:
@@ -111,15 +132,23 @@ class Command(BaseCommand):
             opts["years"],
             opts["seed"],
         )
-        if n_fac < 1 or n_insp < 0 or not 1 <= years <= 6:
-            raise CommandError("--facilities ≥ 1, --inspections ≥ 0, --years from 1 to 6.")
+        n_tips = opts["tips"]
+        if n_fac < 1 or n_insp < 0 or n_tips < 0 or not 1 <= years <= 6:
+            raise CommandError(
+                "--facilities ≥ 1, --inspections ≥ 0, --tips ≥ 0, --years from 1 to 6."
+            )
         if n_fac > len(DIVISIONS) * 2 * (100_000 - INSURANCE_SEQ_START):
             raise CommandError("Too many facilities for distinct insurance codes.")
+        self.quiet = opts["quiet"]
+        self.writer = writer_for(self.quiet)
+        if opts["add_tips"]:
+            if Tip.objects.exists():
+                raise CommandError("This database already has tips; use one without.")
+            self._add_tips(n_tips, seed)
+            return
         if Facility.objects.filter(note__startswith=MARK).exists():
             raise CommandError("This database already has generated data; use a fresh one.")
         self.rng = random.Random(seed)
-        self.quiet = opts["quiet"]
-        self.writer = writer_for(self.quiet)
         loaded = [
             Inspector,
             Facility,
@@ -149,6 +178,19 @@ class Command(BaseCommand):
             f"Generated {n_fac:,} facilities, {n_fac * years:,} ratings, "
             f"{n_insp:,} inspections (seed {seed})."
         )
+        if n_tips:
+            self._add_tips(n_tips, seed)
+
+    def _add_tips(self, count: int, seed: int) -> None:
+        """Tips after the rest, in their own transaction (their own random draws: the other
+        rows stay the same with or without them)."""
+        if not count:
+            return
+        loaded = [Tip, TipReporter, Tip.violations.through]
+        with transaction.atomic(), self.writer.loading(loaded):
+            reporters = TipGenerator(self, random.Random(seed * 7919 + 12)).write(count)
+        self.writer.finish(loaded)
+        self.stdout.write(f"Generated {count:,} tips, {reporters:,} with a reporter (seed {seed}).")
 
     def _write(self, model, fields: Sequence[str], rows: Iterable[tuple], total: int, label: str):
         self.writer.write(model, fields, rows, Progress(label, total, self.quiet))
@@ -382,3 +424,287 @@ class Command(BaseCommand):
             "amount",
         ]
         self._write(Sanction, fields, rows, len(rows), "sanctions")
+
+
+# Tips ------------------------------------------------------------------------------------------
+
+TIP_CHANNEL_WEIGHTS = {
+    TipChannel.NATIONAL_HOTLINE: 28,
+    TipChannel.REGION_HOTLINE: 10,
+    TipChannel.CITY_HOTLINE: 25,
+    TipChannel.PORTAL: 10,
+    TipChannel.WECHAT: 14,
+    TipChannel.LETTER: 6,
+    TipChannel.VISIT: 4,
+    TipChannel.TRANSFER: 3,
+}
+# Where the tips stand: most long closed; about 5 in 100 with a running clock (received,
+# accepted, investigating).
+TIP_STATUS_WEIGHTS = {
+    TipStatus.CLOSED: 620,
+    TipStatus.REPLIED: 120,
+    TipStatus.CONCLUDED: 40,
+    TipStatus.NOT_ACCEPTED: 120,
+    TipStatus.MERGED: 50,
+    TipStatus.RECEIVED: 15,
+    TipStatus.ACCEPTED: 5,
+    TipStatus.INVESTIGATING: 30,
+}
+TIP_CONCLUSION_WEIGHTS = {
+    TipConclusion.SUBSTANTIATED: 45,
+    TipConclusion.PARTLY: 15,
+    TipConclusion.NOT_SUBSTANTIATED: 40,
+}
+TIP_SUBJECT_KINDS = [TipSubject.BUSINESS, TipSubject.PRACTITIONER, TipSubject.INSURED]
+ALLEGATIONS = [
+    "示例：该机构涉嫌伪造随货同行单，虚增药品进货。",
+    "示例：该机构涉嫌串换药品，把保健品按医保药品结算。",
+    "示例：该机构涉嫌挂床住院，虚构住院天数。",
+    "示例：该机构涉嫌刷医保卡套取现金。",
+    "示例：该机构涉嫌虚构诊疗项目、重复收费。",
+    "示例：有人冒用他人医保卡就医购药。",
+    "示例：该机构诱导参保人住院，过度诊疗。",
+    "示例：该药店用医保卡购买生活用品。",
+]
+# The years the generated tips span, ending today.
+TIP_YEARS = 4
+# Tips about one facility in FACILITY_POOL_STEP: tips gather on some facilities, as they do.
+FACILITY_POOL_STEP = 5
+POOL_LIMIT = 200_000
+
+
+class TipGenerator:
+    """Tips with their reporters and violations, consistent with the rules the services keep
+    (statuses and their dates, the running clock and its deadline by the statutory calendar,
+    an inspection of the tip's facility for every investigated tip, a master for each merged
+    one). The facilities and inspections they name are drawn from the database, so tips can
+    be added to a database generated before (`generate_data --add-tips`)."""
+
+    def __init__(self, command: Command, rng: random.Random) -> None:
+        self.command, self.rng = command, rng
+        self.today = timezone.localdate()
+        self.calendar = Calendar.load()
+        self.deadlines: dict[tuple[datetime.date, int], datetime.date | None] = {}
+        self.ids_of_reporters = [
+            first17 + resident_id_check_char(first17)
+            for first17 in (
+                f"5401{k % 30 + 1:02d}{1950 + k % 50}{k % 12 + 1:02d}{k % 28 + 1:02d}{k % 997:03d}"
+                for k in range(997)
+            )
+        ]
+
+    def deadline(self, start: datetime.date, count: int) -> datetime.date | None:
+        key = (start, count)
+        if key not in self.deadlines:
+            self.deadlines[key] = self.calendar.deadline(start, count)
+        return self.deadlines[key]
+
+    def pools(self) -> tuple[list[tuple[int, str]], list[tuple[int, int, str, str]]]:
+        """Facilities tips may name (id, district), and inspections that may investigate them
+        (id, facility, status, district): at most POOL_LIMIT of each, every n-th by id."""
+
+        def every_nth(queryset: models.QuerySet, *fields: str) -> list[tuple]:
+            step = -(-queryset.count() // POOL_LIMIT)
+            if step > 1:
+                queryset = queryset.annotate(nth=Mod("pk", step)).filter(nth=0)
+            return list(queryset.order_by("pk").values_list(*fields)[:POOL_LIMIT])
+
+        facilities = every_nth(Facility.objects.all(), "pk", "district")
+        inspections = every_nth(
+            Inspection.objects.all(), "pk", "facility_id", "status", "facility__district"
+        )
+        return facilities, inspections
+
+    def write(self, count: int) -> int:
+        rng, today = self.rng, self.today
+        facilities, inspections = self.pools()
+        if not facilities:
+            raise CommandError("No facilities to name in tips: generate them first.")
+        completed = [i for i in inspections if i[2] == InspectionStatus.COMPLETED]
+        running = [i for i in inspections if i[2] != InspectionStatus.COMPLETED]
+        channels = Weighted(TIP_CHANNEL_WEIGHTS)
+        statuses = Weighted(TIP_STATUS_WEIGHTS)
+        conclusions = Weighted(TIP_CONCLUSION_WEIGHTS)
+        violation_codes = Violation.values
+        ids = self.command._ids(Tip, count)
+        reporters = array("q")  # tip ids with a reporter (named or not: the sign says)
+        found = array("q")  # tip id, violation index
+        masters: list[tuple[int, int | None, str, str]] = []  # recent tips one may merge into
+        span = 365 * TIP_YEARS
+        shanghai = timezone.get_default_timezone()
+        investigation_days = settings.TIP_INVESTIGATION_WORKDAYS
+        acceptance_days = settings.TIP_ACCEPTANCE_WORKDAYS
+
+        def rows() -> Iterator[tuple]:
+            for n, pk in enumerate(ids):
+                status = statuses.draw(rng)
+                if status == TipStatus.MERGED and not masters:
+                    status = TipStatus.CLOSED
+                clock_runs = status in (
+                    TipStatus.RECEIVED,
+                    TipStatus.ACCEPTED,
+                    TipStatus.INVESTIGATING,
+                )
+                if status == TipStatus.RECEIVED:
+                    received = today - datetime.timedelta(days=rng.randrange(0, 10))
+                elif clock_runs:
+                    received = today - datetime.timedelta(days=rng.randrange(3, 70))
+                else:
+                    received = today - datetime.timedelta(days=rng.randrange(20, span))
+                received_at = datetime.datetime.combine(
+                    received, datetime.time(rng.randrange(8, 21), rng.randrange(60)), shanghai
+                )
+                investigated = status in (
+                    TipStatus.INVESTIGATING,
+                    TipStatus.CONCLUDED,
+                    TipStatus.REPLIED,
+                ) or (status == TipStatus.CLOSED and rng.random() < 0.7)
+                pool = running if status == TipStatus.INVESTIGATING else completed
+                if investigated and not pool:
+                    investigated = False
+                    status = TipStatus.NOT_ACCEPTED if status != TipStatus.CLOSED else status
+                anonymous = rng.random() < 0.25
+                wants_reply = not anonymous and rng.random() < 0.85
+                if status == TipStatus.REPLIED and not wants_reply:
+                    status = TipStatus.CLOSED  # nobody to reply to: closed after concluding
+                inspection_id = master_id = None
+                subject_kind, subject_name = TipSubject.FACILITY.value, ""
+                if status == TipStatus.MERGED:
+                    master_id, facility_id, district, subject_name = rng.choice(masters)
+                    if not facility_id:
+                        subject_kind = TipSubject.BUSINESS.value
+                elif investigated:
+                    inspection_id, facility_id, _status, district = rng.choice(pool)
+                elif rng.random() < 0.85:
+                    facility_id, district = rng.choice(facilities)
+                else:
+                    facility_id = None
+                    subject_kind = rng.choice(TIP_SUBJECT_KINDS).value
+                    district = District.values[n % len(District.values)]
+                    subject_name = f"示例{rng.choice(WORDS)}{rng.choice(WORDS)}保健品店{n:07d}"
+                if status != TipStatus.MERGED:
+                    masters.append((pk, facility_id, district, subject_name))
+                    if len(masters) > 1000:
+                        del masters[:500]
+                acceptance_due = self.deadline(received, acceptance_days)
+                decided = concluded = replied = closed = None
+                decision_note = conclusion = conclusion_note = reply_method = reply_note = ""
+                verified = None
+                if status not in (TipStatus.RECEIVED, TipStatus.MERGED):
+                    decided = min(today, received + datetime.timedelta(days=rng.randrange(1, 6)))
+                    if not investigated and status != TipStatus.ACCEPTED:
+                        decision_note = "示例：举报内容不属于医保基金监管范围。"
+                if investigated and status != TipStatus.INVESTIGATING:
+                    concluded = min(today, decided + datetime.timedelta(days=rng.randrange(10, 45)))
+                    conclusion = conclusions.draw(rng)
+                    conclusion_note = "示例：检查已核实。"
+                    if conclusion != TipConclusion.NOT_SUBSTANTIATED:
+                        verified = Decimal(rng.randrange(500, 300_000))
+                        found.extend((pk, rng.randrange(len(violation_codes))))
+                if status in (TipStatus.REPLIED, TipStatus.CLOSED) and wants_reply:
+                    replied = min(
+                        today, (concluded or decided) + datetime.timedelta(days=rng.randrange(5))
+                    )
+                    reply_method, reply_note = ReplyMethod.PHONE.value, "示例：已电话告知处理结果。"
+                if status == TipStatus.CLOSED:
+                    last = replied or concluded or decided
+                    closed = min(today, last + datetime.timedelta(days=rng.randrange(10)))
+                clock, due_on = TipClock.NONE.value, None
+                if status == TipStatus.RECEIVED:
+                    clock, due_on = TipClock.ACCEPTANCE.value, acceptance_due
+                elif status in (TipStatus.ACCEPTED, TipStatus.INVESTIGATING):
+                    clock = TipClock.INVESTIGATION.value
+                    due_on = self.deadline(decided, investigation_days)
+                if not anonymous:
+                    reporters.append(pk)
+                if not investigated and rng.random() < 0.4:
+                    found.extend((pk, rng.randrange(len(violation_codes))))
+                alleged = Decimal(rng.randrange(1_000, 500_000)) if rng.random() < 0.5 else None
+                yield (
+                    pk,
+                    channels.draw(rng),
+                    received_at,
+                    district,
+                    subject_kind,
+                    facility_id,
+                    subject_name,
+                    rng.choice(ALLEGATIONS),
+                    alleged,
+                    anonymous,
+                    wants_reply,
+                    master_id,
+                    status,
+                    decided,
+                    decision_note,
+                    inspection_id,
+                    conclusion,
+                    concluded,
+                    conclusion_note,
+                    verified,
+                    replied,
+                    reply_method,
+                    reply_note,
+                    closed,
+                    clock,
+                    due_on,
+                    acceptance_due,
+                )
+
+        fields = [
+            "id",
+            "channel",
+            "received_at",
+            "district",
+            "subject_kind",
+            "facility_id",
+            "subject_name",
+            "allegation",
+            "amount_alleged",
+            "anonymous",
+            "wants_reply",
+            "master_id",
+            "status",
+            "decided_on",
+            "decision_note",
+            "inspection_id",
+            "conclusion",
+            "concluded_on",
+            "conclusion_note",
+            "verified_amount",
+            "replied_on",
+            "reply_method",
+            "reply_note",
+            "closed_on",
+            "clock",
+            "due_on",
+            "acceptance_due",
+        ]
+        self.command._write(Tip, fields, rows(), count, "tips")
+        ids_of = self.ids_of_reporters
+
+        def reporter_rows() -> Iterator[tuple]:
+            for n, tip_id in enumerate(reporters):
+                named = n % 10 != 0  # one in ten left a phone number only
+                yield (
+                    tip_id,
+                    f"示例举报人{n:07d}" if named else "",
+                    f"1380000{n % 10_000:04d}",
+                    ids_of[n % len(ids_of)] if named else "",
+                    f"示例市示例路{n % 999 + 1}号" if named else "",
+                )
+
+        self.command._write(
+            TipReporter,
+            ["tip_id", "name", "phone", "id_number", "address"],
+            reporter_rows(),
+            len(reporters),
+            "reporters",
+        )
+        self.command._write(
+            Tip.violations.through,
+            ["tip_id", "violationcategory_id"],
+            ((pk, violation_codes[v]) for pk, v in zip(found[::2], found[1::2], strict=True)),
+            len(found) // 2,
+            "tip violations",
+        )
+        return len(reporters)
