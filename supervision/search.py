@@ -155,3 +155,15 @@ def terms_query(terms: list[str], path: str = "") -> Q:
             condition |= Q(**{f"{path}insurance_code__startswith": code})
         query &= condition
     return query
+
+
+def tip_terms_query(terms: list[str]) -> Q:
+    """Every term matches a tip's own search keys (supervision.models.tip.tip_search_keys): the
+    name, pinyin, initials or codes of its facility, or the name of the subject as reported. A
+    Latin or digit term of one or two characters matches the start of a key, as for facilities;
+    codes are keys of their own, so a code matches wherever it is typed from."""
+    query = Q()
+    for term in terms:
+        short = len(term) <= SHORT_TERM and term.isascii()
+        query &= Q(search_keys__contains=f" {term}" if short else term)
+    return query

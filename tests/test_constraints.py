@@ -282,7 +282,16 @@ TIP_BREACHES = [
         tip,
         lambda r: {"status": TipStatus.CLOSED, "closed_on": D(2025, 3, 6)},
     ),
-    Breach("tip_merged_has_master", tip, lambda r: {"status": TipStatus.MERGED, "clock": ""}),
+    Breach(
+        "tip_merged_has_master",
+        tip,
+        lambda r: {"status": TipStatus.MERGED, "clock": "", "due_on": None},
+    ),
+    Breach(
+        "tip_due_only_while_running",
+        tip,
+        lambda r: {"status": TipStatus.CLOSED, "closed_on": D(2025, 3, 6), "clock": ""},
+    ),
     Breach(
         "tip_not_own_master",
         tip,

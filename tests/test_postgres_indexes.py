@@ -89,3 +89,39 @@ def test_a_later_page_by_keyset_seeks_in_the_index_instead_of_reading_every_row_
     plan = plan_of(queryset.filter(after(keys, values))[:2000])
     first = keys[0].name
     assert re.search(rf"Index Cond: .*\b{first}\b", plan), plan
+
+
+# --- tips (migration 0107) --------------------------------------------------------------------
+
+
+def test_the_tip_search_reads_the_tips_own_keys_from_their_trigram_index():
+    from supervision.filtersets import TipFilterSet
+    from supervision.models import Tip
+
+    filterset = TipFilterSet({"q": "格桑"}, queryset=Tip.objects.all())
+    assert filterset.is_valid()
+    plan = plan_of(filterset.qs.order_by().values("pk"))
+    assert "tip_search_keys_trgm_idx" in plan
+    assert "supervision_facility" not in plan  # no join: one column, one index
+
+
+@pytest.mark.parametrize("ordering", ["due_on", "-due_on"])
+def test_the_tip_list_sorted_by_deadline_reads_the_deadline_index(ordering):
+    from supervision.filtersets import TipFilterSet
+    from supervision.models import Tip
+
+    filterset = TipFilterSet({"ordering": ordering}, queryset=Tip.objects.all())
+    assert filterset.is_valid()
+    plan = plan_of(filterset.qs[:50])
+    assert "tip_due_idx" in plan
+    assert "Sort" not in plan  # read in order from the index, not sorted
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_the_api_s_cursor_sorted_by_deadline_reads_the_keyset_index(descending):
+    from supervision.models import Tip
+
+    keys = [Key("due_on", descending), Key("pk", descending)]
+    queryset = Tip.objects.order_by(*(key.order_expression() for key in keys))[:50]
+    plan = plan_of(queryset)
+    assert "tip_due_keyset_idx" in plan

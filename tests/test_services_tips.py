@@ -803,7 +803,7 @@ def test_tip_panel_counts(supervisor, django_assert_max_num_queries):
     )
     TipFactory(received_at=datetime.datetime(2025, 4, 1, 10, tzinfo=SHANGHAI), due_on=D(2025, 4, 9))
     tips.tip_panel(supervisor, today=D(2025, 3, 10))  # the user's permissions, once a request
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(6):
         panel = tips.tip_panel(supervisor, today=D(2025, 3, 10))
     by_channel = dict(panel.by_channel)
     assert panel.month_start == D(2025, 3, 1)

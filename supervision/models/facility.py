@@ -163,6 +163,24 @@ class Facility(Versioned, TimeStamped):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_keys"}
         super().save(*args, **kwargs)
+        self.refresh_tip_search_keys()
+
+    def refresh_tip_search_keys(self) -> None:
+        """Queries: one (its tips, by index), and an update of those whose keys changed (its name
+        or codes did): the search keys of the tips that name it follow it."""
+        from supervision.models.tip import Tip, facility_search_part, tip_search_keys
+
+        part = facility_search_part(self)
+        stale = []
+        for tip in Tip.objects.filter(facility_id=self.pk).only(
+            "pk", "subject_name", "search_keys"
+        ):
+            keys = tip_search_keys(part, tip.subject_name)
+            if tip.search_keys != keys:
+                tip.search_keys = keys
+                stale.append(tip)
+        if stale:
+            Tip.objects.bulk_update(stale, ["search_keys"], batch_size=1000)
 
     def agreement_status_on(self, day: datetime.date | None = None) -> AgreementStatus:
         """Queries: the agreement status on a day (today by default), from the sanctions."""

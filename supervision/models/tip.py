@@ -34,6 +34,7 @@ from supervision.models.base import (
     text_limit,
 )
 from supervision.models.checks import BatchedChecks
+from supervision.search import search_keys
 
 ALLEGATION_LENGTH = SUMMARY_LENGTH
 # What a reader without the reporter permission sees in place of each reporter field.
@@ -140,8 +141,17 @@ class Tip(Versioned, TimeStamped):
         blank=True,
         related_name="+",
     )
+    # What the list's search reads, on the tip itself so that one trigram index answers it:
+    # the named facility's keys and codes, then the keys of the subject as reported
+    # (tip_search_keys; kept by save() and by Facility.save when the facility changes). Never
+    # the reporter. Not history: it follows the fields it is made from.
+    search_keys = models.TextField(_("检索词"), blank=True, default="", editable=False)
 
-    history = HistoricalRecords(verbose_name=_("举报线索变更记录"), m2m_fields=[violations])
+    history = HistoricalRecords(
+        verbose_name=_("举报线索变更记录"),
+        m2m_fields=[violations],
+        excluded_fields=["search_keys"],
+    )
     district_path = "district"
 
     class Meta:
@@ -154,11 +164,15 @@ class Tip(Versioned, TimeStamped):
             models.Index(fields=["channel", "-received_at"], name="tip_channel_idx"),
             models.Index(fields=["district", "-received_at"], name="tip_district_idx"),
             models.Index(fields=["facility", "-received_at"], name="tip_facility_idx"),
-            # Overdue and due soon: the running clocks by deadline.
+            # Overdue and due soon (a range of deadlines: only running clocks have one), and
+            # the list sorted by deadline (the pages put tips without one last).
+            models.Index(fields=["due_on", "id"], name="tip_due_idx"),
+            # A clock whose deadline falls in a year the calendar does not know (a few tips at
+            # the turn of a year): counted and listed without reading the others.
             models.Index(
-                fields=["due_on", "id"],
-                name="tip_due_idx",
-                condition=~Q(clock=""),
+                fields=["id"],
+                name="tip_due_unknown_idx",
+                condition=Q(due_on__isnull=True) & ~Q(clock=""),
             ),
         ]
         constraints = [
@@ -206,6 +220,11 @@ class Tip(Versioned, TimeStamped):
                 condition=Q(clock__in=TipClock.values),
                 name="tip_clock_valid",
                 violation_error_message=_("计时无效。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(due_on__isnull=True) | ~Q(clock=""),
+                name="tip_due_only_while_running",
+                violation_error_message=_("只有正在计时的线索有办理期限。"),
             ),
             models.CheckConstraint(
                 condition=Q(clock="") | Q(status__in=_CLOCK_STATUSES),
@@ -281,6 +300,15 @@ class Tip(Versioned, TimeStamped):
             text_limit("tip", "reply_note", NOTE_LENGTH, _("答复内容")),
         ]
 
+    def save(self, *args, **kwargs) -> None:
+        """Queries: the facility, when it is not loaded yet, for the search keys."""
+        self.search_keys = tip_search_keys(
+            facility_search_part(self.facility) if self.facility_id else "", self.subject_name
+        )
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_keys"}
+        super().save(*args, **kwargs)
+
     def __str__(self) -> str:
         subject = self.subject_name or (str(self.facility) if self.facility_id else "")
         return f"{_('线索')} #{self.pk} · {subject}" if self.pk else subject
@@ -304,6 +332,19 @@ class Tip(Versioned, TimeStamped):
     def conclusion_counts(self) -> bool:
         """Substantiated in full or in part."""
         return bool(self.conclusion) and TipConclusion(self.conclusion).is_substantiated
+
+
+def facility_search_part(facility: models.Model) -> str:
+    """The part of a tip's search keys its facility gives: the facility's name keys and codes."""
+    codes = [c.lower() for c in (facility.credit_code, facility.insurance_code) if c]
+    return (facility.search_keys or search_keys(facility.name or "")) + "".join(
+        f" {code}" for code in codes
+    )
+
+
+def tip_search_keys(facility_part: str, subject_name: str) -> str:
+    """A tip's search keys: its facility's part, then the subject's name as reported."""
+    return facility_part + search_keys(subject_name or "")
 
 
 class TipReporter(BatchedChecks):

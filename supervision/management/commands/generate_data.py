@@ -59,6 +59,7 @@ from supervision.models import (
     Tip,
     TipReporter,
 )
+from supervision.models.tip import tip_search_keys
 from supervision.search import search_keys
 from supervision.workdays import Calendar
 
@@ -189,6 +190,7 @@ class Command(BaseCommand):
         loaded = [Tip, TipReporter, Tip.violations.through]
         with transaction.atomic(), self.writer.loading(loaded):
             reporters = TipGenerator(self, random.Random(seed * 7919 + 12)).write(count)
+            fill_facility_search_keys()
         self.writer.finish(loaded)
         self.stdout.write(f"Generated {count:,} tips, {reporters:,} with a reporter (seed {seed}).")
 
@@ -473,6 +475,22 @@ FACILITY_POOL_STEP = 5
 POOL_LIMIT = 200_000
 
 
+def fill_facility_search_keys() -> None:
+    """Put each generated tip's facility part (supervision.models.tip.facility_search_part) in
+    front of its keys, in one statement rather than a lookup per row."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE supervision_tip SET search_keys = ("
+            " SELECT f.search_keys"
+            " || CASE WHEN f.credit_code <> '' THEN ' ' || LOWER(f.credit_code) ELSE '' END"
+            " || CASE WHEN COALESCE(f.insurance_code, '') <> ''"
+            "    THEN ' ' || LOWER(f.insurance_code) ELSE '' END"
+            " FROM supervision_facility f WHERE f.id = supervision_tip.facility_id)"
+            " || supervision_tip.search_keys"
+            " WHERE facility_id IS NOT NULL"
+        )
+
+
 class TipGenerator:
     """Tips with their reporters and violations, consistent with the rules the services keep
     (statuses and their dates, the running clock and its deadline by the statutory calendar,
@@ -648,6 +666,8 @@ class TipGenerator:
                     clock,
                     due_on,
                     acceptance_due,
+                    # The subject's part; the facility's is added in SQL once all are written.
+                    tip_search_keys("", subject_name),
                 )
 
         fields = [
@@ -678,6 +698,7 @@ class TipGenerator:
             "clock",
             "due_on",
             "acceptance_due",
+            "search_keys",
         ]
         self.command._write(Tip, fields, rows(), count, "tips")
         ids_of = self.ids_of_reporters
