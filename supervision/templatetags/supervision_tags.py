@@ -46,6 +46,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from supervision.audit import can_audit as allowed
 from supervision.choices import (
@@ -150,11 +151,12 @@ def reward_badge(value: str | None) -> SafeString:
     return status_badge(value, label)
 
 
+# Lazy: built once at import, translated into the language of each request that shows it.
 _CLOCK_LABELS = {
-    "overdue": _("已逾期"),
-    "due_soon": _("即将到期"),
-    "running": _("计时中"),
-    "unknown": _("期限未知"),
+    "overdue": gettext_lazy("已逾期"),
+    "due_soon": gettext_lazy("即将到期"),
+    "running": gettext_lazy("计时中"),
+    "unknown": gettext_lazy("期限未知"),
 }
 
 
