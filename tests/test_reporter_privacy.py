@@ -27,7 +27,7 @@ from supervision.choices import District, TipChannel, TipConclusion
 from supervision.codes import resident_id_check_char
 from supervision.models.tip import MASK
 from supervision.roles import AUDITOR, INSPECTOR, SUPERVISOR, TIP_DESK
-from supervision.services import complete_inspection
+from supervision.services import complete_inspection, tip_rewards
 from supervision.services import tips as services
 from tests.api import client_for
 from tests.factories import FacilityFactory, InspectorFactory, UserDistrictFactory, UserFactory
@@ -93,7 +93,7 @@ def case(db) -> Case:
         user=desk,
         verified_amount=Decimal("80000.00"),
     )
-    services.propose_reward(tip, on=datetime.date(2025, 3, 24), user=desk)
+    tip_rewards.propose_reward(tip, on=datetime.date(2025, 3, 24), user=desk)
     local = UserFactory(username="local", role=SUPERVISOR)
     UserDistrictFactory(user=local, district=District.CHENGGUAN)
     elsewhere = UserFactory(username="elsewhere", role=SUPERVISOR)

@@ -28,7 +28,7 @@ from supervision.choices import (
 )
 from supervision.models import Inspection, Tip, TipReporter, TipReward, UserDistrict
 from supervision.models.base import StaleEdit
-from supervision.services import tips
+from supervision.services import tip_rewards, tips
 from supervision.services.tips import ReporterDetails
 from tests.factories import (
     REPORTER_ID,
@@ -625,7 +625,7 @@ def test_a_district_limited_user_cannot_act_on_another_district(tip_desk):
     ],
 )
 def test_reward_amount_floor_ceiling_and_fen(verified, amount):
-    result = tips.reward_amount(Decimal(verified))
+    result = tip_rewards.reward_amount(Decimal(verified))
     assert result == Decimal(amount)
     assert result.as_tuple().exponent == -2
 
@@ -642,20 +642,20 @@ def concluded_with_reporter(
 
 def test_reward_proposed_approved_paid(tip_desk, supervisor):
     tip = concluded_with_reporter(tip_desk, reporter=REPORTER)
-    assert tips.reward_problems(tip) == {}
-    reward = tips.propose_reward(tip, on=D(2025, 3, 25), user=tip_desk, note=" 示例 ")
+    assert tip_rewards.reward_problems(tip) == {}
+    reward = tip_rewards.propose_reward(tip, on=D(2025, 3, 25), user=tip_desk, note=" 示例 ")
     assert (reward.status, reward.amount, reward.share) == (
         RewardStatus.PROPOSED,
         Decimal("1000.00"),
         Decimal("0.02"),
     )
     assert last_history(reward).history_change_reason == "待审批"
-    assert "tip" in tips.reward_problems(tip)  # one reward per tip
+    assert "tip" in tip_rewards.reward_problems(tip)  # one reward per tip
     with pytest.raises(ValidationError) as refused:
-        tips.decide_reward(reward, approve=True, on=D(2025, 3, 26), user=tip_desk)
+        tip_rewards.decide_reward(reward, approve=True, on=D(2025, 3, 26), user=tip_desk)
     assert "decided_by" in fields(refused)  # four eyes
     with pytest.raises(ValidationError) as refused:
-        tips.pay_reward(
+        tip_rewards.pay_reward(
             reward,
             on=D(2025, 3, 27),
             method=PaymentMethod.BANK,
@@ -664,12 +664,12 @@ def test_reward_proposed_approved_paid(tip_desk, supervisor):
         )
     assert "status" in fields(refused)
     with pytest.raises(ValidationError) as refused:
-        tips.decide_reward(reward, approve=True, on=D(2025, 3, 24), user=supervisor)
+        tip_rewards.decide_reward(reward, approve=True, on=D(2025, 3, 24), user=supervisor)
     assert "decided_on" in fields(refused)
-    reward = tips.decide_reward(reward, approve=True, on=D(2025, 3, 26), user=supervisor)
+    reward = tip_rewards.decide_reward(reward, approve=True, on=D(2025, 3, 26), user=supervisor)
     assert (reward.status, reward.claim_by) == (RewardStatus.APPROVED, D(2025, 6, 24))
     with pytest.raises(ValidationError) as refused:
-        tips.pay_reward(
+        tip_rewards.pay_reward(
             reward,
             on=D(2025, 6, 25),
             method=PaymentMethod.BANK,
@@ -678,17 +678,17 @@ def test_reward_proposed_approved_paid(tip_desk, supervisor):
         )
     assert "paid_on" in fields(refused)  # after claim_by
     with pytest.raises(ValidationError) as refused:
-        tips.pay_reward(
+        tip_rewards.pay_reward(
             reward, on=D(2025, 4, 1), method="gold", reference="示例0001", user=supervisor
         )
     assert "method" in fields(refused)
     with pytest.raises(ValidationError) as refused:
-        tips.pay_reward(
+        tip_rewards.pay_reward(
             reward, on=D(2025, 4, 1), method=PaymentMethod.BANK, reference=" ", user=supervisor
         )
     assert "reference" in fields(refused)
     with pytest.raises(StaleEdit):
-        tips.pay_reward(
+        tip_rewards.pay_reward(
             reward,
             on=D(2025, 4, 1),
             method=PaymentMethod.BANK,
@@ -696,24 +696,26 @@ def test_reward_proposed_approved_paid(tip_desk, supervisor):
             user=supervisor,
             expected_version=1,
         )
-    reward = tips.pay_reward(
+    reward = tip_rewards.pay_reward(
         reward, on=D(2025, 6, 24), method=PaymentMethod.BANK, reference="示例0001", user=supervisor
     )
     assert (reward.status, reward.paid_on) == (RewardStatus.PAID, D(2025, 6, 24))
     row = last_history(reward)
     assert (row.history_user, row.history_change_reason) == (supervisor, "已发放")
     with pytest.raises(ValidationError):
-        tips.decide_reward(reward, approve=False, on=D(2025, 6, 24), user=supervisor, note="理由")
+        tip_rewards.decide_reward(
+            reward, approve=False, on=D(2025, 6, 24), user=supervisor, note="理由"
+        )
 
 
 def test_refusing_a_reward_needs_a_reason(tip_desk, supervisor):
-    reward = tips.propose_reward(
+    reward = tip_rewards.propose_reward(
         concluded_with_reporter(tip_desk, reporter=REPORTER), on=D(2025, 3, 25), user=tip_desk
     )
     with pytest.raises(ValidationError) as refused:
-        tips.decide_reward(reward, approve=False, on=D(2025, 3, 26), user=supervisor)
+        tip_rewards.decide_reward(reward, approve=False, on=D(2025, 3, 26), user=supervisor)
     assert "note" in fields(refused)
-    reward = tips.decide_reward(
+    reward = tip_rewards.decide_reward(
         reward, approve=False, on=D(2025, 3, 26), user=supervisor, note="举报人系内部人员"
     )
     assert (reward.status, reward.claim_by) == (RewardStatus.REFUSED, None)
@@ -740,13 +742,13 @@ def test_no_reward_for_a_tip_not_substantiated_anonymous_or_nameless(tip_desk):
         (unverified, "verified_amount", "查实金额"),
         (still_open, "tip", "属实"),
     ]:
-        problems = tips.reward_problems(tip)
+        problems = tip_rewards.reward_problems(tip)
         assert word in problems[field], tip
         with pytest.raises(ValidationError):
-            tips.propose_reward(tip, on=D(2025, 3, 25), user=tip_desk)
-    assert tips.reward_problems(partly) == {}
+            tip_rewards.propose_reward(tip, on=D(2025, 3, 25), user=tip_desk)
+    assert tip_rewards.reward_problems(partly) == {}
     with pytest.raises(ValidationError) as refused:
-        tips.propose_reward(partly, on=D(2025, 3, 19), user=tip_desk)
+        tip_rewards.propose_reward(partly, on=D(2025, 3, 19), user=tip_desk)
     assert "proposed_on" in fields(refused)
     assert not TipReward.objects.exists()
 
@@ -754,12 +756,12 @@ def test_no_reward_for_a_tip_not_substantiated_anonymous_or_nameless(tip_desk):
 def test_expire_rewards():
     approved = TipRewardFactory(approved=True)  # claim by 24 Jun 2025
     TipRewardFactory(paid=True)
-    assert tips.expire_rewards(D(2025, 6, 24)) == 0
-    assert tips.expire_rewards(D(2025, 6, 25)) == 1
+    assert tip_rewards.expire_rewards(D(2025, 6, 24)) == 0
+    assert tip_rewards.expire_rewards(D(2025, 6, 25)) == 1
     approved.refresh_from_db()
     assert approved.status == RewardStatus.EXPIRED
     assert last_history(approved).history_change_reason == "逾期未领取"
-    assert tips.expire_rewards(D(2025, 6, 26)) == 0
+    assert tip_rewards.expire_rewards(D(2025, 6, 26)) == 0
 
 
 # --- Lists and the overview ---------------------------------------------------------------------
@@ -831,13 +833,13 @@ def test_rewards_by_year(supervisor):
         amount=Decimal("200.00"),
         tip=TipFactory(concluded=True, facility=FacilityFactory(district=District.QUXU)),
     )
-    years = tips.rewards_by_year(supervisor)
+    years = tip_rewards.rewards_by_year(supervisor)
     assert [y["year"] for y in years] == [2026, 2025]
     assert years[1]["count"] == 2 and years[1]["total"] == Decimal("1500.00")
     assert years[1]["by_status"][RewardStatus.PAID] == {"count": 1, "total": Decimal("500.00")}
     limited = UserFactory(username="supervisor-quxu", role="supervisor")
     UserDistrict.objects.create(user=limited, district=District.QUXU)
-    assert [y["year"] for y in tips.rewards_by_year(limited)] == [2026]
+    assert [y["year"] for y in tip_rewards.rewards_by_year(limited)] == [2026]
 
 
 def test_the_reporter_of_a_declined_tip_is_told_and_the_tip_closes(tip_desk):

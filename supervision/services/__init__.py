@@ -18,19 +18,21 @@ from supervision.services.sanctions import (
     terminate_agreement,
     warn,
 )
+from supervision.services.tip_rewards import (
+    decide_reward,
+    expire_rewards,
+    pay_reward,
+    propose_reward,
+)
 from supervision.services.tips import (
     accept_tip,
     close_tip,
     conclude_tip,
-    decide_reward,
     decline_tip,
     edit_tip,
-    expire_rewards,
     extend_investigation,
     merge_tip,
     open_inspection,
-    pay_reward,
-    propose_reward,
     recompute_deadlines,
     register_tip,
     reply_to_reporter,

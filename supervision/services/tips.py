@@ -17,14 +17,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,9 +31,7 @@ from supervision.choices import (
     TIP_TRANSITIONS,
     InspectionKind,
     InspectionStatus,
-    PaymentMethod,
     ReplyMethod,
-    RewardStatus,
     TipChannel,
     TipClock,
     TipConclusion,
@@ -48,7 +45,6 @@ from supervision.models import (
     Tip,
     TipExtension,
     TipReporter,
-    TipReward,
     ViolationCategory,
 )
 from supervision.models.base import check_version
@@ -137,12 +133,12 @@ def _move(tip: Tip, to_status: str, user: User, calendar: Calendar | None = None
     save_with_history(tip, user, reasons.tip_moved(to_status))
 
 
-def _not_before(day: datetime.date | None, earliest: datetime.date, field: str, message: str):
+def not_before(day: datetime.date | None, earliest: datetime.date, field: str, message: str):
     if day is not None and day < earliest:
         raise refuse(field, message)
 
 
-def _not_future(day: datetime.date, field: str) -> None:
+def not_future(day: datetime.date, field: str) -> None:
     if day > timezone.localdate():
         raise refuse(field, _("日期不能晚于今天。"))
 
@@ -366,8 +362,8 @@ def decline_tip(
     _check_move(tip, TipStatus.NOT_ACCEPTED)
     if not reason.strip():
         raise refuse("decision_note", _("不予受理时请填写理由。"))
-    _not_before(on, received_day(tip), "decided_on", _("受理决定日期不能早于接收日期。"))
-    _not_future(on, "decided_on")
+    not_before(on, received_day(tip), "decided_on", _("受理决定日期不能早于接收日期。"))
+    not_future(on, "decided_on")
     tip.decided_on = on
     tip.decision_note = reason.strip()
     _move(tip, TipStatus.NOT_ACCEPTED, user)
@@ -390,8 +386,8 @@ def accept_tip(
     the same step (prefilled with the tip's facility): the tip is then under investigation."""
     tip = _lock(tip, expected_version)
     _check_move(tip, TipStatus.ACCEPTED)
-    _not_before(on, received_day(tip), "decided_on", _("受理决定日期不能早于接收日期。"))
-    _not_future(on, "decided_on")
+    not_before(on, received_day(tip), "decided_on", _("受理决定日期不能早于接收日期。"))
+    not_future(on, "decided_on")
     tip.decided_on = on
     tip.decision_note = note.strip()
     _move(tip, TipStatus.ACCEPTED, user)
@@ -429,7 +425,7 @@ def open_inspection(
         if kind not in InspectionKind.values:
             raise refuse("inspection_kind", _("检查类型无效。"))
         start = start_date or timezone.localdate()
-        _not_before(start, tip.decided_on, "start_date", _("检查开始日期不能早于受理日期。"))
+        not_before(start, tip.decided_on, "start_date", _("检查开始日期不能早于受理日期。"))
         inspection = record_inspection(
             facility=tip.facility,
             kind=kind,
@@ -464,8 +460,8 @@ def extend_investigation(
         raise refuse("working_days", _("每次延期1至30个工作日。"))
     if tip.extension_days + working_days > 60:
         raise refuse("working_days", _("延期合计不能超过60个工作日。"))
-    _not_before(on, tip.decided_on, "granted_on", _("批准日期不能早于受理日期。"))
-    _not_future(on, "granted_on")
+    not_before(on, tip.decided_on, "granted_on", _("批准日期不能早于受理日期。"))
+    not_future(on, "granted_on")
     extension = TipExtension(
         tip=tip, working_days=working_days, reason=reason.strip(), granted_on=on, granted_by=user
     )
@@ -525,8 +521,8 @@ def conclude_tip(
     inspection = tip.inspection
     if inspection is not None and inspection.status != InspectionStatus.COMPLETED:
         raise refuse("conclusion", _("核查检查尚未完成，请先完成检查。"))
-    _not_before(on, tip.decided_on, "concluded_on", _("办结日期不能早于受理决定日期。"))
-    _not_future(on, "concluded_on")
+    not_before(on, tip.decided_on, "concluded_on", _("办结日期不能早于受理决定日期。"))
+    not_future(on, "concluded_on")
     if verified_amount is not None and verified_amount < 0:
         raise refuse("verified_amount", _("金额不能为负数。"))
     if conclusion == TipConclusion.NOT_SUBSTANTIATED:
@@ -556,10 +552,10 @@ def reply_to_reporter(
         raise refuse("reply_method", _("答复方式无效。"))
     if not note.strip():
         raise refuse("reply_note", _("请填写答复内容。"))
-    _not_before(
+    not_before(
         on, tip.concluded_on or tip.decided_on, "replied_on", _("答复日期不能早于办结日期。")
     )
-    _not_future(on, "replied_on")
+    not_future(on, "replied_on")
     tip.replied_on = on
     tip.reply_method = method
     tip.reply_note = note.strip()
@@ -577,8 +573,8 @@ def close_tip(
     if tip.wants_reply and not tip.anonymous and tip.replied_on is None:
         raise refuse("status", _("举报人要求答复，请先答复再结案。"))
     last = tip.replied_on or tip.concluded_on or tip.decided_on
-    _not_before(on, last, "closed_on", _("结案日期不能早于上一步的日期。"))
-    _not_future(on, "closed_on")
+    not_before(on, last, "closed_on", _("结案日期不能早于上一步的日期。"))
+    not_future(on, "closed_on")
     tip.closed_on = on
     _move(tip, TipStatus.CLOSED, user)
     return tip
@@ -604,143 +600,6 @@ def recompute_deadlines(user: User = None) -> int:
                 tip.save()
                 changed += 1
     return changed
-
-
-# --- Rewards ----------------------------------------------------------------------------------
-
-
-def reward_amount(verified: Decimal, share: Decimal | None = None) -> Decimal:
-    """share of verified, within the floor and the ceiling (CNY, to the fen)."""
-    share = settings.TIP_REWARD_SHARE if share is None else share
-    amount = (verified * share).quantize(CENT, rounding=ROUND_HALF_UP)
-    return min(max(amount, settings.TIP_REWARD_MINIMUM), settings.TIP_REWARD_MAXIMUM).quantize(CENT)
-
-
-def reward_problems(tip: Tip) -> dict[str, str]:
-    """Why a reward could not be proposed for tip (empty: it can). Queries: one."""
-    if not tip.conclusion_counts or tip.status not in (
-        TipStatus.CONCLUDED,
-        TipStatus.REPLIED,
-        TipStatus.CLOSED,
-    ):
-        return {"tip": _("只有核查属实（或部分属实）的线索可以奖励。")}
-    if tip.anonymous:
-        return {"tip": _("匿名举报无法发放奖励。")}
-    reporter = TipReporter.objects.filter(tip=tip).values_list("name", flat=True).first()
-    if not reporter:
-        return {"tip": _("举报人未留下姓名，无法发放奖励。")}
-    if TipReward.objects.filter(tip=tip).exists():
-        return {"tip": _("该线索已有奖励记录。")}
-    if not tip.verified_amount:
-        return {"verified_amount": _("请先在线索上填写查实金额。")}
-    return {}
-
-
-@transaction.atomic
-def propose_reward(tip: Tip, *, on: datetime.date, user: User, note: str = "") -> TipReward:
-    """Propose the reward: the settings' share of the money verified, within floor and ceiling."""
-    tip = Tip.objects.select_for_update().get(pk=tip.pk)
-    refuse_problems(reward_problems(tip))
-    _not_before(on, tip.concluded_on, "proposed_on", _("提出日期不能早于办结日期。"))
-    _not_future(on, "proposed_on")
-    share = settings.TIP_REWARD_SHARE
-    reward = TipReward(
-        tip=tip,
-        verified_amount=tip.verified_amount,
-        share=share,
-        amount=reward_amount(tip.verified_amount, share),
-        proposed_on=on,
-        proposed_by=user,
-        note=note.strip(),
-    )
-    save_with_history(reward, user, reasons.reward_moved(RewardStatus.PROPOSED))
-    return reward
-
-
-def _lock_reward(reward: TipReward, expected_version: int | None) -> TipReward:
-    locked = TipReward.objects.select_for_update().get(pk=reward.pk)
-    check_version(locked, expected_version)
-    return locked
-
-
-@transaction.atomic
-def decide_reward(
-    reward: TipReward,
-    *,
-    approve: bool,
-    on: datetime.date,
-    user: User,
-    note: str = "",
-    expected_version: int | None = None,
-) -> TipReward:
-    """Approve (the reporter then has TIP_REWARD_CLAIM_DAYS to claim it) or refuse, by someone
-    other than the proposer."""
-    reward = _lock_reward(reward, expected_version)
-    if reward.status != RewardStatus.PROPOSED:
-        raise refuse("status", _("只有待审批的奖励可以审批。"))
-    if user is not None and reward.proposed_by_id == user.pk:
-        raise refuse("decided_by", _("奖励须由提出人以外的人审批。"))
-    if not approve and not note.strip():
-        raise refuse("note", _("不予奖励时请填写理由。"))
-    _not_before(on, reward.proposed_on, "decided_on", _("审批日期不能早于提出日期。"))
-    _not_future(on, "decided_on")
-    reward.status = RewardStatus.APPROVED if approve else RewardStatus.REFUSED
-    reward.decided_on = on
-    reward.decided_by = user
-    if approve:
-        reward.claim_by = on + datetime.timedelta(days=settings.TIP_REWARD_CLAIM_DAYS)
-    if note.strip():
-        reward.note = note.strip()
-    save_with_history(reward, user, reasons.reward_moved(reward.status))
-    return reward
-
-
-@transaction.atomic
-def pay_reward(
-    reward: TipReward,
-    *,
-    on: datetime.date,
-    method: str,
-    reference: str,
-    user: User,
-    expected_version: int | None = None,
-) -> TipReward:
-    """Record the payment to the reporter, within the claim period."""
-    reward = _lock_reward(reward, expected_version)
-    if reward.status != RewardStatus.APPROVED:
-        raise refuse("status", _("只有已批准的奖励可以发放。"))
-    if method not in PaymentMethod.values:
-        raise refuse("method", _("发放方式无效。"))
-    if not reference.strip():
-        raise refuse("reference", _("请填写发放凭证号。"))
-    _not_before(on, reward.decided_on, "paid_on", _("发放日期不能早于审批日期。"))
-    _not_future(on, "paid_on")
-    if reward.claim_by is not None and on > reward.claim_by:
-        raise refuse("paid_on", _("已超过领取截止日期，奖励已逾期。"))
-    reward.status = RewardStatus.PAID
-    reward.paid_on = on
-    reward.method = method
-    reward.reference = reference.strip()
-    save_with_history(reward, user, reasons.reward_moved(RewardStatus.PAID))
-    return reward
-
-
-def expire_rewards(today: datetime.date | None = None, user: User = None) -> int:
-    """Approved rewards not claimed by their date become expired. Returns how many."""
-    today = today or timezone.localdate()
-    count = 0
-    due = TipReward.objects.filter(status=RewardStatus.APPROVED, claim_by__lt=today)
-    for pk in due.values_list("pk", flat=True).order_by("pk"):
-        with transaction.atomic():
-            reward = TipReward.objects.select_for_update().get(pk=pk)
-            if reward.status != RewardStatus.APPROVED:
-                continue
-            reward.status = RewardStatus.EXPIRED
-            reward._history_user = user  # type: ignore[attr-defined]
-            reward._change_reason = reasons.reward_moved(RewardStatus.EXPIRED)  # type: ignore[attr-defined]
-            reward.save()
-            count += 1
-    return count
 
 
 # --- What the lists and the overview show -------------------------------------------------------
@@ -815,27 +674,6 @@ def tip_panel(user: User, today: datetime.date | None = None) -> TipPanel:
     )
 
 
-def rewards_by_year(user: User) -> list[dict[str, Any]]:
-    """Rewards per year proposed: how many and how much, by status (the rewards report)."""
-    rows = (
-        scoped_queryset(user, TipReward.objects.all())
-        .annotate(year=ExtractYear("proposed_on"))
-        .values("year", "status")
-        .annotate(n=Count("id"), total=Sum("amount"))
-        .order_by("-year", "status")
-    )
-    years: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        year = years.setdefault(
-            row["year"],
-            {"year": row["year"], "count": 0, "total": Decimal("0.00"), "by_status": {}},
-        )
-        year["by_status"][row["status"]] = {"count": row["n"], "total": row["total"]}
-        year["count"] += row["n"]
-        year["total"] += row["total"]
-    return list(years.values())
-
-
 __all__ = [
     "REPORTER_FIELDS",
     "Derived",
@@ -845,27 +683,20 @@ __all__ = [
     "clock_state",
     "close_tip",
     "conclude_tip",
-    "decide_reward",
     "decline_tip",
     "derived_conclusion",
     "due_soon_limit",
     "edit_tip",
-    "expire_rewards",
     "extend_investigation",
     "may_edit_reporter",
     "may_read_reporter",
     "merge_tip",
     "open_inspection",
-    "pay_reward",
     "possible_duplicates",
-    "propose_reward",
     "received_day",
     "recompute_deadlines",
     "register_tip",
     "reply_to_reporter",
-    "reward_amount",
-    "reward_problems",
-    "rewards_by_year",
     "set_reporter",
     "tip_panel",
     "tip_problems",

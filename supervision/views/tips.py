@@ -53,6 +53,7 @@ from supervision.history import History, merged_history, tip_related_history
 from supervision.models import Facility, Inspection, Sanction, Tip, TipReporter, TipReward
 from supervision.models.tip import MASK
 from supervision.scoping import can_view
+from supervision.services import tip_rewards as reward_service
 from supervision.services import tips as service
 from supervision.services.audit_events import export_recorder
 from supervision.views.base import RecordDetailView, ServiceFormView, StaffView
@@ -628,18 +629,18 @@ class TipRewardProposeView(_ActsOnTip):
     success_message = _("奖励已提出，待审批。")
 
     def refusal(self) -> str | None:
-        problems = service.reward_problems(self.get_object())
+        problems = reward_service.reward_problems(self.get_object())
         return " ".join(str(p) for p in problems.values()) or None
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         tip = self.get_object()
         if tip.verified_amount:
-            context["proposed_amount"] = service.reward_amount(tip.verified_amount)
+            context["proposed_amount"] = reward_service.reward_amount(tip.verified_amount)
         return context
 
     def perform(self, form: Form) -> Model:
-        return service.propose_reward(
+        return reward_service.propose_reward(
             self.get_object(),
             on=form.cleaned_data["proposed_on"],
             user=self.request.user,
@@ -694,7 +695,7 @@ class TipRewardDecideView(_ActsOnReward):
 
     def perform(self, form: Form) -> Model:
         data = form.cleaned_data
-        return service.decide_reward(
+        return reward_service.decide_reward(
             self.get_object(),
             approve=data["decision"] == APPROVE,
             on=data["decided_on"],
@@ -712,7 +713,7 @@ class TipRewardPayView(_ActsOnReward):
 
     def perform(self, form: Form) -> Model:
         data = form.cleaned_data
-        return service.pay_reward(
+        return reward_service.pay_reward(
             self.get_object(),
             on=data["paid_on"],
             method=data["method"],
@@ -735,7 +736,7 @@ class TipRewardListView(CaseListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        years = service.rewards_by_year(self.request.user)
+        years = reward_service.rewards_by_year(self.request.user)
         statuses = list(RewardStatus)
         context["statuses"] = statuses
         context["years"] = [

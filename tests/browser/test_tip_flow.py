@@ -36,7 +36,7 @@ from supervision.choices import (
 )
 from supervision.models import Inspection, Tip
 from supervision.models.tip import MASK
-from supervision.services.tips import reward_amount
+from supervision.services.tip_rewards import reward_amount
 from tests.factories import FacilityFactory, InspectorFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

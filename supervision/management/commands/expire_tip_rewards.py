@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from supervision.services.tips import expire_rewards
+from supervision.services.tip_rewards import expire_rewards
 
 
 def parse_day(value: str) -> datetime.date:

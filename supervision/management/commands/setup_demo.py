@@ -33,7 +33,7 @@ from supervision.choices import (
 from supervision.codes import resident_id_check_char
 from supervision.models import Facility, Inspection, Inspector, Tip
 from supervision.roles import AUDITOR, INSPECTOR, SUPERVISOR, TIP_DESK
-from supervision.services import tips
+from supervision.services import tip_rewards, tips
 from supervision.services.inspections import complete_inspection, edit_inspection
 from supervision.services.tips import ReporterDetails
 from supervision.twofactor import (
@@ -621,7 +621,7 @@ def load_demo_tips(desk: User, supervisor: User, today: datetime.date | None = N
         for step in demo.steps:
             tip = run_step(tip, step, desk=desk, supervisor=supervisor, crew=crew, written=written)
         written.append(tip)
-    tips.expire_rewards(today, user=None)
+    tip_rewards.expire_rewards(today, user=None)
     return sum(1 for tip in written if tip is not None)
 
 
@@ -677,10 +677,10 @@ def run_step(tip: Tip, step: tuple, *, desk: User, supervisor: User, crew, writt
         return tips.close_tip(tip, on=args[0], user=desk)
     if action == "reward":
         proposed, approved, paid = args
-        reward = tips.propose_reward(tip, on=proposed, user=desk)
-        reward = tips.decide_reward(reward, approve=True, on=approved, user=supervisor)
+        reward = tip_rewards.propose_reward(tip, on=proposed, user=desk)
+        reward = tip_rewards.decide_reward(reward, approve=True, on=approved, user=supervisor)
         if paid:
-            tips.pay_reward(
+            tip_rewards.pay_reward(
                 reward,
                 on=paid,
                 method=PaymentMethod.BANK,
