@@ -12,6 +12,7 @@ urlpatterns = [
     path("inspections/", include("supervision.views.inspections")),
     path("referrals/", include("supervision.views.referrals")),
     path("sanctions/", include("supervision.views.sanctions")),
+    path("tips/rewards/", include("supervision.views.tip_rewards")),
     path("tips/", include("supervision.views.tips")),
     path("audit/", include("supervision.views.audit")),
     # Type-ahead answers for the forms (JSON).
