@@ -25,6 +25,7 @@ from supervision.models import (
     TipReward,
 )
 from supervision.models.inspection import check_inspectors
+from supervision.models.tip import facility_search_part, tip_search_keys
 from tests.factories import TipRewardFactory
 
 pytestmark = pytest.mark.django_db
@@ -251,6 +252,11 @@ def test_generate_data_writes_tips_the_services_would_have_written():
     for reporter in reporters[:200]:
         reporter.full_clean()
         assert reporter.name == "" or reporter.name.startswith("示例举报人")
+    # The keys written in bulk (the facility's part in SQL) are those Tip.save writes.
+    for tip in Tip.objects.select_related("facility")[:400]:
+        facility_part = facility_search_part(tip.facility) if tip.facility_id else ""
+        assert tip.search_keys == tip_search_keys(facility_part, tip.subject_name), tip.pk
+        assert tip.search_keys
     with pytest.raises(CommandError, match="already has tips"):
         call_command("generate_data", add_tips=True, tips=10, seed=3, quiet=True)
 

@@ -18,9 +18,12 @@ the Nth working day after it.
 from __future__ import annotations
 
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from supervision.choices import TipChannel, TipClock, TipStatus
@@ -211,3 +214,24 @@ def test_recompute_deadlines_fills_the_unknown_ones_once_2027_is_entered(tip_des
     assert latest.history_user == superuser
     assert latest.history_change_reason == "工作日历变更，重新计算期限"
     assert tips.recompute_deadlines(superuser) == 0
+
+
+def test_a_calendar_change_recomputes_only_the_deadlines_it_can_move(tip_desk, superuser):
+    """A correction of a day moves no deadline that fell before it: those are not read again
+    (a change in December of next year's schedule reads the few tips near the year's end)."""
+    early = register(tip_desk, at(2025, 9, 25))  # acceptance due 2025-10-09
+    late = register(tip_desk, at(2025, 11, 3))  # acceptance due 2025-11-10
+    # Declare Fri 7 Nov 2025 a day off: the late deadline moves a day, the early one cannot.
+    CalendarDay.objects.create(day=D(2025, 11, 7), is_workday=False, name="示例更正")
+    with CaptureQueriesContext(connection) as reads:
+        assert tips.recompute_deadlines(superuser, since=D(2025, 11, 7)) == 1
+    late.refresh_from_db()
+    early.refresh_from_db()
+    assert late.due_on == D(2025, 11, 11)
+    assert early.due_on == D(2025, 10, 9)
+    read_again = {
+        re.search(r'WHERE "supervision_tip"\."id" = (\d+)', q["sql"]).group(1)
+        for q in reads.captured_queries
+        if q["sql"].startswith("SELECT") and 'WHERE "supervision_tip"."id" = ' in q["sql"]
+    }
+    assert read_again == {str(late.pk)}  # the late tip only: the early one is not even read

@@ -138,7 +138,7 @@ class CalendarYearAdmin(BaseAdmin):
             save_with_history(obj, request.user)
         changed_days = sync_days(obj.year, form.cleaned_data["days"], request.user)
         if not change or changed_days:
-            report_recomputed(request)
+            report_recomputed(request, since=datetime.date(obj.year, 1, 1))
 
 
 def sync_days(year: int, wanted: dict[datetime.date, tuple[bool, str]], user) -> int:
@@ -161,9 +161,10 @@ def sync_days(year: int, wanted: dict[datetime.date, tuple[bool, str]], user) ->
     return changed
 
 
-def report_recomputed(request) -> None:
-    """Compute the running deadlines again and say how many tips changed."""
-    count = services.tips.recompute_deadlines(request.user)
+def report_recomputed(request, since: datetime.date) -> None:
+    """Compute again the running deadlines a change of the calendar from `since` on can move,
+    and say how many tips changed."""
+    count = services.tips.recompute_deadlines(request.user, since=since)
     messages.info(
         request,
         ngettext(
@@ -190,17 +191,20 @@ class CalendarDayAdmin(BaseAdmin):
     def save_model(self, request, obj, form, change):
         if change and not form.changed_data:
             return
+        moved_from = form.initial.get("day") if change else None
         save_with_history(obj, request.user)
-        report_recomputed(request)
+        report_recomputed(request, since=min(d for d in (obj.day, moved_from) if d))
 
     def delete_model(self, request, obj):
         obj._history_user = request.user
         super().delete_model(request, obj)
-        report_recomputed(request)
+        report_recomputed(request, since=obj.day)
 
     def delete_queryset(self, request, queryset):
+        first = min(queryset.values_list("day", flat=True), default=None)
         super().delete_queryset(request, queryset)
-        report_recomputed(request)
+        if first is not None:
+            report_recomputed(request, since=first)
 
 
 @admin.register(Hotline)

@@ -162,8 +162,10 @@ class Facility(Versioned, TimeStamped):
         self.search_keys = search_keys(self.name or "")
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_keys"}
+        adding = self._state.adding
         super().save(*args, **kwargs)
-        self.refresh_tip_search_keys()
+        if not adding:  # a new facility is named by no tip yet
+            self.refresh_tip_search_keys()
 
     def refresh_tip_search_keys(self) -> None:
         """Queries: one (its tips, by index), and an update of those whose keys changed (its name

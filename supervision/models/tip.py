@@ -301,12 +301,16 @@ class Tip(Versioned, TimeStamped):
         ]
 
     def save(self, *args, **kwargs) -> None:
-        """Queries: the facility, when it is not loaded yet, for the search keys."""
-        self.search_keys = tip_search_keys(
-            facility_search_part(self.facility) if self.facility_id else "", self.subject_name
-        )
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_keys"}
+        """Queries: the facility, when it is not loaded yet, for the search keys (not for a save
+        of named fields that do not make them: the clock's, say)."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {"facility", "subject_name"} & set(update_fields):
+            self.search_keys = tip_search_keys(
+                facility_search_part(self.facility) if self.facility_id else "",
+                self.subject_name,
+            )
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "search_keys"}
         super().save(*args, **kwargs)
 
     def __str__(self) -> str:

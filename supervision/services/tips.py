@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -583,21 +583,26 @@ def close_tip(
 # --- The calendar changed ------------------------------------------------------------------------
 
 
-def recompute_deadlines(user: User = None) -> int:
-    """After the working-day calendar changed: every running clock computed again (those that
-    were unknown included). Returns how many tips changed."""
+def recompute_deadlines(user: User = None, since: datetime.date | None = None) -> int:
+    """After the working-day calendar changed from day `since` on (None: anywhere): the running
+    clocks it can move computed again — those whose deadline is unknown or not before `since`
+    (a deadline before the changed day counted only days that did not change). Returns how
+    many tips changed; each keeps a history row with the reason."""
     calendar = Calendar.load()
     changed = 0
-    running = Tip.objects.exclude(clock=TipClock.NONE).only("pk").order_by("pk")
-    for pk in running.values_list("pk", flat=True).iterator(chunk_size=2000):
+    running = Tip.objects.exclude(clock=TipClock.NONE)
+    if since is not None:
+        running = running.filter(Q(due_on__isnull=True) | Q(due_on__gte=since))
+    fields = ["clock", "due_on", "acceptance_due"]
+    for pk in running.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=2000):
         with transaction.atomic():
             tip = Tip.objects.select_for_update().get(pk=pk)
-            before = (tip.clock, tip.due_on, tip.acceptance_due)
+            before = [getattr(tip, name) for name in fields]
             _set_clock(tip, calendar)
-            if (tip.clock, tip.due_on, tip.acceptance_due) != before:
+            if [getattr(tip, name) for name in fields] != before:
                 tip._history_user = user  # type: ignore[attr-defined]
                 tip._change_reason = reasons.system(reasons.DEADLINES_RECOMPUTED)  # type: ignore[attr-defined]
-                tip.save()
+                tip.save(update_fields=fields)
                 changed += 1
     return changed
 
