@@ -33,12 +33,16 @@ if str(ROOT) not in sys.path:
 # Only plain modules of the app are used: no settings, no database.
 from supervision.choices import (  # noqa: E402
     Agency,
+    CycleStatus,
     District,
     FacilityKind,
     Grade,
+    IndicatorFact,
+    IndicatorMethod,
     InspectionKind,
     InspectionStatus,
     Ownership,
+    RatingChangeKind,
     ReferralStatus,
     SanctionKind,
     Violation,
@@ -51,6 +55,15 @@ OUTPUT = ROOT / "fixtures" / "lhasa_2024.json"
 APP = "supervision"
 CENT = Decimal("0.01")
 MEDICAL = (FacilityKind.HOSPITAL, FacilityKind.CLINIC)
+FULL_SCORE = Decimal(1000)
+TEN_THOUSAND = Decimal(10000)
+# The credit category of each kind of facility (categories 1–3).
+CATEGORY_OF_KIND = {
+    FacilityKind.HOSPITAL: "medical_institution",
+    FacilityKind.CLINIC: "medical_institution",
+    FacilityKind.PHARMACY: "retail_pharmacy",
+    FacilityKind.INSURER: "insurer",
+}
 
 # GB 11714 organisation code (positions 9–17 of a credit code): 8 characters and a check.
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
@@ -171,6 +184,7 @@ class Builder:
     def __init__(self, seeds: dict[str, Any]) -> None:
         self.facts = seeds["facts"]
         self.gen = seeds["generator"]
+        self.credit_spec = seeds["credit"]
         self.rng = random.Random(self.gen["seed"])
         self.facilities: list[dict[str, Any]] = []
         self.inspections: list[dict[str, Any]] = []
@@ -341,6 +355,7 @@ class Builder:
             low, high = (Decimal(str(x)) for x in self.gen["grades"][f["grade"]]["score"])
             # Half points: the indicator system scores in steps of 0.5.
             score = Decimal(self.rng.randint(int(low * 2), int(high * 2))) / 2
+            f["score"] = score
             basis = spec["basis"].format(
                 category=spec["categories"][f["kind"]], year=spec["year"], score=money(score)
             )
@@ -355,6 +370,9 @@ class Builder:
                         "score": money(score),
                         "rated_on": rated_on.isoformat(),
                         "basis": basis,
+                        # The 2024 cycle's assessment of the facility has the facility's pk.
+                        "assessment": f["pk"],
+                        "repaired": False,
                         "created_at": stamp(rated_on),
                         "updated_at": stamp(rated_on),
                     },
@@ -369,6 +387,8 @@ class Builder:
                         "from_grade": "",
                         "to_grade": f["grade"],
                         "reason": spec["reason"],
+                        "kind": RatingChangeKind.EVALUATION,
+                        "inspection": None,
                         "changed_by": None,
                         "changed_at": utc(spec["changed_at"]),
                     },
@@ -681,6 +701,12 @@ class Builder:
                 )
             )
 
+    # -- credit: indicator systems and the 2024 evaluation ---------------------------------
+
+    def build_credit(self) -> None:
+        self.credit = Credit(self.credit_spec, self)
+        self.rows += self.credit.rows()
+
     # -- all together ----------------------------------------------------------------------
 
     def build(self) -> list[dict[str, Any]]:
@@ -696,14 +722,424 @@ class Builder:
         self.referral_rows()
         self.build_sanctions()
         self.sanction_rows()
+        self.build_credit()
         return self.rows
 
 
-def build(seeds_path: Path = SEEDS) -> str:
-    """The fixture's text, from the seed file."""
+# ---------------------------------------------------------------------------------------------
+# Credit management
+
+
+def fact_points(indicator: dict[str, Any], units: Decimal) -> Decimal:
+    """Points a fact indicator deducts for `units` facts (money: yuan), as the scoring does."""
+    per_unit = Decimal(indicator["points_per_unit"])
+    if indicator["fact"] == IndicatorFact.MONEY_RECOVERED:
+        raw = units / TEN_THOUSAND * per_unit
+    else:
+        raw = units * per_unit
+    return min(Decimal(indicator["full_points"]), raw).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def grade_for(score: Decimal, thresholds: dict[str, int]) -> str:
+    for grade in (Grade.A, Grade.B, Grade.C):
+        if score >= thresholds[grade]:
+            return grade
+    return Grade.D
+
+
+class Credit:
+    """The 8 indicator systems of 2024 and the announced 2024 cycles of categories 1–3, whose
+    scores are the facilities' ratings: the fact items are what the 2024 facts give, the manual
+    and bonus items make up the rest. Its own random generator, so that the rows built before
+    it do not change."""
+
+    def __init__(self, spec: dict[str, Any], builder: Builder) -> None:
+        self.spec = spec
+        self.builder = builder
+        self.rng = random.Random(spec["seed"])
+        self.year = spec["year"]
+        self.thresholds = spec["thresholds"]
+        self.cycle_spec = spec["cycle"]
+        self.out: list[dict[str, Any]] = []
+        # category → {"pk", "indicators": [dict], ...}
+        self.systems: dict[str, dict[str, Any]] = {}
+        self.item_pk = 0
+        self.results: dict[int, dict[str, Any]] = {}
+
+    # -- systems ---------------------------------------------------------------------------
+
+    def system_rows(self) -> None:
+        dimension_pk = indicator_pk = 0
+        opened = self.cycle_spec["opened_on"]
+        for pk, spec in enumerate(self.spec["systems"], start=1):
+            category = spec["category"]
+            rated = category in self.spec["rated"]
+            frozen = stamp(opened) if rated else None
+            self.out.append(
+                row(
+                    "indicatorsystem",
+                    pk,
+                    {
+                        "category": category,
+                        "year": self.year,
+                        "name": spec["name"],
+                        "threshold_a": self.thresholds[Grade.A],
+                        "threshold_b": self.thresholds[Grade.B],
+                        "threshold_c": self.thresholds[Grade.C],
+                        "copied_from": None,
+                        "frozen_at": frozen,
+                        "note": spec["note"],
+                        "version": 1,
+                        "created_at": stamp(self.spec["adopted_on"]),
+                        "updated_at": frozen or stamp(self.spec["adopted_on"]),
+                    },
+                )
+            )
+            indicators: list[dict[str, Any]] = []
+            total = 0
+            for position, dimension in enumerate(spec["dimensions"], start=1):
+                dimension_pk += 1
+                total += dimension["full_points"]
+                self.out.append(
+                    row(
+                        "dimension",
+                        dimension_pk,
+                        {
+                            "system": pk,
+                            "position": position,
+                            "name": dimension["name"],
+                            "full_points": dimension["full_points"],
+                        },
+                    )
+                )
+                if (
+                    sum(i["full_points"] for i in dimension["indicators"])
+                    != dimension["full_points"]
+                ):
+                    raise SystemExit(f"{category} {dimension['name']}: indicators ≠ dimension")
+                for indicator in dimension["indicators"]:
+                    indicators.append({**indicator, "dimension": dimension_pk})
+            if total != FULL_SCORE:
+                raise SystemExit(f"{category}: dimensions add up to {total}, not 1000")
+            for veto in spec["vetoes"]:
+                indicators.append({**veto, "method": IndicatorMethod.VETO, "full_points": 0})
+            for bonus in spec["bonuses"]:
+                indicators.append({**bonus, "method": IndicatorMethod.BONUS})
+            for position, indicator in enumerate(indicators, start=1):
+                indicator_pk += 1
+                indicator["pk"] = indicator_pk
+                self.out.append(self.indicator_row(pk, position, indicator))
+            self.systems[category] = {"pk": pk, "indicators": indicators, "spec": spec}
+
+    def indicator_row(self, system: int, position: int, indicator: dict[str, Any]) -> dict:
+        method = indicator["method"]
+        if method == IndicatorMethod.VETO and indicator["veto_grade"] not in (Grade.C, Grade.D):
+            raise SystemExit(f"veto {indicator['code']}: grade C or D")
+        return row(
+            "indicator",
+            indicator["pk"],
+            {
+                "system": system,
+                "dimension": indicator.get("dimension"),
+                "position": position,
+                "code": indicator["code"],
+                "name": indicator["name"],
+                "method": method,
+                "fact": indicator.get("fact", ""),
+                "qualifier": indicator.get("qualifier", ""),
+                "points_per_unit": money(Decimal(indicator.get("points_per_unit", "0"))),
+                "full_points": indicator["full_points"],
+                "veto_grade": indicator.get("veto_grade", ""),
+                "guidance": indicator["guidance"],
+            },
+        )
+
+    # -- the facts of the year -------------------------------------------------------------
+
+    def in_year(self, day: datetime.date | None) -> bool:
+        return day is not None and day.year == self.year
+
+    def units(self, indicator: dict[str, Any], facility: dict[str, Any]) -> Decimal:
+        """The facility's facts of the year an indicator reads (money: yuan)."""
+        fact, qualifier = indicator.get("fact", ""), indicator.get("qualifier", "")
+        completed = [
+            i
+            for i in self.builder.inspections
+            if i["facility"] is facility
+            and i["status"] == InspectionStatus.COMPLETED
+            and self.in_year(i["end_date"])
+        ]
+        if fact == IndicatorFact.INSPECTION_VIOLATION:
+            found = [v for i in completed for v in i["violations"]]
+            return Decimal(sum(1 for v in found if not qualifier or v == qualifier))
+        if fact == IndicatorFact.MONEY_RECOVERED:
+            return sum((i["amount_recovered"] for i in completed), Decimal("0"))
+        if fact == IndicatorFact.SANCTION:
+            return Decimal(
+                sum(
+                    1
+                    for s in self.builder.sanctions
+                    if s["facility"] is facility
+                    and self.in_year(s["decided_on"])
+                    and (s["kind"] == qualifier if qualifier else s["kind"] != "commendation")
+                )
+            )
+        if fact == IndicatorFact.REFERRAL:
+            agency, _sep, violation = qualifier.partition(":")
+            return Decimal(
+                sum(
+                    1
+                    for r in self.builder.referrals
+                    if r["inspection"]["facility"] is facility
+                    and self.in_year(r["referred_on"])
+                    and (not agency or r["agency"] == agency)
+                    and (not violation or violation in r["inspection"]["violations"])
+                )
+            )
+        # Substantiated tips: the fixture has none (the demo tips are written by setup_demo).
+        return Decimal("0")
+
+    # -- one facility's assessment ---------------------------------------------------------
+
+    def assess(self, facility: dict[str, Any], system: dict[str, Any]) -> dict[str, Any]:
+        """The items and totals that give the facility its rated score."""
+        automatic: list[tuple[dict, Decimal, int]] = []
+        vetoes: list[str] = []
+        for indicator in system["indicators"]:
+            if not indicator.get("fact"):
+                continue
+            units = self.units(indicator, facility)
+            if not units:
+                continue
+            if indicator["method"] == IndicatorMethod.VETO:
+                vetoes.append(indicator["veto_grade"])
+                automatic.append((indicator, Decimal("0"), int(units)))
+                continue
+            facts = 0 if indicator["fact"] == IndicatorFact.MONEY_RECOVERED else int(units)
+            automatic.append((indicator, fact_points(indicator, units), facts))
+        from_facts = sum((points for _i, points, _n in automatic), Decimal("0"))
+        need = FULL_SCORE - facility["score"] - from_facts  # manual deductions less bonus
+        bonus_indicator = next(
+            i for i in system["indicators"] if i["method"] == IndicatorMethod.BONUS
+        )
+        manual = [i for i in system["indicators"] if i["method"] == IndicatorMethod.MANUAL]
+        room = sum(Decimal(i["full_points"]) for i in manual)
+        bonus = self.bonus(facility["grade"], need, Decimal(bonus_indicator["full_points"]), room)
+        deducted = need + bonus
+        if not Decimal("0") <= deducted <= room:
+            raise SystemExit(f"facility {facility['pk']}: cannot reach {facility['score']}")
+        return {
+            "automatic": automatic,
+            "manual": self.spread(deducted, manual),
+            "bonus": (bonus_indicator, bonus) if bonus else None,
+            "from_facts": from_facts,
+            "deductions": from_facts + deducted,
+            "bonus_points": bonus,
+            "vetoes": vetoes,
+        }
+
+    def bonus(self, grade: str, need: Decimal, ceiling: Decimal, room: Decimal) -> Decimal:
+        """Bonus points in steps of 5: those the score needs, or now and then some more."""
+        steps = [Decimal(n) for n in range(5, int(ceiling) + 1, 5)]
+        fits = [b for b in steps if need + b >= 0 and need + b <= room]
+        if need < 0:
+            if not fits:
+                raise SystemExit(f"a bonus of {-need} is needed, more than {ceiling}")
+            return self.rng.choice(fits[:2])
+        if fits and self.rng.random() < self.spec["bonus_share"][grade]:
+            return self.rng.choice(fits)
+        return Decimal("0")
+
+    def spread(self, total: Decimal, manual: list[dict[str, Any]]) -> list[tuple[dict, Decimal]]:
+        """Points deducted on the manual indicators, adding up to total: in steps of 5 (the
+        guidance's units) over indicators drawn at random, the odd remainder on the last."""
+        points: dict[int, Decimal] = {}
+        left = total
+        while left > 0:
+            open_ = [i for i in manual if points.get(i["pk"], 0) < i["full_points"]]
+            indicator = self.rng.choices(open_, weights=[i["full_points"] for i in open_])[0]
+            have = points.get(indicator["pk"], Decimal("0"))
+            step = Decimal(self.rng.choice([5, 5, 10, 10, 15, 20]))
+            step = min(step, left, Decimal(indicator["full_points"]) - have)
+            points[indicator["pk"]] = have + step
+            left -= step
+        return [(i, points[i["pk"]]) for i in manual if i["pk"] in points]
+
+    # -- cycles, assessments, items --------------------------------------------------------
+
+    def cycle_rows(self) -> None:
+        spec = self.cycle_spec
+        by_category: dict[str, list[dict[str, Any]]] = {c: [] for c in self.spec["rated"]}
+        for facility in self.builder.facilities:
+            by_category[CATEGORY_OF_KIND[facility["kind"]]].append(facility)
+        for pk, category in enumerate(self.spec["rated"], start=1):
+            system = self.systems[category]
+            facilities = sorted(by_category[category], key=lambda f: f["pk"])
+            grades = dict.fromkeys(Grade.values, 0)
+            received = 0
+            vetoed = 0
+            cycle_start = len(self.out)
+            for facility in facilities:
+                result = self.assess(facility, system)
+                self.results[facility["pk"]] = result
+                received += self.assessment_rows(pk, facility, result)
+                grades[facility["grade"]] += 1
+                vetoed += bool(result["vetoes"])
+            label = system["spec"]["name"].removeprefix(f"{self.year}年度").split("医保")[0]
+            self.out.insert(
+                cycle_start,
+                row(
+                    "evaluationcycle",
+                    pk,
+                    {
+                        "category": category,
+                        "year": self.year,
+                        "system": system["pk"],
+                        "status": CycleStatus.ANNOUNCED,
+                        "opened_on": spec["opened_on"].isoformat(),
+                        "self_assessment_due": spec["self_assessment_due"].isoformat(),
+                        "scored_at": utc(spec["scored_at"]),
+                        "initial_done_on": spec["initial_done_on"].isoformat(),
+                        "reviewed_on": spec["reviewed_on"].isoformat(),
+                        "publication_starts": spec["publication_starts"].isoformat(),
+                        "publication_ends": spec["publication_ends"].isoformat(),
+                        "finalised_on": spec["finalised_on"].isoformat(),
+                        "announced_on": spec["announced_on"].isoformat(),
+                        "subject_count": len(facilities),
+                        "figures": {
+                            "grades": grades,
+                            "unscored": 0,
+                            "vetoed": vetoed,
+                            "self_received": received,
+                            "finalised": len(facilities),
+                            "subjects": len(facilities),
+                        },
+                        "note": spec["note"].format(
+                            year=self.year,
+                            category=label,
+                            announced=f"{spec['announced_on']:%Y年%-m月%-d日}",
+                        ),
+                        "version": 1,
+                        "created_at": stamp(spec["opened_on"]),
+                        "updated_at": stamp(spec["announced_on"]),
+                    },
+                ),
+            )
+
+    def assessment_rows(self, cycle: int, facility: dict[str, Any], result: dict) -> int:
+        """The facility's assessment (pk: the facility's) and its items; 1 if self-assessed."""
+        score = FULL_SCORE - result["deductions"] + result["bonus_points"]
+        grade = grade_for(score, self.thresholds)
+        for veto in result["vetoes"]:
+            grade = max(grade, veto)
+        if score != facility["score"] or grade != facility["grade"]:
+            raise SystemExit(f"facility {facility['pk']}: {score} {grade} ≠ its rating")
+        self_score = None
+        received = None
+        if self.rng.random() < self.spec["self_assessed_share"]:
+            # Subjects rate themselves a little higher than the bureau does.
+            gain = Decimal(self.rng.randint(0, 120)) / 2
+            self_score = min(FULL_SCORE, facility["score"] + gain)
+            received = random_day(self.rng, *self.spec["self_received_between"])
+        finalised = datetime.datetime.combine(
+            self.cycle_spec["finalised_on"], datetime.time(10), self.cycle_spec["scored_at"].tzinfo
+        )
+        self.out.append(
+            row(
+                "assessment",
+                facility["pk"],
+                {
+                    "cycle": cycle,
+                    "facility": facility["pk"],
+                    "institution": None,
+                    "insured_person": None,
+                    "district": facility["district"],
+                    "subject_name": facility["name"],
+                    "self_score": money(self_score) if self_score is not None else None,
+                    "self_received_on": received.isoformat() if received else None,
+                    "self_note": "已报送自评报告及佐证材料。" if received else "",
+                    "deductions": money(result["deductions"]),
+                    "bonus": money(result["bonus_points"]),
+                    "vetoed": bool(result["vetoes"]),
+                    "score": money(score),
+                    "grade": grade,
+                    "published_grade": grade,
+                    "finalised": True,
+                    "version": 1,
+                    "updated_at": utc(finalised),
+                },
+            )
+        )
+        scored = utc(self.cycle_spec["scored_at"])
+        for indicator, points, facts in result["automatic"]:
+            self.item_row(facility, indicator, points, facts, "", scored, automatic=True)
+        entries = list(result["manual"])
+        if result["bonus"]:
+            entries.append(result["bonus"])
+        for indicator, points in entries:
+            day = random_day(self.rng, *self.spec["manual_scored_between"])
+            note = self.rng.choice(indicator["notes"])
+            self.item_row(facility, indicator, points, 0, note, stamp(day), automatic=False)
+        return 1 if received else 0
+
+    def item_row(
+        self,
+        facility: dict[str, Any],
+        indicator: dict[str, Any],
+        points: Decimal,
+        facts: int,
+        note: str,
+        at: str,
+        *,
+        automatic: bool,
+    ) -> None:
+        if points > indicator["full_points"] and indicator["method"] != IndicatorMethod.VETO:
+            raise SystemExit(f"facility {facility['pk']}: {indicator['code']} over its points")
+        self.item_pk += 1
+        self.out.append(
+            row(
+                "assessmentitem",
+                self.item_pk,
+                {
+                    "assessment": facility["pk"],
+                    "indicator": indicator["pk"],
+                    "automatic": automatic,
+                    "points": money(points),
+                    "facts": facts,
+                    "note": note,
+                    "entered_by": None,
+                    "entered_at": at,
+                },
+            )
+        )
+
+    def d_grade_report(self) -> list[str]:
+        """How each D grade's score comes about: the facts' deductions and the evaluators'."""
+        lines = []
+        for facility in self.builder.d_facilities():
+            result = self.results[facility["pk"]]
+            facts = ", ".join(f"{i['code']} −{p}" for i, p, _n in result["automatic"])
+            lines.append(
+                f"D: facility {facility['pk']} ({facility['kind']}) {facility['score']} = 1000 "
+                f"− {result['from_facts']} from 2024 facts ({facts}) "
+                f"− {result['deductions'] - result['from_facts']} manual"
+            )
+        return lines
+
+    def rows(self) -> list[dict[str, Any]]:
+        self.system_rows()
+        self.cycle_rows()
+        return self.out
+
+
+def build(seeds_path: Path = SEEDS, report: list[str] | None = None) -> str:
+    """The fixture's text, from the seed file; `report` gets how the D grades come about."""
     with seeds_path.open("rb") as handle:
         seeds = tomllib.load(handle)
-    rows = Builder(seeds).build()
+    builder = Builder(seeds)
+    rows = builder.build()
+    if report is not None:
+        report += builder.credit.d_grade_report()
     return json.dumps(rows, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
@@ -714,8 +1150,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     # Bytes, not text mode: the same file on every platform (no CRLF on Windows).
-    args.output.write_bytes(build(args.seeds).encode("utf-8"))
+    report: list[str] = []
+    args.output.write_bytes(build(args.seeds, report).encode("utf-8"))
     print(f"wrote {args.output}")
+    print("\n".join(report))
 
 
 if __name__ == "__main__":

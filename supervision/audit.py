@@ -47,15 +47,29 @@ from supervision.history import (
     predecessors,
 )
 from supervision.models import (
+    Assessment,
+    AssessmentItem,
     AuditEvent,
     CalendarDay,
     CalendarYear,
+    CreditCategory,
+    CreditInstitution,
     CreditRating,
+    CreditRepair,
+    Dimension,
+    EvaluationCycle,
     Facility,
     Hotline,
+    Indicator,
+    IndicatorSystem,
     Inspection,
+    InsuredIdentity,
+    InsuredPerson,
+    Objection,
+    PlannedCheck,
     Referral,
     Sanction,
+    SupervisionMeasure,
     Tip,
     TipExtension,
     TipReporter,
@@ -77,6 +91,20 @@ AUDITED: dict[type[models.Model], tuple[str, ...]] = {
     CalendarYear: (),
     CalendarDay: (),
     Hotline: (),
+    CreditInstitution: (),
+    InsuredPerson: (),
+    InsuredIdentity: (),
+    CreditCategory: (),
+    IndicatorSystem: (),
+    Dimension: (),
+    Indicator: (),
+    SupervisionMeasure: (),
+    EvaluationCycle: (),
+    Assessment: ("cycle",),
+    AssessmentItem: (),
+    Objection: (),
+    CreditRepair: (),
+    PlannedCheck: ("facility",),
 }
 # Records that hang from another one: their rows are scoped, and found by facility, through it.
 _PARENT: dict[type[models.Model], tuple[type[models.Model], str]] = {
@@ -84,6 +112,10 @@ _PARENT: dict[type[models.Model], tuple[type[models.Model], str]] = {
     TipReporter: (Tip, "tip_id"),
     TipExtension: (Tip, "tip_id"),
     TipReward: (Tip, "tip_id"),
+    InsuredIdentity: (InsuredPerson, "person_id"),
+    AssessmentItem: (Assessment, "assessment_id"),
+    Objection: (Assessment, "assessment_id"),
+    CreditRepair: (CreditRating, "rating_id"),
 }
 _BY_NAME = {model._meta.model_name: model for model in AUDITED}
 # How each record type's history rows reach the facility they concern (the facility filter).
@@ -93,6 +125,8 @@ _FACILITY_OF: dict[type[models.Model], str] = {
     Inspection: "facility_id",
     Sanction: "facility_id",
     Tip: "facility_id",
+    Assessment: "facility_id",
+    PlannedCheck: "facility_id",
 }
 EVENT = "event"  # the record_type of the union's event rows
 # The union's columns, the same in every part (aliases: an event has no history_id).
@@ -235,7 +269,7 @@ def _history_part(
         rows = rows.filter(id=filters["record_id"])
     if filters.get("facility") is not None:
         facility = filters["facility"]
-        if parent is not None:
+        if parent is not None and parent[0] in _FACILITY_OF:
             parents = parent[0]._default_manager.filter(facility_id=facility).values("pk")
             rows = rows.filter(**{f"{parent[1]}__in": parents})
         elif model in _FACILITY_OF:

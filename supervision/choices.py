@@ -283,3 +283,109 @@ class PaymentMethod(models.TextChoices):
     BANK = "bank", _("银行转账")
     CASH = "cash", _("现金")
     MOBILE = "mobile", _("移动支付")
+
+
+# --- Credit management (信用管理) ---------------------------------------------------------------
+
+
+class CreditCategoryCode(models.TextChoices):
+    """The 8 categories of credit subject (信用主体) of the city's credit-evaluation rules."""
+
+    MEDICAL_INSTITUTION = "medical_institution", _("定点医疗机构")
+    RETAIL_PHARMACY = "retail_pharmacy", _("定点零售药店")
+    INSURER = "insurer", _("商业保险承办机构")
+    PHARMA_COMPANY = "pharma_company", _("医药企业")
+    EMPLOYER = "employer", _("参保单位")
+    SERVICE_PROVIDER = "service_provider", _("第三方服务机构")
+    PRACTITIONER = "practitioner", _("医药机构相关人员")
+    INSURED_PERSON = "insured_person", _("参保人员")
+
+
+class SubjectType(models.TextChoices):
+    """Where a category's subjects are registered."""
+
+    FACILITY = "facility", _("定点医药机构名录")
+    INSTITUTION = "institution", _("信用主体单位名录")
+    PRACTITIONER = "practitioner", _("医药机构相关人员名录")
+    INSURED_PERSON = "insured_person", _("参保人员")
+
+
+# The categories rated from the facility registry, and the facility kinds of each.
+CATEGORY_FACILITY_KINDS: dict[str, tuple[str, ...]] = {
+    CreditCategoryCode.MEDICAL_INSTITUTION: (FacilityKind.HOSPITAL, FacilityKind.CLINIC),
+    CreditCategoryCode.RETAIL_PHARMACY: (FacilityKind.PHARMACY,),
+    CreditCategoryCode.INSURER: (FacilityKind.INSURER,),
+}
+# The categories kept in the registry of credit-subject institutions (CreditInstitution).
+INSTITUTION_CATEGORIES: tuple[str, ...] = (
+    CreditCategoryCode.PHARMA_COMPANY,
+    CreditCategoryCode.EMPLOYER,
+    CreditCategoryCode.SERVICE_PROVIDER,
+)
+
+
+def category_of_facility_kind(kind: str) -> str:
+    """The credit category of a facility of `kind`."""
+    for category, kinds in CATEGORY_FACILITY_KINDS.items():
+        if kind in kinds:
+            return category
+    raise ValueError(kind)
+
+
+class IndicatorMethod(models.TextChoices):
+    """How an indicator is scored."""
+
+    FACT = "fact", _("按记录事实扣分")
+    MANUAL = "manual", _("评价人员评分")
+    VETO = "veto", _("一票否决")
+    BONUS = "bonus", _("加分项")
+
+
+class IndicatorFact(models.TextChoices):
+    """The recorded facts of the evaluated year an indicator reads. The qualifier narrows some:
+    a violation category, a sanction kind, an agency."""
+
+    NONE = "", _("无（人工评分）")
+    INSPECTION_VIOLATION = "inspection_violation", _("已完成检查发现的违规（每类计一次）")
+    SANCTION = "sanction", _("处理措施（按类型）")
+    REFERRAL = "referral", _("案件移送（按部门）")
+    SUBSTANTIATED_TIP = "substantiated_tip", _("查实的举报线索")
+    MONEY_RECOVERED = "money_recovered", _("追回医保基金（每万元）")
+
+
+class CycleStatus(models.TextChoices):
+    """The steps of a year's evaluation of one category, in order."""
+
+    SELF_ASSESSMENT = "self_assessment", _("自评")
+    SCORING = "scoring", _("初评")
+    REVIEW = "review", _("复核")
+    PUBLICATION = "publication", _("公示")
+    FINALISING = "finalising", _("确定中")
+    FINAL = "final", _("已确定")
+    ANNOUNCED = "announced", _("已公布")
+
+    @property
+    def position(self) -> int:
+        return list(CycleStatus).index(self)
+
+
+# Values distinct from every other status (the status badges look a value up across them).
+class ObjectionStatus(models.TextChoices):
+    PENDING = "lodged", _("待处理")
+    UPHELD = "upheld", _("异议成立")
+    REJECTED = "dismissed", _("异议不成立")
+
+
+class RepairStatus(models.TextChoices):
+    PENDING = "applied", _("待审核")
+    APPROVED = "repaired", _("准予修复")
+    REJECTED = "denied", _("不予修复")
+
+
+class RatingChangeKind(models.TextChoices):
+    """Why a grade was set or changed."""
+
+    MANUAL = "manual", _("人工录入")
+    EVALUATION = "evaluation", _("年度评价")
+    ADJUSTMENT = "adjustment", _("动态调整")
+    REPAIR = "repair", _("信用修复")

@@ -17,8 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import fields as filter_fields
 
 from supervision.choices import (
+    INSTITUTION_CATEGORIES,
     Agency,
     AgreementStatus,
+    CreditCategoryCode,
     District,
     FacilityKind,
     Grade,
@@ -38,9 +40,12 @@ from supervision.choices import (
 from supervision.forms.fields import DATE_ERRORS, DATE_INPUT_FORMAT
 from supervision.forms.tips import tip_number
 from supervision.models import (
+    CreditInstitution,
     CreditRating,
     Facility,
+    IndicatorSystem,
     Inspection,
+    InsuredPerson,
     RatingChange,
     Referral,
     Sanction,
@@ -49,6 +54,11 @@ from supervision.models import (
 )
 from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
 from supervision.search import search_terms, terms_query, tip_terms_query
+from supervision.services.credit_subjects import (
+    is_resident_id_shaped,
+    may_read_identity,
+    normalised_id,
+)
 from supervision.services.ratings import default_rating_year
 from supervision.services.tips import due_soon_limit
 
@@ -629,3 +639,338 @@ class TipRewardFilterSet(BaseFilterSet):
         return queryset.filter(
             proposed_on__gte=datetime.date(year, 1, 1), proposed_on__lte=datetime.date(year, 12, 31)
         )
+
+
+# --- Credit subjects of categories 4–6 and 8 (信用主体单位、参保人员) ------------------------
+
+INSTITUTION_SEARCH_HELP = _(
+    "名称的一部分，或统一社会信用代码的前几位；多个词用空格分开，须同时符合。"
+)
+PERSON_SEARCH_HELP = _("姓名的一部分。")
+PERSON_SEARCH_HELP_WITH_ID = _("姓名的一部分，或完整的18位身份证号码（只查完全一致的号码）。")
+
+
+class CreditInstitutionFilterSet(BaseFilterSet):
+    """The institutions of categories 4–6 (pages and API)."""
+
+    q = filters.CharFilter(
+        label=_("搜索"),
+        method="search",
+        max_length=MAX_SEARCH_LENGTH,
+        help_text=INSTITUTION_SEARCH_HELP,
+    )
+    category = ChoicesFilter(
+        label=_("信用主体类别"),
+        field_name="category_id",
+        choices=[(c, CreditCategoryCode(c).label) for c in INSTITUTION_CATEGORIES],
+    )
+    district = district_filter()
+    ordering = filters.OrderingFilter(
+        label=_("排序"),
+        fields=(
+            ("name", "name"),
+            ("category__number", "category"),
+            ("district", "district"),
+            ("created_at", "created_at"),
+        ),
+        field_labels={
+            "name": _("名称"),
+            "category__number": _("信用主体类别"),
+            "district": _("所属区县"),
+            "created_at": _("创建时间"),
+        },
+    )
+
+    class Meta:
+        model = CreditInstitution
+        fields = ["q", "category", "district"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for term in search_terms(value):
+            condition = Q(name__icontains=term)
+            if term.isascii() and term.isalnum():
+                condition |= Q(credit_code__startswith=term.upper())
+            queryset = queryset.filter(condition)
+        return queryset
+
+
+class InsuredPersonFilterSet(BaseFilterSet):
+    """The insured persons (pages and API). The search reads the name; a whole ID number is
+    looked up, exactly, only for a reader who may see ID numbers (view_insuredidentity): for
+    anyone else what finds a person must not tell whose a number is, and nobody's search ever
+    matches a part of a number."""
+
+    q = filters.CharFilter(
+        label=_("搜索"), method="search", max_length=MAX_SEARCH_LENGTH, help_text=PERSON_SEARCH_HELP
+    )
+    district = district_filter()
+    ordering = filters.OrderingFilter(
+        label=_("排序"),
+        fields=(("name", "name"), ("district", "district"), ("created_at", "created_at")),
+        field_labels={
+            "name": _("姓名"),
+            "district": _("参保地区县"),
+            "created_at": _("创建时间"),
+        },
+    )
+
+    class Meta:
+        model = InsuredPerson
+        fields = ["q", "district"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self._reads_identity():
+            self.filters["q"].extra["help_text"] = PERSON_SEARCH_HELP_WITH_ID
+
+    def _reads_identity(self) -> bool:
+        user = getattr(getattr(self, "request", None), "user", None)
+        return may_read_identity(user) if user is not None else False
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        number = normalised_id(value)
+        if is_resident_id_shaped(number):
+            if self._reads_identity():
+                return queryset.filter(identity__id_number=number)
+            return queryset.none()
+        for term in search_terms(value):
+            queryset = queryset.filter(name__icontains=term)
+        return queryset
+
+
+class IndicatorSystemFilterSet(BaseFilterSet):
+    """The indicator systems by year and category (API)."""
+
+    year = rating_year_filter()
+    category = ChoicesFilter(
+        label=_("信用主体类别"), field_name="category_id", choices=CreditCategoryCode.choices
+    )
+
+    class Meta:
+        model = IndicatorSystem
+        fields = ["year", "category"]
+
+
+# --- The annual evaluation (年度信用评价): assessments and objections ---------------------------
+
+from supervision.choices import ObjectionStatus  # noqa: E402 - this section's own
+from supervision.models import Assessment, Objection  # noqa: E402 - this section's own
+
+ASSESSMENT_SEARCH_HELP = _("评价对象名称的一部分；多个词用空格分开，须同时符合。")
+
+
+class TotalOrderingFilter(filters.OrderingFilter):
+    """A sort that is a total order: the id breaks ties (a page never repeats or skips a row),
+    in the direction of the first key; empty values (no score yet) come last either way."""
+
+    def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
+        if not value:
+            return qs
+        keys = []
+        for param in value:
+            name = self.get_ordering_value(param)
+            field = F(name.lstrip("-"))
+            keys.append(
+                field.desc(nulls_last=True) if name.startswith("-") else field.asc(nulls_last=True)
+            )
+        descending = self.get_ordering_value(value[0]).startswith("-")
+        return qs.order_by(*keys, "-id" if descending else "id")
+
+
+def pending_objection() -> Exists:
+    """Whether an assessment has an objection waiting for its decision."""
+    return Exists(
+        Objection.objects.filter(assessment=OuterRef("pk"), status=ObjectionStatus.PENDING)
+    )
+
+
+class AssessmentFilterSet(BaseFilterSet):
+    """The assessments of a cycle (the cycle page's list and the API)."""
+
+    q = filters.CharFilter(
+        label=_("搜索"),
+        method="search",
+        max_length=MAX_SEARCH_LENGTH,
+        help_text=ASSESSMENT_SEARCH_HELP,
+    )
+    cycle = id_filter(_("年度信用评价"), "cycle")
+    grade = ChoicesFilter(label=_("等级"), choices=Grade.choices)
+    district = district_filter()
+    vetoed = StrictBooleanFilter(label=_("一票否决"))
+    self_received = StrictBooleanFilter(label=_("已收到自评"), method="filter_self_received")
+    pending_objection = StrictBooleanFilter(
+        label=_("有待处理异议"), method="filter_pending_objection"
+    )
+    finalised = StrictBooleanFilter(label=_("已确定"))
+    # The sorts each have an index (cycle, column, id): a cycle of a million subjects sorts by
+    # walking it, not by sorting the cycle.
+    ordering = TotalOrderingFilter(
+        label=_("排序"),
+        fields=(
+            ("subject_name", "subject_name"),
+            ("district", "district"),
+            ("score", "score"),
+            ("grade", "grade"),
+        ),
+        field_labels={
+            "subject_name": _("评价对象"),
+            "district": _("所属区县"),
+            "score": _("得分"),
+            "grade": _("等级"),
+        },
+    )
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "q",
+            "cycle",
+            "grade",
+            "district",
+            "vetoed",
+            "self_received",
+            "pending_objection",
+            "finalised",
+        ]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for term in search_terms(value):
+            queryset = queryset.filter(subject_name__icontains=term)
+        return queryset
+
+    def filter_self_received(self, queryset: QuerySet, name: str, value: bool | None):
+        if value is None:
+            return queryset
+        return queryset.filter(self_received_on__isnull=not value)
+
+    def filter_pending_objection(self, queryset: QuerySet, name: str, value: bool | None):
+        if value is None:
+            return queryset
+        if value:
+            return queryset.filter(pending_objection())
+        return queryset.exclude(pending_objection())
+
+
+class ObjectionFilterSet(BaseFilterSet):
+    """The objections (异议) of every cycle (the objection list and the API)."""
+
+    q = filters.CharFilter(
+        label=_("搜索"),
+        method="search",
+        max_length=MAX_SEARCH_LENGTH,
+        help_text=ASSESSMENT_SEARCH_HELP,
+    )
+    status = ChoicesFilter(label=_("状态"), choices=ObjectionStatus.choices)
+    overdue = StrictBooleanFilter(label=_("已超过办理期限"), method="filter_overdue")
+    year = rating_year_filter(field_name="assessment__cycle__year")
+    cycle = id_filter(_("年度信用评价"), "assessment__cycle")
+    assessment = id_filter(_("评价对象"), "assessment")
+    district = district_filter("assessment__")
+    received = DateFromToRangeFilter(label=_("收到日期"), field_name="received_on")
+    ordering = TotalOrderingFilter(
+        label=_("排序"),
+        fields=(
+            ("received_on", "received_on"),
+            ("due_on", "due_on"),
+            ("assessment__subject_name", "subject"),
+            ("status", "status"),
+            ("decided_on", "decided_on"),
+        ),
+        field_labels={
+            "received_on": _("收到日期"),
+            "due_on": _("办理期限"),
+            "assessment__subject_name": _("评价对象"),
+            "status": _("状态"),
+            "decided_on": _("决定日期"),
+        },
+    )
+
+    class Meta:
+        model = Objection
+        fields = ["q", "status", "overdue", "year", "cycle", "assessment", "district", "received"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for term in search_terms(value):
+            queryset = queryset.filter(assessment__subject_name__icontains=term)
+        return queryset
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        late = Q(status=ObjectionStatus.PENDING, due_on__lt=timezone.localdate())
+        return queryset.filter(late) if value else queryset.exclude(late)
+
+
+# --- Credit repair (信用修复) and the check plan (年度检查计划) ----------------------------------
+
+from supervision.choices import RepairStatus  # noqa: E402
+from supervision.models import CreditRepair, PlannedCheck  # noqa: E402
+
+
+class CreditRepairFilterSet(BaseFilterSet):
+    """The credit-repair applications (pages and API)."""
+
+    q = facility_search("rating__facility__")
+    status = ChoicesFilter(label=_("状态"), choices=RepairStatus.choices)
+    grade = ChoicesFilter(label=_("原等级"), field_name="from_grade", choices=Grade.choices)
+    district = district_filter("rating__facility__")
+    facility = id_filter(_("机构"), "rating__facility")
+    applied = DateFromToRangeFilter(label=_("申请日期"), field_name="applied_on")
+    ordering = filters.OrderingFilter(
+        label=_("排序"),
+        fields=(
+            ("applied_on", "applied_on"),
+            ("decided_on", "decided_on"),
+            ("rating__facility__name", "facility"),
+        ),
+        field_labels={
+            "applied_on": _("申请日期"),
+            "decided_on": _("决定日期"),
+            "rating__facility__name": _("机构"),
+        },
+    )
+
+    class Meta:
+        model = CreditRepair
+        fields = ["q", "status", "grade", "district", "facility", "applied", "rating"]
+
+
+class PlannedCheckFilterSet(BaseFilterSet):
+    """The year's check plan (pages and API): behind = due before today and not yet done."""
+
+    q = facility_search("facility__")
+    year = filters.NumberFilter(
+        label=_("计划年度"), min_value=MIN_RATING_YEAR + 1, max_value=MAX_RATING_YEAR
+    )
+    district = district_filter("facility__")
+    grade = ChoicesFilter(label=_("依据等级"), choices=Grade.choices)
+    behind = StrictBooleanFilter(label=_("已逾期未检查"), method="filter_behind")
+    done = StrictBooleanFilter(
+        label=_("已完成"), field_name="inspection", lookup_expr="isnull", exclude=True
+    )
+    facility = id_filter(_("机构"), "facility")
+    ordering = filters.OrderingFilter(
+        label=_("排序"),
+        fields=(
+            ("due_on", "due_on"),
+            ("facility__name", "facility"),
+            ("grade", "grade"),
+            ("sequence", "sequence"),
+        ),
+        field_labels={
+            "due_on": _("应检查日期"),
+            "facility__name": _("机构"),
+            "grade": _("依据等级"),
+            "sequence": _("第几次"),
+        },
+    )
+
+    class Meta:
+        model = PlannedCheck
+        fields = ["q", "year", "district", "grade", "behind", "done", "facility"]
+
+    def filter_behind(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        late = Q(inspection__isnull=True, due_on__lt=timezone.localdate())
+        return queryset.filter(late) if value else queryset.exclude(late)

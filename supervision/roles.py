@@ -8,6 +8,7 @@ INSPECTOR = "inspector"
 SUPERVISOR = "supervisor"
 AUDITOR = "auditor"
 TIP_DESK = "tip_desk"
+CREDIT_EVALUATOR = "credit_evaluator"
 
 _CASE_MODELS = ["facility", "creditrating", "ratingchange", "inspection", "referral", "sanction"]
 _LOOKUPS = ["inspector", "partneragency", "violationcategory"]
@@ -95,14 +96,91 @@ TIP_PERMISSIONS: dict[str, list[str]] = {
     ],
 }
 
+# Migration 0109_credit_roles: credit management (信用管理). A new role, the credit evaluator
+# (信用评价员), records self-assessments, scores the manual indicators, registers objections and
+# repair applications and keeps the registries of institutions and insured persons; a supervisor
+# also keeps the indicator systems and the measures, opens, reviews, publishes and finalises
+# cycles, and decides objections and repairs. An insured person's ID number (insuredidentity) is
+# read only by supervisors; an evaluator may enter one without reading it back.
+_CREDIT_MODELS = [
+    "creditcategory",
+    "creditinstitution",
+    "insuredperson",
+    "indicatorsystem",
+    "dimension",
+    "indicator",
+    "evaluationcycle",
+    "assessment",
+    "assessmentitem",
+    "objection",
+    "creditrepair",
+    "supervisionmeasure",
+    "plannedcheck",
+]
+_CREDIT_READ = [f"view_{m}" for m in _CREDIT_MODELS]
+_CREDIT_HISTORY = [f"view_historical{m}" for m in _CREDIT_MODELS]
+_EVALUATOR_WRITES = [
+    "change_assessment",
+    "add_assessmentitem",
+    "change_assessmentitem",
+    "add_objection",
+    "change_objection",
+    "add_creditrepair",
+    "change_creditrepair",
+    "add_creditinstitution",
+    "change_creditinstitution",
+    "add_insuredperson",
+    "change_insuredperson",
+    "add_insuredidentity",
+]
+CREDIT_PERMISSIONS: dict[str, list[str]] = {
+    INSPECTOR: [*_CREDIT_READ],
+    CREDIT_EVALUATOR: [
+        *[f"view_{m}" for m in _ALL],
+        *_CREDIT_READ,
+        *_CREDIT_HISTORY,
+        *_EVALUATOR_WRITES,
+        "add_evidence",
+        "view_evidence",
+    ],
+    SUPERVISOR: [
+        *_CREDIT_READ,
+        *_CREDIT_HISTORY,
+        *_EVALUATOR_WRITES,
+        "view_insuredidentity",
+        "change_insuredidentity",
+        "view_historicalinsuredidentity",
+        "add_indicatorsystem",
+        "change_indicatorsystem",
+        "add_dimension",
+        "change_dimension",
+        "add_indicator",
+        "change_indicator",
+        "add_evaluationcycle",
+        "change_evaluationcycle",
+        "review_evaluationcycle",
+        "finalise_evaluationcycle",
+        "decide_objection",
+        "decide_creditrepair",
+        "change_supervisionmeasure",
+        "add_plannedcheck",
+        "change_plannedcheck",
+        "add_ratingchange",
+    ],
+    AUDITOR: [*_CREDIT_READ, *_CREDIT_HISTORY],
+}
+
+ROLES = (INSPECTOR, SUPERVISOR, AUDITOR, TIP_DESK, CREDIT_EVALUATOR)
+
 # What each role may do now.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     role: [
         *INITIAL_ROLE_PERMISSIONS.get(role, []),
         *EVIDENCE_PERMISSIONS.get(role, []),
         *TIP_PERMISSIONS.get(role, []),
+        *CREDIT_PERMISSIONS.get(role, []),
     ]
-    for role in (INSPECTOR, SUPERVISOR, AUDITOR, TIP_DESK)
+    for role in ROLES
 }
 
 LOOKUP_ROWS = {"partneragency": Agency.values, "violationcategory": Violation.values}

@@ -415,6 +415,14 @@ SPECTACULAR_SETTINGS = {
         "ReplyMethodEnum": "supervision.choices.ReplyMethod",
         "RewardStatusEnum": "supervision.choices.RewardStatus",
         "PaymentMethodEnum": "supervision.choices.PaymentMethod",
+        "CreditCategoryEnum": "supervision.choices.CreditCategoryCode",
+        "SubjectTypeEnum": "supervision.choices.SubjectType",
+        "IndicatorMethodEnum": "supervision.choices.IndicatorMethod",
+        "IndicatorFactEnum": "supervision.choices.IndicatorFact",
+        "CycleStatusEnum": "supervision.choices.CycleStatus",
+        "ObjectionStatusEnum": "supervision.choices.ObjectionStatus",
+        "RepairStatusEnum": "supervision.choices.RepairStatus",
+        "RatingChangeKindEnum": "supervision.choices.RatingChangeKind",
     },
 }
 
@@ -430,6 +438,20 @@ TIP_REWARD_SHARE = Decimal(os.environ.get("SUPERVISION_TIP_REWARD_SHARE", "0.02"
 TIP_REWARD_MINIMUM = Decimal(os.environ.get("SUPERVISION_TIP_REWARD_MINIMUM", "200"))
 TIP_REWARD_MAXIMUM = Decimal(os.environ.get("SUPERVISION_TIP_REWARD_MAXIMUM", "200000"))
 TIP_REWARD_CLAIM_DAYS = env_int("SUPERVISION_TIP_REWARD_CLAIM_DAYS", 90)
+
+# Credit evaluation (信用评价), local figures: the results are published (公示) for a number of
+# working days; an objection (异议) is decided within a number of working days of its receipt;
+# the final step writes the grades in batches of this many subjects, one transaction each.
+CREDIT_PUBLICATION_WORKDAYS = env_int("SUPERVISION_CREDIT_PUBLICATION_WORKDAYS", 7)
+CREDIT_OBJECTION_WORKDAYS = env_int("SUPERVISION_CREDIT_OBJECTION_WORKDAYS", 10)
+CREDIT_FINALISE_BATCH = env_int("SUPERVISION_CREDIT_FINALISE_BATCH", 5000)
+# A page's or an endpoint's request finalises for at most this many seconds, then says how far
+# it got; the next request continues (`python manage.py finalise_cycle` runs to the end).
+CREDIT_FINALISE_SECONDS = env_int("SUPERVISION_CREDIT_FINALISE_SECONDS", 20)
+# Credit repair (信用修复): months to wait after the grade (or its latest adverse change) before
+# a C or a D grade may apply.
+CREDIT_REPAIR_WAIT_MONTHS_C = env_int("SUPERVISION_CREDIT_REPAIR_WAIT_MONTHS_C", 3)
+CREDIT_REPAIR_WAIT_MONTHS_D = env_int("SUPERVISION_CREDIT_REPAIR_WAIT_MONTHS_D", 6)
 
 # History: the middleware records the signed-in user for requests; services set the acting user
 # explicitly for everything else. History is read-only: no revert, and its own view permissions.

@@ -14,6 +14,10 @@ urlpatterns = [
     path("sanctions/", include("supervision.views.sanctions")),
     path("tips/rewards/", include("supervision.views.tip_rewards")),
     path("tips/", include("supervision.views.tips")),
+    path("credit/repairs/", include("supervision.views.credit_repairs")),
+    path("credit/plan/", include("supervision.views.check_plans")),
+    path("credit/subjects/", include("supervision.views.credit_subjects")),
+    path("credit/", include("supervision.views.credit")),
     path("audit/", include("supervision.views.audit")),
     # Type-ahead answers for the forms (JSON).
     path("lookup/", include("supervision.views.lookup")),

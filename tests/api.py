@@ -8,9 +8,16 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from supervision.models import (
+    Assessment,
+    CreditInstitution,
     CreditRating,
+    CreditRepair,
+    EvaluationCycle,
     Facility,
+    IndicatorSystem,
     Inspection,
+    InsuredPerson,
+    Objection,
     Referral,
     Sanction,
     Tip,
@@ -37,6 +44,13 @@ _VERSIONED = {
     "sanctions": Sanction,
     "tips": Tip,
     "tip-rewards": TipReward,
+    "indicator-systems": IndicatorSystem,
+    "evaluation-cycles": EvaluationCycle,
+    "assessments": Assessment,
+    "objections": Objection,
+    "credit-repairs": CreditRepair,
+    "credit-institutions": CreditInstitution,
+    "insured-persons": InsuredPerson,
 }
 
 

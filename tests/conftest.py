@@ -27,7 +27,7 @@ from supervision.choices import (
     Violation,
     Zone,
 )
-from supervision.roles import AUDITOR, INSPECTOR, SUPERVISOR, TIP_DESK
+from supervision.roles import AUDITOR, CREDIT_EVALUATOR, INSPECTOR, SUPERVISOR, TIP_DESK
 from supervision.twofactor import second_factor_required
 from tests.factories import (
     CreditRatingFactory,
@@ -74,6 +74,13 @@ def supervisor(db):
 def tip_desk(db):
     """The tip desk (举报受理): registers tips and reads who reported them."""
     return UserFactory(username="tipdesk", role=TIP_DESK)
+
+
+@pytest.fixture
+def evaluator(db):
+    """The credit evaluator (信用评价员): scores manual indicators, records self-assessments and
+    objections; decides nothing."""
+    return UserFactory(username="evaluator", role=CREDIT_EVALUATOR)
 
 
 @pytest.fixture

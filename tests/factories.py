@@ -391,3 +391,128 @@ class HotlineFactory(factory.django.DjangoModelFactory):
     name = "示例市医保举报电话"
     contact = "0891-0000000"
     published = True
+
+
+# --- The annual evaluation (年度信用评价): systems, cycles, assessments, objections --------------
+
+from supervision.choices import CreditCategoryCode, CycleStatus  # noqa: E402
+from supervision.models import (  # noqa: E402
+    Assessment,
+    CreditCategory,
+    EvaluationCycle,
+    IndicatorSystem,
+    Objection,
+)
+
+
+class IndicatorSystemFactory(factory.django.DjangoModelFactory):
+    """An empty system (no dimensions): enough for a cycle row; tests/credit_support.py
+    build_system() makes a usable one."""
+
+    class Meta:
+        model = IndicatorSystem
+        django_get_or_create = ("category", "year")
+
+    category = factory.LazyFunction(
+        lambda: CreditCategory.objects.get(pk=CreditCategoryCode.MEDICAL_INSTITUTION)
+    )
+    year = 2024
+    name = factory.LazyAttribute(lambda o: f"{o.year}年度测试指标体系")
+
+
+class EvaluationCycleFactory(factory.django.DjangoModelFactory):
+    """A cycle at its first step, written directly (no subjects): for lists and counts. Walk a
+    real one with supervision.services.evaluation."""
+
+    class Meta:
+        model = EvaluationCycle
+        django_get_or_create = ("category", "year")
+
+    category = factory.LazyFunction(
+        lambda: CreditCategory.objects.get(pk=CreditCategoryCode.MEDICAL_INSTITUTION)
+    )
+    year = 2024
+    system = factory.LazyAttribute(
+        lambda o: IndicatorSystemFactory(category=o.category, year=o.year)
+    )
+    status = CycleStatus.SELF_ASSESSMENT
+    opened_on = datetime.date(2025, 1, 10)
+    self_assessment_due = datetime.date(2025, 2, 10)
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    """A facility's assessment in a cycle, unscored."""
+
+    class Meta:
+        model = Assessment
+
+    cycle = factory.SubFactory(EvaluationCycleFactory)
+    facility = factory.SubFactory(FacilityFactory)
+    district = factory.LazyAttribute(lambda o: o.facility.district)
+    subject_name = factory.LazyAttribute(lambda o: o.facility.name)
+
+
+class ObjectionFactory(factory.django.DjangoModelFactory):
+    """A pending objection, written directly (record one with the service to get its due date
+    from the calendar)."""
+
+    class Meta:
+        model = Objection
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    received_on = datetime.date(2025, 3, 3)
+    grounds = "示例异议：检查发现的违规已于当年整改完毕。"
+    due_on = datetime.date(2025, 3, 17)
+
+
+# --- The registries of credit subjects of categories 4–6 and 8 (信用主体单位、参保人员) -----------
+
+from supervision.models import CreditInstitution, InsuredIdentity, InsuredPerson  # noqa: E402
+from supervision.models.credit import mask_resident_id  # noqa: E402
+
+
+class CreditInstitutionFactory(factory.django.DjangoModelFactory):
+    """A pharmaceutical company (category 4) in 城关区; pass category= for 5 or 6."""
+
+    class Meta:
+        model = CreditInstitution
+
+    category = factory.LazyFunction(
+        lambda: CreditCategory.objects.get(pk=CreditCategoryCode.PHARMA_COMPANY)
+    )
+    name = factory.Sequence(lambda n: f"示例医药企业{n}")
+    credit_code = factory.Sequence(lambda n: make_credit_code(n, prefix="92"))
+    district = District.CHENGGUAN
+
+
+class InsuredPersonFactory(factory.django.DjangoModelFactory):
+    """An insured person with a valid ID number (its InsuredIdentity) and the matching mask.
+    Written directly; register one with services.credit_subjects to get its history."""
+
+    class Meta:
+        model = InsuredPerson
+        skip_postgeneration_save = True
+
+    class Params:
+        id_number = factory.Sequence(lambda n: _resident_id(f"5401021990{n:07d}"))
+
+    name = factory.Sequence(lambda n: f"示例参保人{n}")
+    district = District.CHENGGUAN
+    id_masked = factory.LazyAttribute(lambda o: mask_resident_id(o.id_number))
+    identity = factory.RelatedFactory(
+        "tests.factories.InsuredIdentityFactory",
+        factory_related_name="person",
+        id_number=factory.SelfAttribute("..id_number"),
+    )
+
+
+class InsuredIdentityFactory(factory.django.DjangoModelFactory):
+    """An ID number with its person (masked to match)."""
+
+    class Meta:
+        model = InsuredIdentity
+
+    id_number = factory.Sequence(lambda n: _resident_id(f"5401021980{n:07d}"))
+    person = factory.SubFactory(
+        InsuredPersonFactory, identity=None, id_number=factory.SelfAttribute("..id_number")
+    )

@@ -14,7 +14,7 @@ from supervision.admin.filters import GradeByYearFilter
 from supervision.choices import Grade
 from supervision.models import Facility
 from supervision.twofactor import new_recovery_codes
-from tests.admin_support import admin_url, make_case_file, registered_admins
+from tests.admin_support import admin_url, make_case_file, make_credit_file, registered_admins
 from tests.factories import CreditRatingFactory, FacilityFactory, SanctionFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,9 @@ ADMIN_IDS = [model._meta.label for model, _ in ADMINS]
 
 @pytest.fixture
 def case_file(superuser):
-    return make_case_file()
+    case_file = make_case_file()
+    case_file.credit = make_credit_file(case_file.facility)
+    return case_file
 
 
 def some_object(model, superuser):
@@ -149,6 +151,20 @@ ALLOWED = {
     "hotline": ("LACH", "LC", "LC", "LCH", ""),
     # Read-only for superusers; the others read the events at /audit/.
     "auditevent": ("LCH", "", "", "", ""),
+    # Credit management: the 8 categories are fixed (a superuser words their description); the
+    # measures are seeded, one per category and grade; the indicator system opened is frozen.
+    "creditcategory": ("LCH", "LCH", "LC", "LCH", ""),
+    "supervisionmeasure": ("LCH", "LCH", "LC", "LCH", ""),
+    "indicatorsystem": ("LACH", "LACH", "LC", "LCH", ""),
+    "creditinstitution": ("LACH", "LACH", "LC", "LCH", ""),
+    "insuredperson": ("LACH", "LACH", "LC", "LCH", ""),
+    # The evaluation moves on the staff pages: read here.
+    "evaluationcycle": ("LCH", "LCH", "LC", "LCH", ""),
+    "assessment": ("LCH", "LCH", "LC", "LCH", ""),
+    "assessmentitem": ("LCH", "LCH", "LC", "LCH", ""),
+    "objection": ("LCH", "LCH", "LC", "LCH", ""),
+    "creditrepair": ("LCH", "LCH", "LC", "LCH", ""),
+    "plannedcheck": ("LCH", "LCH", "LC", "LCH", ""),
 }
 VIEWS = {"L": "changelist", "A": "add", "C": "change", "H": "history", "D": "delete"}
 APP_ADMINS = [(m, a) for m, a in ADMINS if m._meta.app_label == "supervision"]

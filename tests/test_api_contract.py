@@ -80,6 +80,36 @@ def test_the_schema_lists_every_resource_and_action(contract):
         "/api/hotlines/",
         "/api/evidence/{id}/",
         "/api/evidence/{id}/download/",
+        "/api/credit-categories/",
+        "/api/indicator-systems/",
+        "/api/indicator-systems/{id}/",
+        "/api/supervision-measures/",
+        "/api/supervision-measures/{id}/",
+        "/api/evaluation-cycles/",
+        "/api/evaluation-cycles/{id}/",
+        "/api/evaluation-cycles/{id}/progress/",
+        "/api/evaluation-cycles/{id}/score/",
+        "/api/evaluation-cycles/{id}/complete-initial/",
+        "/api/evaluation-cycles/{id}/publish/",
+        "/api/evaluation-cycles/{id}/finalise/",
+        "/api/evaluation-cycles/{id}/announce/",
+        "/api/assessments/",
+        "/api/assessments/{id}/",
+        "/api/assessments/{id}/scorecard/",
+        "/api/assessments/{id}/self-assessment/",
+        "/api/assessments/{id}/score-indicator/",
+        "/api/objections/",
+        "/api/objections/{id}/",
+        "/api/objections/{id}/decide/",
+        "/api/credit-repairs/",
+        "/api/credit-repairs/{id}/",
+        "/api/credit-repairs/{id}/decide/",
+        "/api/planned-checks/",
+        "/api/planned-checks/{id}/",
+        "/api/credit-institutions/",
+        "/api/credit-institutions/{id}/",
+        "/api/insured-persons/",
+        "/api/insured-persons/{id}/",
     }
     # Nothing is deleted through the API; rating changes are read-only.
     methods = {m for ops in contract["paths"].values() for m in ops if m != "parameters"}
@@ -90,6 +120,18 @@ def test_the_schema_lists_every_resource_and_action(contract):
     assert set(contract["paths"]["/api/tips/{id}/reporter/"]) == {"get", "put"}
     # Evidence is added on its record's endpoint and then only read.
     assert set(contract["paths"]["/api/evidence/{id}/"]) == {"get"}
+    # Credit: the systems and measures are kept in the admin; cycles, assessments, objections
+    # and repairs change through their actions only; the check plan is derived.
+    for read_only in (
+        "indicator-systems",
+        "supervision-measures",
+        "evaluation-cycles",
+        "assessments",
+        "objections",
+        "credit-repairs",
+        "planned-checks",
+    ):
+        assert set(contract["paths"][f"/api/{read_only}/{{id}}/"]) == {"get"}, read_only
 
 
 def test_every_field_and_parameter_is_described(contract):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections import ChainMap
 
 import pytest
 import schemathesis
@@ -34,6 +35,7 @@ from tests.factories import (
     TipReporterFactory,
     TipRewardFactory,
 )
+from tests.test_api_credit import CreditIds, CreditWorld
 
 MAX_EXAMPLES = 20
 _calls = itertools.count()
@@ -80,24 +82,28 @@ def token_header(supervisor, same_connection):
 
 
 @pytest.fixture
-def existing_ids(world):
+def existing_ids(world, supervisor):
     """An existing record per endpoint, so that operations on one get past the lookup."""
     change = RatingChangeFactory(rating=world.rating)
     evidence = EvidenceFactory(inspection=world.inspection)  # under the session's temporary media
     tip = TipFactory(facility=world.hospital)
     TipReporterFactory(tip=tip)
     reward = TipRewardFactory(tip=TipFactory(facility=world.hospital, concluded=True))
-    return {
-        "facilities": world.hospital.pk,
-        "ratings": world.rating.pk,
-        "rating-changes": change.pk,
-        "inspections": world.inspection.pk,
-        "referrals": world.referral.pk,
-        "sanctions": world.sanction.pk,
-        "evidence": evidence.pk,
-        "tips": tip.pk,
-        "tip-rewards": reward.pk,
-    }
+    # The credit records are made only for the endpoint under test (CreditIds is lazy).
+    return ChainMap(
+        {
+            "facilities": world.hospital.pk,
+            "ratings": world.rating.pk,
+            "rating-changes": change.pk,
+            "inspections": world.inspection.pk,
+            "referrals": world.referral.pk,
+            "sanctions": world.sanction.pk,
+            "evidence": evidence.pk,
+            "tips": tip.pk,
+            "tip-rewards": reward.pk,
+        },
+        CreditIds(CreditWorld(supervisor)),
+    )
 
 
 @pytest.mark.django_db

@@ -55,6 +55,9 @@ def shown(response) -> list[tuple[str, object, str]]:
         ("anonymous", 302),
         ("outsider", 403),
         ("inspector", 403),
+        ("tip_desk", 200),
+        # The credit evaluator reads the history of the credit registries.
+        ("evaluator", 200),
         ("supervisor", 200),
         ("auditor", 200),
         ("superuser", 200),
@@ -71,7 +74,13 @@ def test_who_may_open_the_audit_log(request, client, persona, status):
 
 @pytest.mark.parametrize(
     ("persona", "linked"),
-    [("inspector", False), ("supervisor", True), ("auditor", True), ("superuser", True)],
+    [
+        ("inspector", False),
+        ("evaluator", True),
+        ("supervisor", True),
+        ("auditor", True),
+        ("superuser", True),
+    ],
 )
 def test_the_navigation_links_the_audit_log_only_for_those_who_may_open_it(
     request, client, persona, linked

@@ -55,6 +55,7 @@ def test_setup_demo_loads_the_2024_data_and_one_account_per_role(settings, capsy
         "inspector": ["inspector"],
         "auditor": ["auditor"],
         "tipdesk": ["tip_desk"],
+        "evaluator": ["credit_evaluator"],
     }
     assert User.objects.get(username="admin").is_superuser
     assert "Demo-inspector-2024!" in out

@@ -21,46 +21,74 @@ from django.utils import timezone
 
 from supervision.choices import (
     Agency,
+    CreditCategoryCode,
+    CycleStatus,
     District,
     Grade,
+    IndicatorFact,
+    IndicatorMethod,
     InspectionKind,
     InspectionStatus,
+    ObjectionStatus,
+    RatingChangeKind,
     ReferralStatus,
+    RepairStatus,
     RewardStatus,
     SanctionKind,
+    SubjectType,
     TipConclusion,
     TipStatus,
 )
+from supervision.codes import resident_id_check_char
 from supervision.models import (
+    Assessment,
+    AssessmentItem,
     CalendarDay,
     CalendarYear,
+    CreditCategory,
+    CreditInstitution,
     CreditRating,
+    CreditRepair,
+    Dimension,
+    EvaluationCycle,
     Evidence,
     Facility,
     GradeTally,
     Hotline,
+    Indicator,
+    IndicatorSystem,
     Inspection,
     InspectionTally,
     Inspector,
+    InsuredIdentity,
+    InsuredPerson,
+    Objection,
+    PlannedCheck,
     RatingChange,
     Referral,
     Sanction,
+    SupervisionMeasure,
     Tip,
     TipExtension,
     TipReward,
     UserDistrict,
 )
+from supervision.models.evidence import PARENT_FIELDS
 from supervision.models.inspection import check_inspectors
 from supervision.models.sanction import add_months, latest_suspension_end
 from tests.factories import (
+    AssessmentFactory,
     CalendarDayFactory,
     CalendarYearFactory,
     CreditRatingFactory,
+    EvaluationCycleFactory,
     EvidenceFactory,
     FacilityFactory,
     HotlineFactory,
+    IndicatorSystemFactory,
     InspectionFactory,
     InspectorFactory,
+    ObjectionFactory,
     RatingChangeFactory,
     ReferralFactory,
     SanctionFactory,
@@ -69,6 +97,7 @@ from tests.factories import (
     TipRewardFactory,
     UserDistrictFactory,
     UserFactory,
+    make_credit_code,
 )
 
 pytestmark = pytest.mark.django_db
@@ -386,6 +415,597 @@ TIP_BREACHES = [
 ]
 
 
+# --- credit management (信用管理): subjects, indicator systems, the annual evaluation ------------
+
+
+def _category(code: str) -> CreditCategory:
+    return CreditCategory.objects.get(pk=code)
+
+
+def credit_category() -> CreditCategory:
+    # The migration seeds all 8; this one (with its seeded measures) is freed for the example.
+    SupervisionMeasure.objects.filter(category=CreditCategoryCode.INSURED_PERSON).delete()
+    CreditCategory.objects.filter(pk=CreditCategoryCode.INSURED_PERSON).delete()
+    return CreditCategory(
+        code=CreditCategoryCode.INSURED_PERSON, number=8, subject_type=SubjectType.INSURED_PERSON
+    )
+
+
+def institution() -> CreditInstitution:
+    return CreditInstitution(
+        category=_category(CreditCategoryCode.PHARMA_COMPANY),
+        name="西藏示例医药有限公司",
+        credit_code=make_credit_code(770001),
+        district=District.CHENGGUAN,
+    )
+
+
+def insured_person() -> InsuredPerson:
+    return InsuredPerson(
+        name="示例参保人", district=District.CHENGGUAN, id_masked="540102********123X"
+    )
+
+
+def _resident_id(first17: str) -> str:
+    return first17 + resident_id_check_char(first17)
+
+
+def insured_identity() -> InsuredIdentity:
+    person = insured_person()
+    person.save()
+    return InsuredIdentity(person=person, id_number=_resident_id("54010219800101123"))
+
+
+def indicator_system() -> IndicatorSystem:
+    return IndicatorSystem(
+        category=_category(CreditCategoryCode.RETAIL_PHARMACY), year=2024, name="2024年度药店指标"
+    )
+
+
+def _system_of_another_year(row: IndicatorSystem) -> dict[str, Any]:
+    IndicatorSystem.objects.create(category=row.category, year=2023, name="2023年度药店指标")
+    return {"year": 2023}
+
+
+def dimension() -> Dimension:
+    return Dimension(system=IndicatorSystemFactory(), name="基础管理", full_points=300)
+
+
+def _dimension_named_twice(row: Dimension) -> dict[str, Any]:
+    Dimension.objects.create(system=row.system, position=2, name="基金使用", full_points=700)
+    return {"name": "基金使用"}
+
+
+def manual_indicator() -> Indicator:
+    system = IndicatorSystemFactory()
+    part = Dimension.objects.create(system=system, name="基础管理", full_points=300)
+    return Indicator(
+        system=system,
+        dimension=part,
+        code="1.1",
+        name="内部管理制度",
+        method=IndicatorMethod.MANUAL,
+        full_points=300,
+    )
+
+
+def fact_indicator() -> Indicator:
+    row = manual_indicator()
+    row.method = IndicatorMethod.FACT
+    row.fact = IndicatorFact.INSPECTION_VIOLATION
+    row.points_per_unit = Decimal("50")
+    return row
+
+
+def _indicator_code_twice(row: Indicator) -> dict[str, Any]:
+    Indicator.objects.create(
+        system=row.system,
+        dimension=row.dimension,
+        code="1.2",
+        name="信息化建设",
+        method=IndicatorMethod.MANUAL,
+        full_points=100,
+    )
+    return {"code": "1.2"}
+
+
+def cycle() -> EvaluationCycle:
+    return EvaluationCycleFactory.build()
+
+
+def cycle_published() -> EvaluationCycle:
+    return EvaluationCycleFactory.build(
+        status=CycleStatus.PUBLICATION,
+        scored_at=timezone.now(),
+        initial_done_on=D(2025, 3, 1),
+        reviewed_on=D(2025, 3, 10),
+        publication_starts=D(2025, 3, 11),
+        publication_ends=D(2025, 3, 25),
+    )
+
+
+def _cycle_of_another_year(row: EvaluationCycle) -> dict[str, Any]:
+    EvaluationCycleFactory(category=row.category, year=2023)
+    return {"year": 2023}
+
+
+def assessment() -> Assessment:
+    facility = FacilityFactory()
+    return AssessmentFactory.build(
+        cycle=EvaluationCycleFactory(),
+        facility=facility,
+        district=facility.district,
+        subject_name=facility.name,
+    )
+
+
+def scored_assessment() -> Assessment:
+    row = assessment()
+    row.score, row.grade = Decimal("950.00"), Grade.A
+    return row
+
+
+def institution_assessment() -> Assessment:
+    subject = institution()
+    subject.save()
+    return Assessment(
+        cycle=EvaluationCycleFactory(category=subject.category),
+        institution=subject,
+        district=subject.district,
+        subject_name=subject.name,
+    )
+
+
+def person_assessment() -> Assessment:
+    subject = insured_person()
+    subject.save()
+    return Assessment(
+        cycle=EvaluationCycleFactory(category=_category(CreditCategoryCode.INSURED_PERSON)),
+        insured_person=subject,
+        district=subject.district,
+        subject_name=subject.name,
+    )
+
+
+def _facility_twice(row: Assessment) -> dict[str, Any]:
+    return {"facility": AssessmentFactory(cycle=row.cycle).facility}
+
+
+def _institution_twice(row: Assessment) -> dict[str, Any]:
+    other = CreditInstitution.objects.create(
+        category=row.institution.category,
+        name="西藏另一医药有限公司",
+        credit_code=make_credit_code(770002),
+        district=District.DAGZE,
+    )
+    Assessment.objects.create(
+        cycle=row.cycle, institution=other, district=other.district, subject_name=other.name
+    )
+    return {"institution": other}
+
+
+def _person_twice(row: Assessment) -> dict[str, Any]:
+    other = InsuredPerson.objects.create(
+        name="另一参保人", district=District.DAGZE, id_masked="540102********456X"
+    )
+    Assessment.objects.create(
+        cycle=row.cycle, insured_person=other, district=other.district, subject_name=other.name
+    )
+    return {"insured_person": other}
+
+
+def _second_subject(row: Assessment) -> dict[str, Any]:
+    other = institution()
+    other.save()
+    return {"institution": other}
+
+
+def item() -> AssessmentItem:
+    indicator = manual_indicator()
+    indicator.save()
+    return AssessmentItem(
+        assessment=AssessmentFactory(),
+        indicator=indicator,
+        points=Decimal("30.00"),
+        note="制度不全",
+        entered_by=UserFactory(),
+    )
+
+
+def _indicator_scored_twice(row: AssessmentItem) -> dict[str, Any]:
+    other = Indicator.objects.create(
+        system=row.indicator.system,
+        dimension=row.indicator.dimension,
+        code="1.2",
+        name="信息化建设",
+        method=IndicatorMethod.MANUAL,
+        full_points=100,
+    )
+    AssessmentItem.objects.create(assessment=row.assessment, indicator=other, points=Decimal("5"))
+    return {"indicator": other}
+
+
+def objection() -> Objection:
+    return ObjectionFactory.build(assessment=AssessmentFactory())
+
+
+def objection_decided() -> Objection:
+    return ObjectionFactory.build(
+        assessment=AssessmentFactory(),
+        status=ObjectionStatus.UPHELD,
+        decided_on=D(2025, 3, 10),
+        decision="违规已整改，调整评分。",
+        grade_before=Grade.C,
+        grade_after=Grade.B,
+        decided_by=UserFactory(),
+    )
+
+
+def repair() -> CreditRepair:
+    return CreditRepair(
+        rating=CreditRatingFactory(grade=Grade.C, score=Decimal("650")),
+        applied_on=D(2025, 6, 2),
+        rectification="已完成全部整改。",
+        eligible_from=D(2025, 6, 1),
+        from_grade=Grade.C,
+    )
+
+
+def repair_rejected() -> CreditRepair:
+    row = repair()
+    row.status, row.decided_on, row.decision = RepairStatus.REJECTED, D(2025, 6, 20), "整改不到位。"
+    return row
+
+
+def measure() -> SupervisionMeasure:
+    # The migration seeds every category and grade; this one is freed for the example.
+    SupervisionMeasure.objects.filter(category=CreditCategoryCode.EMPLOYER, grade=Grade.D).delete()
+    return SupervisionMeasure(
+        category=_category(CreditCategoryCode.EMPLOYER), grade=Grade.D, min_checks=2, max_checks=4
+    )
+
+
+def planned_check() -> PlannedCheck:
+    return PlannedCheck(
+        year=2025,
+        facility=FacilityFactory(),
+        grade=Grade.C,
+        grade_year=2024,
+        sequence=1,
+        due_on=D(2025, 6, 30),
+    )
+
+
+def _sequence_twice(row: PlannedCheck) -> dict[str, Any]:
+    PlannedCheck.objects.create(
+        year=row.year,
+        facility=row.facility,
+        grade=row.grade,
+        grade_year=row.grade_year,
+        sequence=2,
+        due_on=D(2025, 12, 31),
+    )
+    return {"sequence": 2}
+
+
+def repair_saved() -> CreditRepair:
+    row = repair()
+    row.save()
+    return row
+
+
+CREDIT_BREACHES = [
+    # A grade's change: its kind, and the inspection behind a dynamic adjustment
+    Breach("ratingchange_kind_valid", rating_change, lambda r: {"kind": "whim"}, "kind"),
+    Breach(
+        "ratingchange_adjustment_has_inspection",
+        rating_change,
+        lambda r: {"kind": RatingChangeKind.ADJUSTMENT},
+    ),
+    # Evidence on the two new parents: still exactly one record
+    Breach(
+        "evidence_exactly_one_record",
+        evidence,
+        lambda r: {"objection": ObjectionFactory()},
+        label="inspection-and-objection",
+    ),
+    Breach(
+        "evidence_exactly_one_record",
+        lambda: EvidenceFactory.build(inspection=None, objection=ObjectionFactory()),
+        lambda r: {"repair": repair_saved()},
+        label="objection-and-repair",
+    ),
+    # CreditCategory (seeded)
+    Breach("creditcategory_code_valid", credit_category, lambda r: {"code": "alien"}, "code"),
+    Breach(
+        "creditcategory_subject_type_valid",
+        credit_category,
+        lambda r: {"subject_type": "anyone"},
+        "subject_type",
+    ),
+    Breach("creditcategory_number_range", credit_category, lambda r: {"number": 9}),
+    Breach(
+        "creditcategory_description_length", credit_category, lambda r: {"description": "字" * 2001}
+    ),
+    # CreditInstitution
+    Breach(
+        "institution_category_valid",
+        institution,
+        lambda r: {"category": _category(CreditCategoryCode.MEDICAL_INSTITUTION)},
+    ),
+    Breach("institution_district_valid", institution, lambda r: {"district": "540202"}, "district"),
+    Breach("institution_name_required", institution, lambda r: {"name": ""}, "name"),
+    Breach("institution_note_length", institution, lambda r: {"note": "字" * 2001}),
+    # InsuredPerson and their ID number
+    Breach(
+        "insuredperson_district_valid", insured_person, lambda r: {"district": "540202"}, "district"
+    ),
+    Breach("insuredperson_name_required", insured_person, lambda r: {"name": ""}, "name"),
+    Breach("insuredperson_note_length", insured_person, lambda r: {"note": "字" * 2001}),
+    Breach(
+        "insuredidentity_id_required", insured_identity, lambda r: {"id_number": ""}, "id_number"
+    ),
+    # IndicatorSystem
+    Breach("indicatorsystem_one_per_category_year", indicator_system, _system_of_another_year),
+    Breach(
+        "indicatorsystem_thresholds_ordered",
+        indicator_system,
+        lambda r: {"threshold_b": 900},
+        label="b-equals-a",
+    ),
+    Breach(
+        "indicatorsystem_thresholds_ordered",
+        indicator_system,
+        lambda r: {"threshold_c": 0},
+        label="c-zero",
+    ),
+    Breach(
+        "indicatorsystem_thresholds_ordered",
+        indicator_system,
+        lambda r: {"threshold_a": 1001},
+        label="a-over-1000",
+    ),
+    Breach("indicatorsystem_year_in_range", indicator_system, lambda r: {"year": 2017}, "year"),
+    Breach("indicatorsystem_name_required", indicator_system, lambda r: {"name": ""}, "name"),
+    Breach("indicatorsystem_note_length", indicator_system, lambda r: {"note": "字" * 2001}),
+    # Dimension
+    Breach("dimension_name_unique_in_system", dimension, _dimension_named_twice),
+    Breach("dimension_points_range", dimension, lambda r: {"full_points": 0}),
+    Breach("dimension_name_required", dimension, lambda r: {"name": ""}, "name"),
+    # Indicator
+    Breach("indicator_code_unique_in_system", manual_indicator, _indicator_code_twice),
+    Breach(
+        "indicator_method_valid",
+        manual_indicator,
+        lambda r: {"method": "guess"},
+        "method",
+        # No branch of "fits method" matches a method that does not exist.
+        also=frozenset({"indicator_fits_method"}),
+    ),
+    Breach("indicator_fact_valid", fact_indicator, lambda r: {"fact": "rumour"}, "fact"),
+    Breach(
+        "indicator_fits_method",
+        manual_indicator,
+        lambda r: {"fact": IndicatorFact.SUBSTANTIATED_TIP},
+        label="manual-with-fact",
+    ),
+    Breach(
+        "indicator_fits_method",
+        fact_indicator,
+        lambda r: {"points_per_unit": Decimal("0")},
+        label="fact-without-points",
+    ),
+    Breach(
+        "indicator_fits_method",
+        manual_indicator,
+        lambda r: {"method": IndicatorMethod.BONUS, "full_points": 20},
+        label="bonus-in-a-dimension",
+    ),
+    Breach(
+        "indicator_fits_method",
+        manual_indicator,
+        lambda r: {
+            "method": IndicatorMethod.VETO,
+            "fact": IndicatorFact.REFERRAL,
+            "full_points": 0,
+            "dimension": None,
+            "veto_grade": Grade.B,
+        },
+        label="veto-to-b",
+    ),
+    Breach("indicator_code_and_name_required", manual_indicator, lambda r: {"code": ""}, "code"),
+    Breach("indicator_guidance_length", manual_indicator, lambda r: {"guidance": "字" * 1001}),
+    # EvaluationCycle
+    Breach("cycle_one_per_category_year", cycle, _cycle_of_another_year),
+    Breach("cycle_status_valid", cycle, lambda r: {"status": "lost"}, "status"),
+    Breach(
+        "cycle_self_assessment_due_after_opening",
+        cycle,
+        lambda r: {"self_assessment_due": D(2025, 1, 9)},
+    ),
+    Breach(
+        "cycle_initial_done_with_review",
+        cycle,
+        lambda r: {"status": CycleStatus.REVIEW},
+        label="review-without-date",
+    ),
+    Breach(
+        "cycle_initial_done_with_review",
+        cycle,
+        lambda r: {"initial_done_on": D(2025, 3, 1)},
+        label="date-before-review",
+    ),
+    Breach(
+        "cycle_publication_dates_with_status",
+        cycle,
+        lambda r: {"status": CycleStatus.PUBLICATION, "initial_done_on": D(2025, 3, 1)},
+        label="publication-without-dates",
+    ),
+    Breach(
+        "cycle_publication_dates_with_status",
+        cycle_published,
+        lambda r: {"status": CycleStatus.REVIEW},
+        label="dates-before-publication",
+    ),
+    Breach(
+        "cycle_publication_ends_after_start",
+        cycle_published,
+        lambda r: {"publication_ends": r.publication_starts},
+    ),
+    Breach(
+        "cycle_finalised_on_with_status", cycle_published, lambda r: {"status": CycleStatus.FINAL}
+    ),
+    Breach(
+        "cycle_announced_on_with_status",
+        cycle_published,
+        lambda r: {"status": CycleStatus.ANNOUNCED, "finalised_on": D(2025, 4, 1)},
+    ),
+    Breach("cycle_year_in_range", cycle, lambda r: {"year": 2101}, "year"),
+    Breach("cycle_note_length", cycle, lambda r: {"note": "字" * 2001}),
+    # Assessment
+    Breach(
+        "assessment_exactly_one_subject", assessment, lambda r: {"facility": None}, label="none"
+    ),
+    Breach("assessment_exactly_one_subject", assessment, _second_subject, label="two"),
+    Breach("assessment_facility_once_per_cycle", assessment, _facility_twice),
+    Breach("assessment_institution_once_per_cycle", institution_assessment, _institution_twice),
+    Breach("assessment_person_once_per_cycle", person_assessment, _person_twice),
+    Breach("assessment_grade_valid", scored_assessment, lambda r: {"grade": "E"}, "grade"),
+    Breach(
+        "assessment_published_grade_valid",
+        assessment,
+        lambda r: {"published_grade": "E"},
+        "published_grade",
+    ),
+    Breach(
+        "assessment_score_with_grade",
+        assessment,
+        lambda r: {"score": Decimal("800")},
+        label="score-without-grade",
+    ),
+    Breach(
+        "assessment_score_with_grade",
+        scored_assessment,
+        lambda r: {"score": None},
+        label="grade-without-score",
+    ),
+    Breach("assessment_veto_lowers_grade", scored_assessment, lambda r: {"vetoed": True}),
+    Breach(
+        "assessment_score_in_range",
+        scored_assessment,
+        lambda r: {"score": Decimal("1000.01")},
+        "score",
+        label="over-1000",
+    ),
+    Breach(
+        "assessment_score_in_range",
+        scored_assessment,
+        lambda r: {"score": Decimal("-0.01"), "grade": Grade.D},
+        "score",
+        label="neg",
+    ),
+    Breach(
+        "assessment_self_score_with_date",
+        assessment,
+        lambda r: {"self_score": Decimal("900")},
+    ),
+    Breach("assessment_finalised_has_grade", assessment, lambda r: {"finalised": True}),
+    Breach("assessment_self_note_length", assessment, lambda r: {"self_note": "字" * 2001}),
+    # AssessmentItem
+    Breach("item_once_per_indicator", item, _indicator_scored_twice),
+    Breach("item_automatic_has_no_evaluator", item, lambda r: {"automatic": True}),
+    Breach("item_facts_only_automatic", item, lambda r: {"facts": 2}),
+    Breach("item_note_length", item, lambda r: {"note": "字" * 2001}),
+    # Objection
+    Breach(
+        "objection_status_valid",
+        objection,
+        lambda r: {"status": "lost"},
+        "status",
+        also=frozenset({"objection_decision_with_status"}),
+    ),
+    Breach("objection_grounds_required", objection, lambda r: {"grounds": ""}, "grounds"),
+    Breach(
+        "objection_decision_with_status",
+        objection,
+        lambda r: {"status": ObjectionStatus.UPHELD},
+        label="decided-without-decision",
+    ),
+    Breach(
+        "objection_decision_with_status",
+        objection_decided,
+        lambda r: {"grade_after": ""},
+        label="decided-without-grade",
+    ),
+    Breach(
+        "objection_decision_with_status",
+        objection,
+        lambda r: {"decided_on": D(2025, 3, 10)},
+        label="pending-with-date",
+    ),
+    Breach(
+        "objection_decided_after_received",
+        objection_decided,
+        lambda r: {"decided_on": D(2025, 3, 2)},
+    ),
+    Breach("objection_grounds_length", objection, lambda r: {"grounds": "字" * 2001}),
+    Breach("objection_decision_length", objection_decided, lambda r: {"decision": "字" * 2001}),
+    # CreditRepair
+    Breach(
+        "repair_status_valid",
+        repair,
+        lambda r: {"status": "lost"},
+        "status",
+        also=frozenset({"repair_decision_with_status"}),
+    ),
+    Breach("repair_only_c_or_d", repair, lambda r: {"from_grade": Grade.B}),
+    Breach("repair_after_waiting_period", repair, lambda r: {"eligible_from": D(2025, 6, 3)}),
+    Breach(
+        "repair_rectification_required", repair, lambda r: {"rectification": ""}, "rectification"
+    ),
+    Breach(
+        "repair_decision_with_status",
+        repair,
+        lambda r: {"status": RepairStatus.APPROVED, "decided_on": D(2025, 6, 20)},
+        label="approved-without-decision",
+    ),
+    Breach(
+        "repair_decision_with_status",
+        repair_rejected,
+        lambda r: {"to_grade": Grade.B},
+        label="rejected-with-grade",
+    ),
+    Breach(
+        "repair_decided_after_applied", repair_rejected, lambda r: {"decided_on": D(2025, 6, 1)}
+    ),
+    Breach("repair_rectification_length", repair, lambda r: {"rectification": "字" * 2001}),
+    Breach("repair_decision_length", repair_rejected, lambda r: {"decision": "字" * 2001}),
+    # SupervisionMeasure (seeded)
+    Breach("measure_one_per_category_grade", measure, lambda r: {"grade": Grade.C}),
+    Breach("measure_grade_valid", measure, lambda r: {"grade": "E"}, "grade"),
+    Breach(
+        "measure_checks_range",
+        measure,
+        lambda r: {"min_checks": 5},
+        label="at-most-below-at-least",
+    ),
+    Breach(
+        "measure_checks_range",
+        measure,
+        lambda r: {"min_checks": 13, "max_checks": None},
+        "min_checks",
+        label="13",
+    ),
+    Breach("measure_note_length", measure, lambda r: {"note": "字" * 2001}),
+    # PlannedCheck
+    Breach("plannedcheck_once_per_sequence", planned_check, _sequence_twice),
+    Breach("plannedcheck_grade_valid", planned_check, lambda r: {"grade": "E"}, "grade"),
+    Breach("plannedcheck_sequence_range", planned_check, lambda r: {"sequence": 0}, label="0"),
+    Breach("plannedcheck_sequence_range", planned_check, lambda r: {"sequence": 13}, label="13"),
+    Breach("plannedcheck_grade_of_earlier_year", planned_check, lambda r: {"grade_year": 2025}),
+]
+
+
 BREACHES = [
     # Free text past its limit (migration 0102): every path meets the CHECK
     Breach("facility_note_length", facility, lambda r: {"note": "字" * 2001}),
@@ -658,6 +1278,7 @@ BREACHES = [
     Breach("sanction_amount_not_negative", warning, lambda r: {"amount": Decimal("-5")}, "amount"),
 ]
 BREACHES += TIP_BREACHES
+BREACHES += CREDIT_BREACHES
 
 MODELS = [
     Tip,
@@ -676,6 +1297,20 @@ MODELS = [
     Evidence,
     GradeTally,
     InspectionTally,
+    CreditCategory,
+    CreditInstitution,
+    InsuredPerson,
+    InsuredIdentity,
+    IndicatorSystem,
+    Dimension,
+    Indicator,
+    EvaluationCycle,
+    Assessment,
+    AssessmentItem,
+    Objection,
+    CreditRepair,
+    SupervisionMeasure,
+    PlannedCheck,
 ]
 
 
@@ -809,6 +1444,38 @@ def test_validate_constraints_names_only_the_broken_constraints(breach):
         str(_constraint(name).violation_error_message) for name in {breach.constraint, *breach.also}
     }
     assert set(exc.value.messages) == expected
+
+
+def test_a_rating_from_an_evaluation_is_not_held_to_the_default_score_bands():
+    """Its grade is by its cycle's indicator system (own thresholds, vetoes)."""
+    row = CreditRatingFactory.build(
+        facility=FacilityFactory(), grade=Grade.D, score=Decimal("950"), assessment=None
+    )
+    with pytest.raises(ValidationError):
+        row.full_clean()
+    row.assessment = AssessmentFactory(facility=row.facility)
+    row.full_clean()
+    CreditRating.objects.bulk_create([row])
+    with pytest.raises(IntegrityError) as exc, transaction.atomic():
+        CreditRating.objects.filter(pk=row.pk).update(assessment=None)
+    assert "rating_score_fits_grade" in str(exc.value)
+
+
+@pytest.mark.parametrize("parent", PARENT_FIELDS)
+def test_evidence_on_any_one_of_its_parent_records_alone_is_accepted(parent):
+    make = {
+        "inspection": lambda: InspectionFactory(),
+        "referral": lambda: ReferralFactory(inspection=InspectionFactory(completed=True)),
+        "sanction": lambda: SanctionFactory(),
+        "tip": lambda: TipFactory(),
+        "objection": lambda: ObjectionFactory(),
+        "repair": repair_saved,
+    }
+    row = EvidenceFactory.build(**{"inspection": None, parent: make[parent]()})
+    row.full_clean()
+    Evidence.objects.bulk_create([row])
+    related = {f.name for f in Evidence._meta.concrete_fields if f.is_relation}
+    assert related - {"uploaded_by"} == set(PARENT_FIELDS) == set(make)
 
 
 def test_full_clean_upper_cases_a_credit_code_the_database_would_refuse_in_lower_case():

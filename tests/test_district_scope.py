@@ -9,6 +9,7 @@ the test cannot tell fails until it is named in EXPLICIT_MODELS.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -22,12 +23,22 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.viewsets import ViewSetMixin
 
 from supervision import services
-from supervision.choices import District, Grade, InspectionStatus
+from supervision.choices import District, Grade, IndicatorMethod, InspectionStatus
 from supervision.models import (
+    Assessment,
+    AssessmentItem,
+    CreditInstitution,
     CreditRating,
+    CreditRepair,
+    Dimension,
+    EvaluationCycle,
     Evidence,
     Facility,
+    Indicator,
     Inspection,
+    InsuredPerson,
+    Objection,
+    PlannedCheck,
     RatingChange,
     Referral,
     Sanction,
@@ -40,11 +51,15 @@ from supervision.scoping import check_in_scope, district_path, scoped_queryset
 from supervision.views.base import RecordListView
 from tests.api import client_for, if_match_for
 from tests.factories import (
+    AssessmentFactory,
+    CreditInstitutionFactory,
     CreditRatingFactory,
     EvidenceFactory,
     FacilityFactory,
     InspectionFactory,
     InspectorFactory,
+    InsuredPersonFactory,
+    ObjectionFactory,
     RatingChangeFactory,
     ReferralFactory,
     SanctionFactory,
@@ -61,7 +76,11 @@ OTHER = District.DAGZE  # 540104
 MISSING_ID = 987654321
 
 # Views whose model the test cannot read from the view itself.
-EXPLICIT_MODELS: dict[str, type[Model]] = {"evidence-download": Evidence}
+# The cycle's page lists its assessments but is the page of the cycle (bureau-wide, no district).
+EXPLICIT_MODELS: dict[str, type[Model]] = {
+    "evidence-download": Evidence,
+    "evaluationcycle-detail": EvaluationCycle,
+}
 RECORD_KWARGS = {"pk", "object_id"}
 
 
@@ -140,11 +159,17 @@ def district_bound(model: type[Model] | None) -> bool:
 ROUTES = routes()
 # The admin's own record pages of district-bound models (not those of other apps' models, nor
 # the site-wide "view on site" redirect to a staff page, which is checked as that page).
+# Records of the bureau as a whole (a year's evaluation cycle, an indicator system, a category)
+# have no district: every account that may read them reads them all.
 RECORD_ROUTES = [
     r
     for r in ROUTES
     if r.kwargs & RECORD_KWARGS
-    and (district_bound(r.model) if r.name.startswith("admin:") else True)
+    and (
+        district_bound(r.model)
+        if r.name.startswith("admin:")
+        else r.model is None or district_bound(r.model)
+    )
 ]
 ADMIN_LISTS = [r for r in ROUTES if r.name.endswith("_changelist") and district_bound(r.model)]
 API_LISTS = [
@@ -159,7 +184,7 @@ def _is_list_view(callback) -> bool:
     return view is not None and issubclass(view, RecordListView)
 
 
-PAGE_LISTS = [r for r in ROUTES if r.kind == "page" and _is_list_view(r.callback)]
+PAGE_LISTS = [r for r in ROUTES if r.kind == "page" and _is_list_view(r.callback) and not r.kwargs]
 
 
 def test_the_generated_cases_cover_pages_api_and_admin():
@@ -193,6 +218,47 @@ def case_file(district: str, tag: str) -> SimpleNamespace:
     tip = TipFactory(facility=facility, concluded=True, allegation=f"{tag}举报")
     TipReporterFactory(tip=tip)
     reward = TipRewardFactory(tip=tip, note=f"{tag}奖励")
+    # Credit management: the facility's assessment and an objection against it, a repair of an
+    # older D grade, a planned check, and the registries' subjects of the same district.
+    assessment = AssessmentFactory(facility=facility, subject_name=f"{tag}评价对象")
+    objection = ObjectionFactory(assessment=assessment, grounds=f"{tag}异议")
+    system = assessment.cycle.system
+    dimension, _ = Dimension.objects.get_or_create(
+        system=system, name="基础管理", defaults={"full_points": 1000}
+    )
+    indicator, _ = Indicator.objects.get_or_create(
+        system=system,
+        code="1.1",
+        defaults={
+            "dimension": dimension,
+            "name": "内部管理制度",
+            "method": IndicatorMethod.MANUAL,
+            "full_points": 1000,
+        },
+    )
+    item = AssessmentItem.objects.create(
+        assessment=assessment, indicator=indicator, points=10, note=f"{tag}评分"
+    )
+    old_d = CreditRatingFactory(
+        facility=facility, year=2023, grade=Grade.D, rated_on=datetime.date(2024, 1, 10)
+    )
+    repair = CreditRepair.objects.create(
+        rating=old_d,
+        applied_on=datetime.date(2025, 1, 10),
+        eligible_from=datetime.date(2024, 7, 10),
+        rectification=f"{tag}整改",
+        from_grade=Grade.D,
+    )
+    planned = PlannedCheck.objects.create(
+        year=2025,
+        facility=facility,
+        grade=Grade.B,
+        grade_year=2024,
+        sequence=1,
+        due_on=datetime.date(2025, 12, 31),
+    )
+    institution = CreditInstitutionFactory(name=f"示例{tag}企业", district=district)
+    person = InsuredPersonFactory(name=f"{tag}参保人", district=district)
     return SimpleNamespace(
         facility=facility,
         rating=rating,
@@ -211,6 +277,13 @@ def case_file(district: str, tag: str) -> SimpleNamespace:
             Evidence: evidence,
             Tip: tip,
             TipReward: reward,
+            Assessment: assessment,
+            AssessmentItem: item,
+            Objection: objection,
+            CreditRepair: repair,
+            PlannedCheck: planned,
+            CreditInstitution: institution,
+            InsuredPerson: person,
         },
     )
 

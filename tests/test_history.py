@@ -15,15 +15,39 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from supervision import services
 from supervision.choices import Agency, Grade, InspectionKind, Violation
 from supervision.history import history_entries
-from supervision.models import CreditRating, Facility, Inspection, Referral, Sanction
+from supervision.models import (
+    Assessment,
+    AssessmentItem,
+    CreditCategory,
+    CreditInstitution,
+    CreditRating,
+    CreditRepair,
+    Dimension,
+    EvaluationCycle,
+    Facility,
+    Indicator,
+    IndicatorSystem,
+    Inspection,
+    InsuredIdentity,
+    InsuredPerson,
+    Objection,
+    PlannedCheck,
+    Referral,
+    Sanction,
+    SupervisionMeasure,
+)
 from tests.admin_support import admin_url
 from tests.api import client_for, if_match_for
 from tests.dbstate import snapshot
 from tests.factories import (
+    AssessmentFactory,
     CreditRatingFactory,
+    EvaluationCycleFactory,
     FacilityFactory,
+    IndicatorSystemFactory,
     InspectionFactory,
     InspectorFactory,
+    ObjectionFactory,
     ReferralFactory,
     SanctionFactory,
 )
@@ -141,7 +165,26 @@ def test_the_history_section_offers_no_way_to_change_it(client, superuser):
 # -------------------------------------------------------------------- nobody writes history
 
 
-HISTORY_MODELS = [m.history.model for m in (Facility, CreditRating, Inspection, Referral, Sanction)]
+CREDIT_MODELS = (
+    CreditCategory,
+    CreditInstitution,
+    InsuredPerson,
+    InsuredIdentity,
+    IndicatorSystem,
+    Dimension,
+    Indicator,
+    EvaluationCycle,
+    Assessment,
+    AssessmentItem,
+    Objection,
+    CreditRepair,
+    SupervisionMeasure,
+    PlannedCheck,
+)
+HISTORY_MODELS = [
+    m.history.model
+    for m in (Facility, CreditRating, Inspection, Referral, Sanction, *CREDIT_MODELS)
+]
 
 
 def test_no_historical_model_is_registered_in_the_admin():
@@ -153,7 +196,17 @@ def test_no_historical_model_is_registered_in_the_admin():
 
 @pytest.mark.parametrize(
     "make",
-    [FacilityFactory, CreditRatingFactory, InspectionFactory, ReferralFactory, SanctionFactory],
+    [
+        FacilityFactory,
+        CreditRatingFactory,
+        InspectionFactory,
+        ReferralFactory,
+        SanctionFactory,
+        IndicatorSystemFactory,
+        EvaluationCycleFactory,
+        AssessmentFactory,
+        ObjectionFactory,
+    ],
     ids=lambda f: f._meta.model.__name__,
 )
 @pytest.mark.parametrize("button", ["_save", "_change_history"])

@@ -7,18 +7,33 @@ from django.contrib.auth.models import Group, Permission
 
 from supervision.choices import Agency, Violation
 from supervision.models import PartnerAgency, ViolationCategory
-from supervision.roles import AUDITOR, INSPECTOR, ROLE_PERMISSIONS, SUPERVISOR, TIP_DESK
+from supervision.roles import (
+    AUDITOR,
+    CREDIT_EVALUATOR,
+    INSPECTOR,
+    ROLE_PERMISSIONS,
+    SUPERVISOR,
+    TIP_DESK,
+)
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [INSPECTOR, SUPERVISOR, AUDITOR, TIP_DESK]
+ROLES = [INSPECTOR, SUPERVISOR, AUDITOR, TIP_DESK, CREDIT_EVALUATOR]
+# The conftest fixture of each role's persona, and the role it holds.
+PERSONA_ROLES = {
+    "inspector": INSPECTOR,
+    "supervisor": SUPERVISOR,
+    "auditor": AUDITOR,
+    "tip_desk": TIP_DESK,
+    "evaluator": CREDIT_EVALUATOR,
+}
 
 
 def _codenames(group: Group) -> set[tuple[str, str]]:
     return set(group.permissions.values_list("content_type__app_label", "codename"))
 
 
-def test_the_migrations_create_exactly_the_four_groups():
+def test_the_migrations_create_exactly_the_five_groups():
     assert set(ROLE_PERMISSIONS) == set(ROLES)
     assert set(Group.objects.values_list("name", flat=True)) == set(ROLES)
 
@@ -60,12 +75,12 @@ def test_only_supervisors_and_auditors_read_history():
         assert reads_history == (role != INSPECTOR), role
 
 
-@pytest.mark.parametrize("persona", ["inspector", "supervisor", "auditor", "tip_desk", "outsider"])
+@pytest.mark.parametrize("persona", [*PERSONA_ROLES, "outsider"])
 def test_a_persona_holds_exactly_its_role_s_permissions(request, persona):
     user = request.getfixturevalue(persona)
     everything = Permission.objects.filter(content_type__app_label="supervision")
     granted = {p.codename for p in everything if user.has_perm(f"supervision.{p.codename}")}
-    assert granted == set(ROLE_PERMISSIONS.get(persona.replace("tip_desk", TIP_DESK), []))
+    assert granted == set(ROLE_PERMISSIONS.get(PERSONA_ROLES.get(persona, ""), []))
 
 
 @pytest.mark.parametrize(
@@ -76,7 +91,9 @@ def test_a_persona_holds_exactly_its_role_s_permissions(request, persona):
         ("inspector", "add_sanction", False),
         ("inspector", "change_creditrating", False),
         ("supervisor", "add_sanction", True),
-        ("supervisor", "add_ratingchange", False),  # only set_grade writes rating changes
+        # Rating changes are written by the services only (set_grade, the dynamic adjustment
+        # page that add_ratingchange opens); the admin never adds one.
+        ("supervisor", "add_ratingchange", True),
         ("supervisor", "change_ratingchange", False),  # the audit trail is written, not edited
         ("supervisor", "delete_facility", False),
         ("auditor", "view_historicalcreditrating", True),
@@ -94,6 +111,30 @@ def test_a_persona_holds_exactly_its_role_s_permissions(request, persona):
         ("auditor", "view_historicalevidence", True),
         ("auditor", "add_evidence", False),
         ("outsider", "view_evidence", False),
+        # Credit: the evaluator scores and registers; supervisors decide; the ID number of an
+        # insured person is read by supervisors only.
+        ("evaluator", "add_assessmentitem", True),
+        ("evaluator", "change_assessment", True),
+        ("evaluator", "add_objection", True),
+        ("evaluator", "decide_objection", False),
+        ("evaluator", "decide_creditrepair", False),
+        ("evaluator", "review_evaluationcycle", False),
+        ("evaluator", "add_evaluationcycle", False),
+        ("evaluator", "change_indicator", False),
+        ("evaluator", "add_insuredidentity", True),
+        ("evaluator", "view_insuredidentity", False),
+        ("evaluator", "view_facility", True),
+        ("evaluator", "change_facility", False),
+        ("supervisor", "decide_objection", True),
+        ("supervisor", "finalise_evaluationcycle", True),
+        ("supervisor", "view_insuredidentity", True),
+        ("inspector", "view_assessment", True),
+        ("inspector", "change_assessment", False),
+        ("inspector", "view_insuredidentity", False),
+        ("tip_desk", "view_assessment", False),
+        ("auditor", "view_historicalassessment", True),
+        ("auditor", "view_insuredidentity", False),
+        ("auditor", "change_assessmentitem", False),
     ],
 )
 def test_personas_may_do_what_their_role_says(request, persona, permission, allowed):

@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django_otp.plugins.otp_static.models import StaticToken
 
+from supervision.models import EvaluationCycle, IndicatorSystem
 from tests.factories import FacilityFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +107,21 @@ def test_new_recovery_codes_replace_the_old_ones_when_asked():
 
 def test_the_output_says_how_to_get_new_codes():
     assert "setup_demo --new-recovery-codes" in run()
+
+
+def test_the_credit_evaluator_account_is_printed_and_has_its_role_without_a_second_factor():
+    output = run()
+    line = next(line for line in output.splitlines() if line.strip().startswith("evaluator "))
+    assert "Demo-evaluator-2024!" in line and "信用评价员" in line
+    evaluator = User.objects.get(username="evaluator")
+    assert evaluator.check_password("Demo-evaluator-2024!")
+    assert list(evaluator.groups.values_list("name", flat=True)) == ["credit_evaluator"]
+    assert "evaluator" not in recovery_codes(output)
+
+
+def test_without_the_2024_indicator_systems_no_credit_evaluation_is_opened():
+    output = run()
+    run()
+    assert not IndicatorSystem.objects.exists()
+    assert not EvaluationCycle.objects.exists()
+    assert "credit evaluation" not in output

@@ -16,6 +16,13 @@ pytestmark = pytest.mark.django_db
         factories.ReferralFactory,
         factories.SanctionFactory,
         factories.EvidenceFactory,
+        factories.IndicatorSystemFactory,
+        factories.EvaluationCycleFactory,
+        factories.AssessmentFactory,
+        factories.ObjectionFactory,
+        factories.CreditInstitutionFactory,
+        factories.InsuredPersonFactory,
+        factories.InsuredIdentityFactory,
     ],
 )
 def test_every_factory_builds_a_valid_saved_row(factory):

@@ -1,4 +1,5 @@
-"""Every save of a facility, rating, inspection, referral or sanction raises its version by one,
+"""Every save of a facility, rating, inspection, referral, sanction or credit record (indicator
+system, cycle, assessment, objection, repair, credit subject) raises its version by one,
 whoever saves it (a service, the admin, a bulk action, the API), and a save made on an older
 version than the stored one is refused with StaleEdit and writes nothing."""
 
@@ -13,13 +14,32 @@ from django.db import connection, transaction
 
 from supervision import services
 from supervision.choices import Grade, InspectionStatus, ReferralStatus
-from supervision.models import CreditRating, Facility, Inspection, Referral, Sanction
+from supervision.models import (
+    Assessment,
+    CreditInstitution,
+    CreditRating,
+    CreditRepair,
+    EvaluationCycle,
+    Facility,
+    IndicatorSystem,
+    Inspection,
+    InsuredPerson,
+    Objection,
+    Referral,
+    Sanction,
+)
 from supervision.models.base import StaleEdit
 from tests.dbstate import snapshot, stored_version
 from tests.factories import (
+    AssessmentFactory,
+    CreditInstitutionFactory,
     CreditRatingFactory,
+    EvaluationCycleFactory,
     FacilityFactory,
+    IndicatorSystemFactory,
     InspectionFactory,
+    InsuredPersonFactory,
+    ObjectionFactory,
     ReferralFactory,
     SanctionFactory,
 )
@@ -29,12 +49,30 @@ pytestmark = pytest.mark.django_db
 
 D = datetime.date
 
+
+def credit_repair() -> CreditRepair:
+    return CreditRepair.objects.create(
+        rating=CreditRatingFactory(grade=Grade.D),
+        applied_on=D(2025, 6, 2),
+        rectification="已完成全部整改。",
+        eligible_from=D(2025, 6, 1),
+        from_grade=Grade.D,
+    )
+
+
 FACTORIES = {
     Facility: FacilityFactory,
     CreditRating: CreditRatingFactory,
     Inspection: InspectionFactory,
     Referral: ReferralFactory,
     Sanction: SanctionFactory,
+    IndicatorSystem: IndicatorSystemFactory,
+    EvaluationCycle: EvaluationCycleFactory,
+    Assessment: AssessmentFactory,
+    Objection: ObjectionFactory,
+    CreditRepair: credit_repair,
+    CreditInstitution: CreditInstitutionFactory,
+    InsuredPerson: InsuredPersonFactory,
 }
 
 

@@ -7,6 +7,7 @@ from supervision.admin import (  # noqa: F401  (registers)
     accounts,
     audit,
     cases,
+    credit,
     facility,
     lookups,
     rating,

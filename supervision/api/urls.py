@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from supervision.api import docs, tip_views, views
+from supervision.api import credit_views, docs, tip_views, views
 from supervision.api import schema as _schema  # noqa: F401  (registers the schema extensions)
 
 router = DefaultRouter()
@@ -20,6 +20,24 @@ router.register("sanctions", views.SanctionViewSet, basename="sanction")
 router.register("tips", tip_views.TipViewSet, basename="tip")
 router.register("tip-rewards", tip_views.TipRewardViewSet, basename="tipreward")
 router.register("hotlines", tip_views.HotlineViewSet, basename="hotline")
+router.register("credit-categories", credit_views.CreditCategoryViewSet, basename="creditcategory")
+router.register(
+    "indicator-systems", credit_views.IndicatorSystemViewSet, basename="indicatorsystem"
+)
+router.register(
+    "supervision-measures", credit_views.SupervisionMeasureViewSet, basename="supervisionmeasure"
+)
+router.register(
+    "evaluation-cycles", credit_views.EvaluationCycleViewSet, basename="evaluationcycle"
+)
+router.register("assessments", credit_views.AssessmentViewSet, basename="assessment")
+router.register("objections", credit_views.ObjectionViewSet, basename="objection")
+router.register("credit-repairs", credit_views.CreditRepairViewSet, basename="creditrepair")
+router.register("planned-checks", credit_views.PlannedCheckViewSet, basename="plannedcheck")
+router.register(
+    "credit-institutions", credit_views.CreditInstitutionViewSet, basename="creditinstitution"
+)
+router.register("insured-persons", credit_views.InsuredPersonViewSet, basename="insuredperson")
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
 
 app_name = "api"

@@ -2,6 +2,24 @@
 
 from supervision.models.audit_event import AuditEvent
 from supervision.models.calendar import CalendarDay, CalendarYear
+from supervision.models.credit import (
+    CreditCategory,
+    CreditInstitution,
+    Dimension,
+    Indicator,
+    IndicatorSystem,
+    InsuredIdentity,
+    InsuredPerson,
+)
+from supervision.models.evaluation import (
+    Assessment,
+    AssessmentItem,
+    CreditRepair,
+    EvaluationCycle,
+    Objection,
+    PlannedCheck,
+    SupervisionMeasure,
+)
 from supervision.models.evidence import Evidence
 from supervision.models.facility import Facility
 from supervision.models.hotline import Hotline
@@ -14,21 +32,35 @@ from supervision.models.tally import GradeTally, InspectionTally
 from supervision.models.tip import Tip, TipExtension, TipReporter, TipReward
 
 __all__ = [
+    "Assessment",
+    "AssessmentItem",
     "AuditEvent",
     "CalendarDay",
     "CalendarYear",
+    "CreditCategory",
+    "CreditInstitution",
     "CreditRating",
+    "CreditRepair",
+    "Dimension",
+    "EvaluationCycle",
     "Evidence",
     "Facility",
     "GradeTally",
     "Hotline",
+    "Indicator",
+    "IndicatorSystem",
     "Inspection",
     "InspectionTally",
     "Inspector",
+    "InsuredIdentity",
+    "InsuredPerson",
+    "Objection",
     "PartnerAgency",
+    "PlannedCheck",
     "RatingChange",
     "Referral",
     "Sanction",
+    "SupervisionMeasure",
     "Tip",
     "TipExtension",
     "TipReporter",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+import operator
 import uuid
 
 from django.conf import settings
@@ -15,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from supervision.choices import EvidenceType
 from supervision.models.checks import BatchedChecks
+from supervision.models.evaluation import CreditRepair, Objection
 from supervision.models.inspection import Inspection
 from supervision.models.referral import Referral
 from supervision.models.sanction import Sanction
@@ -22,7 +25,7 @@ from supervision.models.tip import Tip
 from supervision.scoping import can_view, scoped_queryset
 
 # The records a file can be attached to, by the name of Evidence's field for each.
-PARENT_FIELDS = ("inspection", "referral", "sanction", "tip")
+PARENT_FIELDS = ("inspection", "referral", "sanction", "tip", "objection", "repair")
 MAX_NAME_LENGTH = 120
 MAX_DESCRIPTION_LENGTH = 200
 
@@ -40,6 +43,12 @@ def evidence_path(instance: Evidence, filename: str) -> str:
     return f"evidence/{month}/{uuid.uuid4().hex}{extension}"
 
 
+def _exactly_one_parent() -> Q:
+    """One of PARENT_FIELDS set and the others null."""
+    options = [Q(**{f"{f}__isnull": f != name for f in PARENT_FIELDS}) for name in PARENT_FIELDS]
+    return functools.reduce(operator.or_, options)
+
+
 class EvidenceQuerySet(models.QuerySet):
     def visible_to(self, user: AbstractBaseUser | AnonymousUser | None) -> EvidenceQuerySet:
         """The files user may see: view_evidence, and a record they are attached to that user
@@ -51,6 +60,8 @@ class EvidenceQuerySet(models.QuerySet):
             | Q(referral__in=scoped_queryset(user, Referral.objects.all()))
             | Q(sanction__in=scoped_queryset(user, Sanction.objects.all()))
             | Q(tip__in=scoped_queryset(user, Tip.objects.all()))
+            | Q(objection__in=scoped_queryset(user, Objection.objects.all()))
+            | Q(repair__in=scoped_queryset(user, CreditRepair.objects.all()))
         )
 
 
@@ -103,6 +114,22 @@ class Evidence(BatchedChecks):
         blank=True,
         related_name="evidence",
     )
+    objection = models.ForeignKey(
+        "supervision.Objection",
+        verbose_name=_("信用评价异议"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence",
+    )
+    repair = models.ForeignKey(
+        "supervision.CreditRepair",
+        verbose_name=_("信用修复"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence",
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("上传人"),
@@ -120,6 +147,8 @@ class Evidence(BatchedChecks):
         "referral__inspection__facility__district",
         "sanction__facility__district",
         "tip__district",
+        "objection__assessment__district",
+        "repair__rating__facility__district",
     )
 
     class Meta:
@@ -129,21 +158,10 @@ class Evidence(BatchedChecks):
         ordering = ["uploaded_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(inspection__isnull=False, referral__isnull=True, sanction__isnull=True)
-                    | Q(inspection__isnull=True, referral__isnull=False, sanction__isnull=True)
-                    | Q(inspection__isnull=True, referral__isnull=True, sanction__isnull=False)
-                )
-                & Q(tip__isnull=True)
-                | Q(
-                    inspection__isnull=True,
-                    referral__isnull=True,
-                    sanction__isnull=True,
-                    tip__isnull=False,
-                ),
+                condition=_exactly_one_parent(),
                 name="evidence_exactly_one_record",
                 violation_error_message=_(
-                    "证据材料须且只能属于一条检查、移送、处理措施或举报线索。"
+                    "证据材料须且只能属于一条检查、移送、处理措施、举报线索、信用评价异议或信用修复申请。"
                 ),
             ),
             models.CheckConstraint(

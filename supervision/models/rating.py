@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from supervision.choices import Grade
+from supervision.choices import Grade, RatingChangeKind
 from supervision.models.base import (
     BASIS_LENGTH,
     REASON_LENGTH,
@@ -115,6 +115,18 @@ class CreditRating(Versioned, TimeStamped):
     )
     rated_on = models.DateField(_("评定日期"), null=True, blank=True)
     basis = models.TextField(_("评价依据"), blank=True, default="", max_length=BASIS_LENGTH)
+    # The annual evaluation behind the grade, with its indicator breakdown (None: entered by hand
+    # or loaded). Its score is by that cycle's indicator system, whose thresholds and vetoes the
+    # default bands below do not know.
+    assessment = models.OneToOneField(
+        "supervision.Assessment",
+        verbose_name=_("评价明细"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rating",
+    )
+    repaired = models.BooleanField(_("经信用修复"), default=False)
 
     history = HistoricalRecords(verbose_name=_("信用评价变更记录"))
     objects = CreditRatingQuerySet.as_manager()
@@ -154,7 +166,7 @@ class CreditRating(Versioned, TimeStamped):
             ),
             text_limit("rating", "basis", BASIS_LENGTH, _("评价依据")),
             models.CheckConstraint(
-                condition=_score_band_condition(),
+                condition=Q(assessment__isnull=False) | _score_band_condition(),
                 name="rating_score_fits_grade",
                 violation_error_message=_(
                     "得分与信用等级不符：A级900分及以上，B级750–899分，C级600–749分，"
@@ -199,6 +211,21 @@ class RatingChange(Linked):
         related_name="rating_changes",
     )
     changed_at = models.DateTimeField(_("调整时间"), default=timezone.now)
+    kind = models.CharField(
+        _("调整类型"),
+        max_length=12,
+        choices=RatingChangeKind.choices,
+        default=RatingChangeKind.MANUAL,
+    )
+    # A dynamic adjustment (动态调整) rests on the inspection that found the serious violation.
+    inspection = models.ForeignKey(
+        "supervision.Inspection",
+        verbose_name=_("依据检查"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rating_changes",
+    )
 
     history = HistoricalRecords(verbose_name=_("评级调整变更记录"))
     district_path = "rating__facility__district"
@@ -235,6 +262,16 @@ class RatingChange(Linked):
                 violation_error_message=_("请填写调整原因。"),
             ),
             text_limit("ratingchange", "reason", REASON_LENGTH, _("调整原因")),
+            models.CheckConstraint(
+                condition=Q(kind__in=RatingChangeKind.values),
+                name="ratingchange_kind_valid",
+                violation_error_message=_("调整类型无效。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=RatingChangeKind.ADJUSTMENT) | Q(inspection__isnull=False),
+                name="ratingchange_adjustment_has_inspection",
+                violation_error_message=_("动态调整须注明依据的检查（发现严重违规的检查）。"),
+            ),
         ]
 
     def __str__(self) -> str:

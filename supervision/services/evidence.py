@@ -15,7 +15,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from supervision.choices import EvidenceType
-from supervision.models import Evidence, Inspection, Referral, Sanction, Tip
+from supervision.models import (
+    CreditRepair,
+    Evidence,
+    Inspection,
+    Objection,
+    Referral,
+    Sanction,
+    Tip,
+)
 from supervision.scoping import check_in_scope
 from supervision.services import reasons
 from supervision.services._common import User, refuse
@@ -26,6 +34,8 @@ _PARENT_FIELD: dict[type[models.Model], str] = {
     Referral: "referral",
     Sanction: "sanction",
     Tip: "tip",
+    Objection: "objection",
+    CreditRepair: "repair",
 }
 
 

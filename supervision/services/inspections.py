@@ -16,12 +16,14 @@ from supervision.models import (
     Inspection,
     Inspector,
     PartnerAgency,
+    PlannedCheck,
     ViolationCategory,
 )
 from supervision.models.base import check_version
 from supervision.models.inspection import check_inspectors
 from supervision.services import reasons
 from supervision.services._common import User, refuse, save_with_history
+from supervision.services.check_plans import match_planned_checks
 from supervision.services.facilities import save_record
 
 # The many-to-many fields of an inspection: an edit sets them after the row is saved.
@@ -68,7 +70,20 @@ def record_inspection(
     ):
         if values:
             related.add(*values)
+    fulfil_planned_checks(inspection, user)
     return inspection
+
+
+def fulfil_planned_checks(inspection: Inspection, user: User) -> None:
+    """Link the inspection to its facility's year check plan if the plan is waiting for one
+    (one query by index when the facility has no plan that year)."""
+    if not inspection.is_on_site:
+        return
+    year = inspection.start_date.year
+    if PlannedCheck.objects.filter(
+        facility_id=inspection.facility_id, year=year, inspection__isnull=True
+    ).exists():
+        match_planned_checks(year=year, facility_ids=[inspection.facility_id], user=user)
 
 
 @transaction.atomic
@@ -93,6 +108,8 @@ def edit_inspection(
     save_record(inspection, user, validated=validated)
     for name, values in related.items():
         getattr(inspection, name).set(values)
+    if "start_date" in changes or "kind" in changes:
+        fulfil_planned_checks(inspection, user)
     return inspection
 
 

@@ -27,6 +27,49 @@ REPORTER_CHANGED = gettext_noop("修改举报人信息")
 TIP_EXTENDED = gettext_noop("核查延期")
 DEADLINES_RECOMPUTED = gettext_noop("工作日历变更，重新计算期限")
 TIP_EDITED = gettext_noop("修改线索")
+# Credit management (信用管理).
+CYCLE_OPENED = gettext_noop("启动年度信用评价")
+SYSTEM_FROZEN = gettext_noop("启动年度信用评价，指标体系锁定")
+SYSTEM_COPIED = gettext_noop("复制上一年度指标体系")
+SELF_ASSESSMENT_RECORDED = gettext_noop("记录自评")
+SCORED_AUTOMATICALLY = gettext_noop("按记录事实自动评分")
+INITIAL_SCORE = gettext_noop("初评评分")
+REVIEW_ADJUSTED = gettext_noop("复核调整")
+INITIAL_DONE = gettext_noop("初评完成，进入复核")
+PUBLISHED = gettext_noop("复核完成，结果公示")
+OBJECTION_RECORDED = gettext_noop("登记异议")
+FINALISING = gettext_noop("确定结果，分批写入信用评价")
+FINALISED = gettext_noop("结果已确定")
+ANNOUNCED = gettext_noop("结果公布")
+REPAIR_APPLIED = gettext_noop("申请信用修复")
+REPAIR_APPROVED = gettext_noop("准予信用修复")
+REPAIR_REJECTED = gettext_noop("不予信用修复")
+PLAN_BUILT = gettext_noop("生成年度检查计划")
+PLAN_REGRADED = gettext_noop("等级变化，调整检查计划")
+PLAN_DROPPED = gettext_noop("等级变化，不再需要的计划检查")
+PLAN_MATCHED = gettext_noop("关联完成检查")
+_CREDIT = [
+    CYCLE_OPENED,
+    SYSTEM_FROZEN,
+    SYSTEM_COPIED,
+    SELF_ASSESSMENT_RECORDED,
+    SCORED_AUTOMATICALLY,
+    INITIAL_SCORE,
+    REVIEW_ADJUSTED,
+    INITIAL_DONE,
+    PUBLISHED,
+    OBJECTION_RECORDED,
+    FINALISING,
+    FINALISED,
+    ANNOUNCED,
+    REPAIR_APPLIED,
+    REPAIR_APPROVED,
+    REPAIR_REJECTED,
+    PLAN_BUILT,
+    PLAN_REGRADED,
+    PLAN_DROPPED,
+    PLAN_MATCHED,
+]
 
 
 def _render(write: Callable[[], str]) -> str:
@@ -59,6 +102,7 @@ def _writers() -> list[Callable[[], str]]:
         lambda: gettext(TIP_EDITED),
         *(_label(status.label) for status in TipStatus),
         *(_label(status.label) for status in RewardStatus),
+        *((lambda text=text: gettext(text)) for text in _CREDIT),
     ]
 
 

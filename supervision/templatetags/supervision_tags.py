@@ -51,9 +51,12 @@ from django.utils.translation import gettext_lazy
 from supervision.audit import can_audit as allowed
 from supervision.choices import (
     AgreementStatus,
+    CycleStatus,
     Grade,
     InspectionStatus,
+    ObjectionStatus,
     ReferralStatus,
+    RepairStatus,
     RewardStatus,
     TipStatus,
 )
@@ -65,7 +68,16 @@ register = template.Library()
 
 # The first whose values hold a status gives its label: a tip's 已受理 shares its value with a
 # referral's 已立案, so the tip pages use tip_status_badge, which looks up TipStatus itself.
-_STATUS_CHOICES = (AgreementStatus, InspectionStatus, ReferralStatus, TipStatus, RewardStatus)
+_STATUS_CHOICES = (
+    AgreementStatus,
+    InspectionStatus,
+    ReferralStatus,
+    TipStatus,
+    RewardStatus,
+    CycleStatus,
+    ObjectionStatus,
+    RepairStatus,
+)
 
 # The formats of supervision.formats.values, as filters.
 register.filter("cny", cny)

@@ -29,6 +29,7 @@ from django.views.generic import TemplateView
 
 from supervision.choices import (
     AgreementStatus,
+    CycleStatus,
     Grade,
     InspectionKind,
     ReferralStatus,
@@ -37,6 +38,7 @@ from supervision.choices import (
     TipStatus,
 )
 from supervision.models import (
+    EvaluationCycle,
     Facility,
     GradeTally,
     InspectionTally,
@@ -113,6 +115,7 @@ class DashboardView(StaffView, TemplateView):
             latest_changes=self.latest_changes(),
             latest_sanctions=self.latest_sanctions(),
             tips=self.tips(today),
+            credit=self.credit_cycles(),
         )
         context["grade_total"] = sum(f.value for f in context["grades"])
         context["chart"] = self.chart(context["grades"])
@@ -202,6 +205,21 @@ class DashboardView(StaffView, TemplateView):
             "by_channel": by_channel,
             "clocks": clocks,
             "open_url": link("tip-list", [("status", s.value) for s in open_statuses]),
+        }
+
+    def credit_cycles(self) -> dict[str, Any] | None:
+        """The annual evaluations in progress and those of the latest finalised year, with their
+        stored counts (one query). None without view_evaluationcycle."""
+        if not can_view(self.request.user, EvaluationCycle):
+            return None
+        cycles = list(EvaluationCycle.objects.order_by("-year", "category__number")[:40])
+        done = [CycleStatus.FINAL, CycleStatus.ANNOUNCED]
+        final_years = [c.year for c in cycles if c.status in done]
+        latest = final_years[0] if final_years else None
+        return {
+            "in_progress": [c for c in cycles if c.status not in done],
+            "latest_year": latest,
+            "latest": [c for c in cycles if c.year == latest and c.status in done],
         }
 
     def open_referrals(self) -> dict[str, Any]:

@@ -1,8 +1,11 @@
 """Load the 2024 demo data into an empty database and create one demo account per role.
 
-The 2024 data is the fixture (fixtures/lhasa_2024.json); the tips of 2025–2026 that follow it are
-written through the services by the demo accounts (DEMO_TIPS below), so that every step has its
-history row with the account and the reason, as staff would have left it.
+The 2024 data is the fixture (fixtures/lhasa_2024.json), with the 2024 indicator systems and the
+announced 2024 credit evaluation; the tips of 2025–2026 that follow it are written through the
+services by the demo accounts (DEMO_TIPS below), so that every step has its history row with the
+account and the reason, as staff would have left it. Then the 2025 credit evaluation of the
+medical institutions is opened and scored from the facts (load_demo_credit), so that a cycle in
+progress shows the two police referrals of 2025 as vetoes.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from supervision.choices import (
+    CreditCategoryCode,
+    CycleStatus,
     District,
     PaymentMethod,
     ReplyMethod,
@@ -31,9 +36,16 @@ from supervision.choices import (
     Violation,
 )
 from supervision.codes import resident_id_check_char
-from supervision.models import Facility, Inspection, Inspector, Tip
-from supervision.roles import AUDITOR, INSPECTOR, SUPERVISOR, TIP_DESK
-from supervision.services import tip_rewards, tips
+from supervision.models import (
+    EvaluationCycle,
+    Facility,
+    IndicatorSystem,
+    Inspection,
+    Inspector,
+    Tip,
+)
+from supervision.roles import AUDITOR, CREDIT_EVALUATOR, INSPECTOR, SUPERVISOR, TIP_DESK
+from supervision.services import evaluation, tip_rewards, tips
 from supervision.services.inspections import complete_inspection, edit_inspection
 from supervision.services.tips import ReporterDetails
 from supervision.twofactor import (
@@ -51,6 +63,7 @@ DEMO_ACCOUNTS = [
     ("inspector", INSPECTOR, "Demo-inspector-2024!", "检查员"),
     ("auditor", AUDITOR, "Demo-auditor-2024!", "稽核"),
     ("tipdesk", TIP_DESK, "Demo-tipdesk-2024!", "举报受理（看得到举报人）"),
+    ("evaluator", CREDIT_EVALUATOR, "Demo-evaluator-2024!", "信用评价员"),
 ]
 
 
@@ -106,6 +119,13 @@ class Command(BaseCommand):
                     User.objects.get(username="tipdesk"), User.objects.get(username="supervisor")
                 )
             self.stdout.write(f"Demo data: {count} tips (2025–2026), written by the demo tip desk.")
+        with transaction.atomic():
+            cycle = load_demo_credit(User.objects.get(username="supervisor"))
+        if cycle is not None:
+            self.stdout.write(
+                f"Demo data: the {cycle.year} credit evaluation of medical institutions, opened "
+                f"and scored from the facts ({cycle.figures.get('vetoed', 0)} vetoed)."
+            )
         self.stdout.write("")
         url = site_url(options["address"])
         self.stdout.write(f"Demo accounts (DEBUG only); the admin is at {url}admin/")
@@ -158,6 +178,57 @@ def site_url(address: str) -> str:
     if ":" in host:
         host = f"[{host}]"
     return f"http://{host}:{port}/"
+
+
+# Demo credit evaluation ---------------------------------------------------------------------
+#
+# The fixture holds the 2024 indicator systems of the 8 categories and the announced 2024 cycles
+# of categories 1–3. For 2025 the systems of categories 1–3 are copied (unchanged) and the
+# evaluation of the medical institutions is opened at the start of 2026 and scored from the 2025
+# facts: the two referrals to the police for forged delivery notes (2025) are vetoes there, the
+# facilities graded D, while evaluators have yet to score the manual indicators.
+
+DEMO_CREDIT_YEAR = 2025
+DEMO_CREDIT_CATEGORIES = (
+    CreditCategoryCode.MEDICAL_INSTITUTION,
+    CreditCategoryCode.RETAIL_PHARMACY,
+    CreditCategoryCode.INSURER,
+)
+
+
+def load_demo_credit(
+    supervisor: User, today: datetime.date | None = None
+) -> EvaluationCycle | None:
+    """Copy the 2024 systems of categories 1–3 to 2025 and open and score the 2025 evaluation of
+    the medical institutions, whatever of it is not there yet. Returns the cycle when this run
+    scored it; None when it was there already, or the data or the year's end are missing."""
+    today = today or timezone.localdate()
+    year = DEMO_CREDIT_YEAR
+    if today.year <= year:
+        return None  # the year has not ended: it cannot be evaluated yet
+    sources = IndicatorSystem.objects.filter(
+        year=year - 1, category_id__in=DEMO_CREDIT_CATEGORIES
+    ).order_by("category__number")
+    if not sources.exists():
+        return None  # data loaded before the credit systems existed
+    for system in sources:
+        if not IndicatorSystem.objects.filter(category_id=system.category_id, year=year).exists():
+            evaluation.copy_system(system, year=year, user=supervisor)
+    category = CreditCategoryCode.MEDICAL_INSTITUTION
+    cycle = EvaluationCycle.objects.filter(category_id=category, year=year).first()
+    if cycle is None:
+        opened_on = min(datetime.date(year + 1, 1, 5), today)
+        cycle = evaluation.open_cycle(
+            category=category,
+            year=year,
+            user=supervisor,
+            opened_on=opened_on,
+            self_assessment_due=max(datetime.date(year + 1, 1, 23), opened_on),
+        )
+    if cycle.status != CycleStatus.SELF_ASSESSMENT:
+        return None
+    evaluation.score_cycle(cycle, user=supervisor)
+    return EvaluationCycle.objects.get(pk=cycle.pk)
 
 
 # Demo tips ------------------------------------------------------------------------------------
