@@ -29,13 +29,21 @@ from supervision.api.evidence import EvidenceActions
 from supervision.api.urls import router
 from supervision.audit import AUDITED
 from supervision.models import (
+    AssessmentItem,
     AuditEvent,
+    CreditCategory,
+    CreditRepair,
+    Dimension,
     Evidence,
     GradeTally,
+    Indicator,
     InspectionTally,
     Inspector,
+    InsuredIdentity,
     PartnerAgency,
+    PlannedCheck,
     RatingChange,
+    SupervisionMeasure,
     TipReporter,
     UserDistrict,
     ViolationCategory,
@@ -71,6 +79,8 @@ NOT_AUDITED = {
     InspectionTally: "a total kept by triggers from the inspections",
 }
 NOT_GRANTED = {
+    InsuredIdentity: "personal data: an insured person's ID number; only supervisors hold "
+    "view_insuredidentity (tests/test_insured_privacy.py), the auditor reads the masked number",
     TipReporter: "personal data: the auditor reads tips with the reporter masked; only the tip "
     "desk and supervisors hold view_tipreporter (tests/test_reporter_privacy.py)",
     AuditEvent: "read through the audit log, which follows the history permissions",
@@ -86,6 +96,14 @@ NOT_IN_ADMIN = {
     InspectionTally: "derived: manage.py rebuild_tallies recomputes it",
 }
 NO_FACTORY = {
+    CreditCategory: "its 8 rows come with the migrations",
+    SupervisionMeasure: "its rows (per category and grade) come with the migrations",
+    Dimension: "built with its system by tests/credit_support.build_system",
+    Indicator: "built with its system by tests/credit_support.build_system",
+    AssessmentItem: "written by services.evaluation (score_cycle, score_indicator), which the "
+    "tests call",
+    PlannedCheck: "written by services.check_plans.build_check_plan, which the tests call",
+    CreditRepair: "written by services.credit_actions.apply_for_repair, which the tests call",
     AuditEvent: "written by services.audit_events, which the tests call",
     PartnerAgency: "its rows come with the migrations",
     ViolationCategory: "its rows come with the migrations",
