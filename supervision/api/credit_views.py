@@ -541,8 +541,9 @@ class PlannedCheckViewSet(ReadOnlyViewSet):
     **_documented(
         "credit institution",
         "credit institutions",
-        create="Register an institution of categories 4-6 (医药企业、参保单位、第三方服务机构) "
-        "with its unified social credit code (checked, unique).",
+        create="Register an institution of categories 4-6 (pharmaceutical companies, insured "
+        "employers, third-party service providers) with its unified social credit code "
+        "(checked, unique).",
         update="Edit a registered institution.",
     )
 )

@@ -34,6 +34,7 @@ from supervision.choices import (
     SubjectType,
 )
 from supervision.codes import CREDIT_CODE_LENGTH, validate_credit_code, validate_resident_id
+from supervision.formats.punctuation import bracketed
 from supervision.models.base import NOTE_LENGTH, TimeStamped, Versioned, text_limit
 from supervision.models.checks import BatchedChecks
 from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
@@ -190,7 +191,7 @@ class InsuredPerson(Versioned, TimeStamped):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.id_masked}）"
+        return bracketed(self.name, self.id_masked)
 
 
 class InsuredIdentity(BatchedChecks):
@@ -405,7 +406,7 @@ class Dimension(_SystemPart):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.full_points}）"
+        return bracketed(self.name, self.full_points)
 
 
 class Indicator(_SystemPart):

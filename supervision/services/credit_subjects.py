@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from supervision.choices import INSTITUTION_CATEGORIES, CreditCategoryCode
 from supervision.codes import RESIDENT_ID_LENGTH
+from supervision.formats.punctuation import listed
 from supervision.models import CreditCategory, CreditInstitution, InsuredIdentity, InsuredPerson
 from supervision.models.base import check_version
 from supervision.models.credit import mask_resident_id
@@ -82,11 +83,7 @@ def institution_category(value: CreditCategory | str | None) -> CreditCategory:
         raise refuse(
             "category",
             _("信用主体单位的类别只能是：%(choices)s。")
-            % {
-                "choices": "、".join(
-                    str(CreditCategoryCode(c).label) for c in INSTITUTION_CATEGORIES
-                )
-            },
+            % {"choices": listed(CreditCategoryCode(c).label for c in INSTITUTION_CATEGORIES)},
         )
     if isinstance(value, CreditCategory):
         return value

@@ -42,6 +42,7 @@ from supervision.choices import (
     SanctionKind,
     TipConclusion,
 )
+from supervision.formats.punctuation import labelled
 from supervision.models import (
     Assessment,
     AssessmentItem,
@@ -856,8 +857,8 @@ def score_indicator(
     label = reasons.system(
         reasons.REVIEW_ADJUSTED if cycle.status == CycleStatus.REVIEW else reasons.INITIAL_SCORE
     )
-    save_with_history(item, user, f"{label}：{reason}" if reason else label)
-    _after_change(assessment, user, f"{label}：{indicator.code} {indicator.name}")
+    save_with_history(item, user, labelled(label, reason) if reason else label)
+    _after_change(assessment, user, labelled(label, f"{indicator.code} {indicator.name}"))
     return item
 
 
