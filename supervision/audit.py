@@ -118,6 +118,21 @@ _PARENT: dict[type[models.Model], tuple[type[models.Model], str]] = {
     CreditRepair: (CreditRating, "rating_id"),
 }
 _BY_NAME = {model._meta.model_name: model for model in AUDITED}
+# The log numbers every record: a record whose primary key is not a number (a credit category's
+# code) is numbered by a unique integer field of its own.
+_RECORD_NUMBER: dict[type[models.Model], str] = {CreditCategory: "number"}
+
+
+def record_number_field(model: type[models.Model]) -> str:
+    """The field that numbers model's records in the log ("id" but for _RECORD_NUMBER)."""
+    return _RECORD_NUMBER.get(model, "id")
+
+
+def record_number(record: models.Model) -> Any:
+    """record's number in the log (record_id)."""
+    return getattr(record, record_number_field(type(record)))
+
+
 # How each record type's history rows reach the facility they concern (the facility filter).
 _FACILITY_OF: dict[type[models.Model], str] = {
     Facility: "id",
@@ -256,6 +271,7 @@ def _history_part(
         return None  # only event actions chosen
     rows = model.history.model._default_manager.all()  # type: ignore[attr-defined]
     parent = _PARENT.get(model)
+    key = record_number_field(model)
     if limited:
         # The history of the records in the user's districts (supervision.scoping); of a record
         # that hangs from another, that of the records whose parent is in them.
@@ -263,10 +279,10 @@ def _history_part(
             visible = scoped_queryset(user, parent[0]._default_manager.all()).values("pk")
             rows = rows.filter(**{f"{parent[1]}__in": visible})
         else:
-            visible = scoped_queryset(user, model._default_manager.all()).values("pk")
-            rows = rows.filter(id__in=visible)
+            visible = scoped_queryset(user, model._default_manager.all()).values(key)
+            rows = rows.filter(**{f"{key}__in": visible})
     if filters.get("record_id") is not None:
-        rows = rows.filter(id=filters["record_id"])
+        rows = rows.filter(**{key: filters["record_id"]})
     if filters.get("facility") is not None:
         facility = filters["facility"]
         if parent is not None and parent[0] in _FACILITY_OF:
@@ -277,7 +293,7 @@ def _history_part(
         else:
             return None  # a shared table (the calendar, the hotlines): about no facility
     rows = _one_row_per_save(model, _shared_filters(rows, filters, actions, fields=_HISTORY))
-    return _as_columns(rows, model._meta.model_name, fields=_HISTORY)
+    return _as_columns(rows, model._meta.model_name, fields=_HISTORY._replace(record_id=key))
 
 
 def visible_events(user: Any) -> models.QuerySet:
@@ -461,13 +477,16 @@ def _describe_changes(
     entries = describe(model, shown, previous)
     if masked(user, model):
         mask(entries)
+    key = record_number_field(model)
     records = (
         model._default_manager.select_related(*AUDITED[model])
-        .filter(pk__in={row["record_id"] for row in typed})
-        .in_bulk()
+        .filter(**{f"{key}__in": {row["record_id"] for row in typed}})
+        .in_bulk(field_name=key)
     )
     return {
-        (name, first.history_id): AuditEntry(entry, model, first.id, records.get(first.id), row)
+        (name, first.history_id): AuditEntry(
+            entry, model, getattr(first, key), records.get(getattr(first, key)), row
+        )
         for first, row, entry in zip(firsts, shown, entries, strict=True)
     }
 

@@ -266,8 +266,9 @@ def predecessors(
     if not rows:
         return {}
     manager = history_model._default_manager
+    key = history_model.instance_type._meta.pk.attname  # type: ignore[attr-defined]
     earlier = (
-        manager.filter(id=OuterRef("id"))
+        manager.filter(**{key: OuterRef(key)})
         .filter(
             Q(history_date__lt=OuterRef("history_date"))
             | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id"))

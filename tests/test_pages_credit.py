@@ -170,6 +170,7 @@ PAGES = [
     ("assessment-score", "a_scoring", EVALUATORS),
     ("assessment-objection", "a_publication", EVALUATORS),
     ("objection-list", "none", READERS),
+    ("objection-detail", "objection", READERS),
     ("objection-decide", "objection", SUPERVISORS),
     # The evaluator records an objection and attaches its evidence.
     ("objection-evidence", "objection", EVALUATORS),
@@ -753,7 +754,7 @@ def test_an_objection_is_recorded_and_decided_upheld_with_a_correction(client, s
         },
     )
     assert response.status_code == 302
-    assert response["Location"].endswith(f"#objection-{objection.pk}")
+    assert response["Location"] == reverse("objection-detail", args=[objection.pk]) + "#decision"
     objection.refresh_from_db()
     assessment.refresh_from_db()
     assert objection.status == ObjectionStatus.UPHELD
@@ -870,8 +871,29 @@ def test_evidence_is_uploaded_to_an_objection(client, supervisor, media):
     assert response.status_code == 302, html_of(response)[:3000]
     evidence = Evidence.objects.get()
     assert evidence.objection == objection
-    html = html_of(client.get(reverse("assessment-detail", args=[objection.assessment_id])))
-    assert reverse("evidence-download", args=[evidence.pk]) in html
+    assert response["Location"] == reverse("objection-detail", args=[objection.pk]) + "#evidence"
+    download = reverse("evidence-download", args=[evidence.pk])
+    assert download in html_of(
+        client.get(reverse("assessment-detail", args=[objection.assessment_id]))
+    )
+    page = client.get(reverse("objection-detail", args=[objection.pk]))
+    assert download in html_of(page)
+    assert "证据材料：整改报告.pdf" in [str(entry.subject) for entry in page.context["history"]]
+
+
+def test_the_objection_page_shows_the_grounds_the_decision_and_the_way_to_decide(
+    client, supervisor, auditor
+):
+    cycle = cycle_at(CycleStatus.PUBLICATION)
+    objection = objection_of(cycle)
+    client.force_login(supervisor)
+    html = html_of(client.get(reverse("objection-detail", args=[objection.pk])))
+    assert objection.grounds in html
+    assert reverse("objection-decide", args=[objection.pk]) in html
+    assert reverse("assessment-detail", args=[objection.assessment_id]) in html
+    client.force_login(auditor)
+    html = html_of(client.get(reverse("objection-detail", args=[objection.pk])))
+    assert reverse("objection-decide", args=[objection.pk]) not in html
 
 
 def test_the_scorecard_history_shows_the_items_and_objections(client, auditor):

@@ -21,6 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
+from supervision.api.evidence import EvidenceActions
 from supervision.api.serializers import credit as c
 from supervision.api.serializers import credit_subjects as subjects
 from supervision.api.views import (
@@ -426,7 +427,9 @@ class AssessmentViewSet(ReadOnlyViewSet):
         "objection per subject at a time.",
     )
 )
-class ObjectionViewSet(mixins.ListModelMixin, RetrieveMixin, CreateMixin, CreditViewSet):
+class ObjectionViewSet(
+    EvidenceActions, mixins.ListModelMixin, RetrieveMixin, CreateMixin, CreditViewSet
+):
     """Objections (异议) against published results, each decided with a reason."""
 
     queryset = Objection.objects.all()
@@ -481,7 +484,9 @@ class ObjectionViewSet(mixins.ListModelMixin, RetrieveMixin, CreateMixin, Credit
         "time.",
     )
 )
-class CreditRepairViewSet(mixins.ListModelMixin, RetrieveMixin, CreateMixin, CreditViewSet):
+class CreditRepairViewSet(
+    EvidenceActions, mixins.ListModelMixin, RetrieveMixin, CreateMixin, CreditViewSet
+):
     """Applications for credit repair (信用修复) and their decisions."""
 
     queryset = CreditRepair.objects.all()

@@ -1,5 +1,6 @@
 """Evidence files in the API: list and upload on a record's endpoint
-(/api/inspections/{id}/evidence/, likewise referrals, sanctions and tips), read and download at
+(/api/inspections/{id}/evidence/, likewise referrals, sanctions, tips, objections and credit
+repairs), read and download at
 /api/evidence/{id}/ and /api/evidence/{id}/download/.
 
 Uploads go through services.attach_evidence, as on the pages; downloads answer the file only to
@@ -25,7 +26,7 @@ from supervision.api.permissions import RolePermissions
 from supervision.choices import EvidenceType
 from supervision.evidence_files import attach_and_record, download_response
 from supervision.models import Evidence
-from supervision.models.evidence import MAX_DESCRIPTION_LENGTH
+from supervision.models.evidence import MAX_DESCRIPTION_LENGTH, evidence_field
 from supervision.services.evidence import too_large_message
 from supervision.uploads import upload_too_large
 
@@ -51,6 +52,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "referral",
             "sanction",
             "tip",
+            "objection",
+            "repair",
             "original_name",
             "content_type",
             "size",
@@ -67,6 +70,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "referral": {"help_text": "Id of the referral it belongs to, or null."},
             "sanction": {"help_text": "Id of the sanction it belongs to, or null."},
             "tip": {"help_text": "Id of the tip (举报线索) it belongs to, or null."},
+            "objection": {"help_text": "Id of the objection (异议) it belongs to, or null."},
+            "repair": {"help_text": "Id of the credit repair (信用修复) it belongs to, or null."},
             "original_name": {
                 "help_text": "The uploaded file's name, made safe: no path, no control "
                 "characters, at most 120 characters, ending with an extension of its type. "
@@ -174,7 +179,7 @@ class EvidenceActions:
     def _evidence_of(self, record: Model) -> QuerySet:
         return (
             Evidence.objects.visible_to(self.request.user)
-            .filter(**{record._meta.model_name: record})
+            .filter(**{evidence_field(type(record)): record})
             .select_related("uploaded_by")
         )
 

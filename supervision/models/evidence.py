@@ -30,6 +30,14 @@ MAX_NAME_LENGTH = 120
 MAX_DESCRIPTION_LENGTH = 200
 
 
+def evidence_field(model: type[models.Model]) -> str:
+    """The field of Evidence that links a file to a record of model (one of PARENT_FIELDS)."""
+    for name in PARENT_FIELDS:
+        if Evidence._meta.get_field(name).related_model is model:
+            return name
+    raise LookupError(f"{model.__name__} takes no evidence")
+
+
 def evidence_path(instance: Evidence, filename: str) -> str:
     """evidence/<year>/<month>/<random hex><extension of the detected type>.
 

@@ -7,7 +7,7 @@ from django.db.models import Model
 from django.http import QueryDict
 from django.urls import reverse
 
-from supervision.audit import AUDITED
+from supervision.audit import AUDITED, record_number
 from supervision.models import Facility
 
 register = template.Library()
@@ -25,5 +25,5 @@ def audit_url(record: Model | None) -> str:
         query["facility"] = str(record.pk)
     else:
         query["record_type"] = record._meta.model_name
-        query["record_id"] = str(record.pk)
+        query["record_id"] = str(record_number(record))
     return f"{reverse('audit')}?{query.urlencode()}"

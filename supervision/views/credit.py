@@ -18,13 +18,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, F, IntegerField, Model, Q, QuerySet, Value, When
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views import View
 from django.views.generic import TemplateView
 
 from supervision.choices import CycleStatus, Grade, IndicatorMethod, ObjectionStatus
@@ -60,7 +59,7 @@ from supervision.scoping import can_view, scoped_queryset, user_districts
 from supervision.services import evaluation as service
 from supervision.views.base import RecordDetailView, ServiceFormView, StaffView
 from supervision.views.case_lists import CaseListView
-from supervision.views.evidence import EvidenceUploadView, may_attach
+from supervision.views.evidence import EvidenceSectionMixin, EvidenceUploadView, may_attach
 
 # --- The steps of a cycle ------------------------------------------------------------------------
 
@@ -877,7 +876,7 @@ class ObjectionDecideView(ServiceFormView):
             objection=objection,
             assessment=objection.assessment,
             cycle=objection.assessment.cycle,
-            cancel_url=objection.assessment.get_absolute_url(),
+            cancel_url=objection.get_absolute_url(),
             explanation=gettext(
                 "异议成立的，可填写需更正指标的分数（留空为不更正），等级随之重新计算；"
                 "异议不成立的，评分不变。处理意见须写明依据。"
@@ -899,8 +898,7 @@ class ObjectionDecideView(ServiceFormView):
         return objection
 
     def get_success_url(self, record: Model | None = None) -> str:
-        objection = self.get_object()
-        return f"{objection.assessment.get_absolute_url()}#objection-{objection.pk}"
+        return f"{reverse('objection-detail', args=[self.get_object().pk])}#decision"
 
 
 class ObjectionEvidenceView(EvidenceUploadView):
@@ -909,21 +907,30 @@ class ObjectionEvidenceView(EvidenceUploadView):
     model = object_model = Objection
 
     def get_success_url(self, record: Model | None = None) -> str:
-        objection = self.get_object()
-        return f"{objection.assessment.get_absolute_url()}#objection-{objection.pk}"
+        return f"{reverse('objection-detail', args=[self.get_object().pk])}#evidence"
 
 
-class ObjectionRedirectView(StaffView, View):
-    """An objection's address (Objection.get_absolute_url): its place on the scorecard."""
+class ObjectionDetailView(EvidenceSectionMixin, RecordDetailView):
+    """An objection: the assessment it concerns, its grounds, the decision, its evidence files and
+    its history (the scorecard lists it too)."""
 
     model = Objection
+    template_name = "credit/objection_detail.html"
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        objection = get_object_or_404(self.scoped(Objection.objects.all()), pk=pk)
-        return HttpResponseRedirect(
-            f"{reverse('assessment-detail', args=[objection.assessment_id])}"
-            f"#objection-{objection.pk}"
+    def get_queryset(self) -> QuerySet:
+        return (
+            super().get_queryset().select_related("assessment__cycle", "recorded_by", "decided_by")
         )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        objection: Objection = self.object
+        context["may_decide"] = (
+            objection.status == ObjectionStatus.PENDING
+            and objection.assessment.cycle.status == CycleStatus.PUBLICATION
+            and self.request.user.has_perm("supervision.decide_objection")
+        )
+        return context
 
 
 # --- Objections --------------------------------------------------------------------------------
@@ -1035,7 +1042,7 @@ urlpatterns = [
         name="assessment-objection",
     ),
     path("objections/", ObjectionListView.as_view(), name="objection-list"),
-    path("objections/<int:pk>/", ObjectionRedirectView.as_view(), name="objection-detail"),
+    path("objections/<int:pk>/", ObjectionDetailView.as_view(), name="objection-detail"),
     path("objections/<int:pk>/decide/", ObjectionDecideView.as_view(), name="objection-decide"),
     path(
         "objections/<int:pk>/evidence/", ObjectionEvidenceView.as_view(), name="objection-evidence"

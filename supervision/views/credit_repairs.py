@@ -20,14 +20,11 @@ from supervision.choices import Grade, RepairStatus
 from supervision.exports import Column
 from supervision.filtersets import CreditRepairFilterSet
 from supervision.forms.credit_actions import AdjustGradeForm, RepairApplyForm, RepairDecideForm
-from supervision.forms.evidence import EvidenceForm
-from supervision.history import History, can_view_history, merged_history, related_history
-from supervision.models import CreditRating, CreditRepair, Evidence, Facility, RatingChange
-from supervision.scoping import can_view
+from supervision.models import CreditRating, CreditRepair, Facility, RatingChange
 from supervision.services import credit_actions as service
 from supervision.views.base import RecordDetailView, ServiceFormView
 from supervision.views.case_lists import CaseListView
-from supervision.views.evidence import EvidenceUploadView, may_attach
+from supervision.views.evidence import EvidenceSectionMixin, EvidenceUploadView
 
 
 def repair_url(repair: CreditRepair) -> str:
@@ -67,7 +64,7 @@ class CreditRepairListView(CaseListView):
         )
 
 
-class CreditRepairDetailView(RecordDetailView):
+class CreditRepairDetailView(EvidenceSectionMixin, RecordDetailView):
     """An application: the rating it concerns, the rectification, the decision (form for who
     may decide), its evidence files and its history."""
 
@@ -94,7 +91,6 @@ class CreditRepairDetailView(RecordDetailView):
         repair: CreditRepair = self.object
         user = self.request.user
         pending = repair.status == RepairStatus.PENDING
-        attach = may_attach(user, repair)
         context.update(
             is_pending=pending,
             rating=repair.rating,
@@ -105,31 +101,8 @@ class CreditRepairDetailView(RecordDetailView):
                 if pending and user.has_perm("supervision.decide_creditrepair")
                 else None
             ),
-            evidence_visible=can_view(user, Evidence),
-            evidence_files=list(
-                Evidence.objects.visible_to(user)
-                .filter(repair=repair)
-                .select_related("uploaded_by")
-            ),
-            evidence_form=EvidenceForm() if attach else None,
-            evidence_upload_url=(
-                reverse("creditrepair-evidence", args=[repair.pk]) if attach else None
-            ),
         )
         return context
-
-    def get_history(self) -> History:
-        """The application's changes and the uploads of its files."""
-        own = super().get_history()
-        if not can_view_history(self.request.user, Evidence):
-            return own
-        uploads = related_history(
-            Evidence,
-            Evidence.history.filter(repair_id=self.object.pk),
-            subject=lambda row: _("证据材料：%(name)s") % {"name": row.original_name},
-            limit=self.history_limit,
-        )
-        return merged_history(own, uploads, limit=self.history_limit)
 
 
 class _ActsOnRating(ServiceFormView):

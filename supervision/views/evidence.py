@@ -22,7 +22,16 @@ from django.views import View
 from supervision.evidence_files import attach_and_record, download_response
 from supervision.forms.evidence import EvidenceForm
 from supervision.history import History, can_view_history, merged_history, related_history
-from supervision.models import Evidence, Inspection, Referral, Sanction, Tip
+from supervision.models import (
+    CreditRepair,
+    Evidence,
+    Inspection,
+    Objection,
+    Referral,
+    Sanction,
+    Tip,
+)
+from supervision.models.evidence import evidence_field
 from supervision.scoping import can_view
 from supervision.uploads import upload_too_large
 from supervision.views.base import ServiceFormView
@@ -32,6 +41,8 @@ _UPLOAD_URL = {
     Referral: "referral-evidence",
     Sanction: "sanction-evidence",
     Tip: "tip-evidence",
+    Objection: "objection-evidence",
+    CreditRepair: "creditrepair-evidence",
 }
 
 
@@ -53,7 +64,7 @@ class EvidenceSectionMixin:
         context = super().get_context_data(**kwargs)  # type: ignore[misc]
         record = self.object  # type: ignore[attr-defined]
         user = self.request.user
-        field = record._meta.model_name
+        field = evidence_field(type(record))
         context["evidence_visible"] = can_view(user, Evidence)
         context["evidence_files"] = list(
             Evidence.objects.visible_to(user)
@@ -76,7 +87,7 @@ class EvidenceSectionMixin:
         limit = self.history_limit  # type: ignore[attr-defined]
         uploads = related_history(
             Evidence,
-            Evidence.history.filter(**{f"{record._meta.model_name}_id": record.pk}),
+            Evidence.history.filter(**{f"{evidence_field(type(record))}_id": record.pk}),
             subject=lambda row: _("证据材料：%(name)s") % {"name": row.original_name},
             limit=limit,
         )
