@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.utils import timezone
+
 from supervision.choices import (
     CreditCategoryCode,
     Grade,
@@ -14,9 +16,31 @@ from supervision.choices import (
     SanctionKind,
     Violation,
 )
-from supervision.models import CreditCategory, Dimension, Indicator, IndicatorSystem
+from supervision.models import (
+    CalendarYear,
+    CreditCategory,
+    Dimension,
+    Indicator,
+    IndicatorSystem,
+)
+from supervision.workdays import LIBRARY_YEARS
 
 D = datetime.date
+
+
+def enter_calendar_to_next_year() -> None:
+    """Enter the working-day calendar of the years after the calendar library's last one up to
+    next year, weekends only (as an administrator enters a new year's schedule): the credit tests
+    publish relative to today, and a publication or objection period that runs into a year the
+    calendar does not know has no deadline and is refused."""
+    for year in range(LIBRARY_YEARS[1] + 1, timezone.localdate().year + 2):
+        CalendarYear.objects.get_or_create(
+            year=year,
+            defaults={
+                "notice": "测试日历：仅周末休息",
+                "published_on": datetime.date(year - 1, 11, 1),
+            },
+        )
 
 
 def build_system(
@@ -24,7 +48,9 @@ def build_system(
 ) -> IndicatorSystem:
     """基础管理 300 (manual 300), 基金使用 600 (violations 50 each ≤ 300, suspensions 100 each
     ≤ 200, money 10 per 10,000 yuan ≤ 100), 社会评价 100 (tips 20 each ≤ 100); veto: a police
-    referral for forged delivery notes → D; bonus ≤ 20."""
+    referral for forged delivery notes → D; bonus ≤ 20. The calendar is entered to next year
+    (enter_calendar_to_next_year)."""
+    enter_calendar_to_next_year()
     system = IndicatorSystem.objects.create(
         category=CreditCategory.objects.get(pk=category),
         year=year,

@@ -29,6 +29,7 @@ from supervision.models import (
     CreditRating,
     CreditRepair,
     EvaluationCycle,
+    Evidence,
     Indicator,
     InsuredPerson,
     Objection,
@@ -42,7 +43,9 @@ from supervision.services import credit_actions, evaluation
 from tests.api import client_for, if_match_for
 from tests.credit_support import build_system
 from tests.dbstate import snapshot
+from tests.evidence import upload
 from tests.factories import (
+    PDF_BYTES,
     CreditInstitutionFactory,
     CreditRatingFactory,
     FacilityFactory,
@@ -1000,3 +1003,30 @@ def test_a_repair_decision_is_history_too(credit, supervisor):
     repair = CreditRepair.objects.get(pk=credit.repair.pk)
     assert repair.status == RepairStatus.REJECTED
     assert repair.history.first().history_user == supervisor
+
+
+# --- evidence --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "record"),
+    [("objections", lambda w: w.objection), ("credit-repairs", lambda w: w.repair)],
+)
+def test_evidence_is_attached_to_an_objection_or_a_repair_and_listed(
+    credit, supervisor, inspector, media, endpoint, record
+):
+    target = record(credit)
+    url = f"/api/{endpoint}/{target.pk}/evidence/"
+    refused = client_for(inspector).post(
+        url, {"file": upload("整改报告.pdf", PDF_BYTES)}, format="multipart"
+    )
+    assert refused.status_code == 403
+    assert not Evidence.objects.exists()
+    response = client_for(supervisor).post(
+        url, {"file": upload("整改报告.pdf", PDF_BYTES), "description": "整改"}, format="multipart"
+    )
+    assert response.status_code == 201, response.content
+    field = "objection" if endpoint == "objections" else "repair"
+    assert response.json()[field] == target.pk
+    listed = client_for(inspector).get(url)
+    assert [row["original_name"] for row in listed.json()] == ["整改报告.pdf"]

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format, number_format
 
-from supervision.models import Facility, Inspection, Referral, Sanction
+from supervision.models import Assessment, Facility, Inspection, Referral, Sanction
 from tests.factories import (
     CreditRatingFactory,
     TipExtensionFactory,
@@ -185,7 +185,16 @@ def _chinese_from_code(html: str, data: list[str], pattern: re.Pattern) -> list[
 
 # Chinese words of the interface that must never reach an English page.
 UI_WORDS = ["总览", "机构", "检查", "移送", "处理措施", "搜索", "导出", "信用等级"]
-NAV = ["Overview", "Facilities", "Inspections", "Referrals", "Sanctions", "Tips", "Audit"]
+NAV = [
+    "Overview",
+    "Facilities",
+    "Inspections",
+    "Referrals",
+    "Sanctions",
+    "Tips",
+    "Credit rating",
+    "Audit",
+]
 
 
 class EnglishPagesTests(TestCase):
@@ -212,6 +221,7 @@ class EnglishPagesTests(TestCase):
         ).tip
         TipReporterFactory(tip=cls.tip)
         TipExtensionFactory(tip=cls.tip, granted_on=cls.tip.decided_on)
+        cls.assessment = Assessment.objects.select_related("cycle").order_by("pk").first()
         cls.data = _data_values()
         cls.pattern = re.compile("|".join(re.escape(v) for v in cls.data))
 
@@ -251,6 +261,18 @@ class EnglishPagesTests(TestCase):
             "/tips/rewards/",
             "/admin/supervision/tip/",
             "/admin/supervision/calendaryear/add/",
+            # Credit management: the 2024 cycles of the fixture.
+            "/credit/",
+            "/credit/open/",
+            self.assessment.cycle.get_absolute_url(),
+            self.assessment.get_absolute_url(),
+            f"/credit/systems/{self.assessment.cycle.system_id}/",
+            "/credit/objections/",
+            "/credit/repairs/",
+            "/credit/plan/",
+            "/credit/subjects/institutions/",
+            "/credit/subjects/insured/",
+            "/admin/supervision/indicatorsystem/",
             "/audit/",
             # A wrong filter: the error messages.
             "/audit/?since=2025-04-01&until=2025-03-01",

@@ -945,10 +945,11 @@ def test_the_facility_page_links_a_final_grade_to_its_scorecard(client, inspecto
 # --- the whole cycle through the pages -------------------------------------------------------
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def today_is(monkeypatch):
     """Set what timezone.localdate() answers when asked for today (a day given to it is read
-    as usual): the publication period passes without waiting for it."""
+    as usual): the publication period passes without waiting for it. TODAY unless set: the
+    dates the tests were built from hold even when the run crosses midnight."""
     real = timezone.localdate
     state = {"day": TODAY}
 

@@ -330,6 +330,23 @@ def test_a_change_in_review_needs_a_reason(supervisor, evaluator):
     stored_figures_match_a_recount(cycle)
 
 
+def test_a_new_score_without_a_note_keeps_the_items_note(supervisor, evaluator):
+    FacilityFactory()
+    cycle = opened(supervisor)
+    evaluation.score_cycle(cycle, user=supervisor)
+    assessment = cycle.assessments.get()
+    manual = Indicator.objects.get(system=cycle.system, code="1.1")
+    evaluation.score_indicator(
+        assessment, indicator=manual, points="40", note="制度不全", user=evaluator
+    )
+    evaluation.score_indicator(assessment, indicator=manual, points="60", note=" ", user=evaluator)
+    assert item(assessment, "1.1").note == "制度不全"
+    evaluation.score_indicator(
+        assessment, indicator=manual, points="60", note="另缺考勤制度", user=evaluator
+    )
+    assert item(assessment, "1.1").note == "另缺考勤制度"
+
+
 def test_a_bonus_adds_points_but_never_past_1000(supervisor, evaluator):
     FacilityFactory()
     cycle = opened(supervisor)

@@ -833,7 +833,8 @@ def score_indicator(
     expected_version: int | None = None,
 ) -> AssessmentItem:
     """An evaluator's score of a manual indicator (points deducted) or a bonus item (points
-    added). In review a reason is required: the change of a supervisor."""
+    added). In review a reason is required: the change of a supervisor. A blank note keeps the
+    item's note (the form cannot show it: it opens before an indicator is chosen)."""
     assessment = _editable_assessment(assessment, expected_version)
     cycle = assessment.cycle
     _require(cycle, CycleStatus.SCORING, CycleStatus.REVIEW)
@@ -851,7 +852,7 @@ def score_indicator(
     if item is None:
         item = AssessmentItem(assessment=assessment, indicator=indicator)
     item.points = value
-    item.note = (note or "").strip()
+    item.note = (note or "").strip() or item.note
     item.entered_by = user if getattr(user, "pk", None) else None
     item.entered_at = timezone.now()
     label = reasons.system(

@@ -6,6 +6,7 @@ browser fails the run (.ci/run installs it).
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from pathlib import Path
@@ -54,8 +55,8 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _roles_and_lookups(transactional_db):
-    """Put back what migration 0002 wrote (the groups with their permissions, the lookup rows):
-    the flush after the previous browser test removed them.
+    """Put back what the data migrations wrote (the groups with their permissions, the lookup
+    rows, the credit categories): the flush after the previous browser test removed them.
 
     Not serialized_rollback: once Playwright runs, its event loop makes Django's ORM in the test
     thread use another connection object than the one the test database was set up (and
@@ -65,6 +66,10 @@ def _roles_and_lookups(transactional_db):
         model = apps.get_model("supervision", model_name)
         for code in codes:
             model.objects.get_or_create(code=code)
+    # The credit categories and their supervision measures (migration 0109).
+    importlib.import_module(
+        "supervision.migrations.0109_credit_categories_and_roles"
+    ).add_categories(apps, None)
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
         group.permissions.set(
