@@ -68,7 +68,8 @@ messages: setup
 ## The benchmark on PostgreSQL at 10,000 and 1,000,000 facilities (5 inspections and 2 tips
 ## each): generated data (a database generated before tips gets its tips added), the production
 ## server, p50/p95 server time and queries of every page, list (the tip list too) and write, then
-## locust with 20 users; then a 1,000,000-row CSV export streamed (bench/export.py).
+## locust with 20 users; then a 1,000,000-row CSV export streamed (bench/export.py); then the
+## annual credit evaluation of every facility, its final step and its pages (bench/credit.py).
 ## Figures in bench/RESULTS.md. Needs PostgreSQL (BENCH_PG, default the role of
 ## `sudo bash .ci/postgres.sh`); BENCH_SIZES, BENCH_LOAD_SECONDS: see bench/run.py.
 BENCH_STAMP := $(VENV)/.bench-stamp
@@ -79,6 +80,7 @@ $(BENCH_STAMP): $(STAMP)
 bench: setup $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/credit.py
 
 ## Admin changelist timings on a generated database (figures in bench/RESULTS.md).
 bench-admin: setup

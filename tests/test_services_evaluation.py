@@ -508,6 +508,48 @@ def test_an_interrupted_finalisation_resumes_without_writing_twice(
     }
 
 
+def test_the_final_step_writes_each_rating_its_change_and_their_history(supervisor, evaluator):
+    cycle, a, b, old = walk_to_publication(supervisor, evaluator)
+    same = FacilityFactory(name="示例丙医院")
+    kept = CreditRatingFactory(facility=same, year=2024, grade=Grade.A)
+    cycle = EvaluationCycle.objects.get(pk=cycle.pk)
+    Assessment.objects.filter(cycle=cycle, facility=same).delete()  # not in the cycle: untouched
+    evaluation.finalise_cycle(cycle, user=supervisor, on=D(2025, 2, 28))
+    reason = "2024年度医保信用评价结果"
+    for facility in (a, b):
+        assessment = cycle.assessments.get(facility=facility)
+        rating = CreditRating.objects.get(facility=facility, year=2024)
+        assert (rating.grade, rating.score, rating.assessment, rating.rated_on) == (
+            assessment.grade,
+            assessment.score,
+            assessment,
+            D(2025, 2, 28),
+        )
+        assert rating.basis == (
+            f"依据{cycle.system.name}评定，2024年度得分{assessment.score:.2f}分（满分1000分）。"
+        )
+        last = rating.history.first()
+        assert (last.history_user, last.history_change_reason) == (supervisor, reason)
+        assert (last.grade, last.score, last.version) == (
+            rating.grade,
+            rating.score,
+            rating.version,
+        )
+        change = RatingChange.objects.get(rating=rating, kind=RatingChangeKind.EVALUATION)
+        assert change.to_grade == assessment.grade
+        assert (change.changed_by, change.reason) == (supervisor, reason)
+        assert change.history.get().history_user == supervisor
+    new = CreditRating.objects.get(facility=a, year=2024)
+    assert (new.history.get().history_type, new.version) == ("+", 1)
+    assert RatingChange.objects.get(rating=new).from_grade == ""
+    updated = CreditRating.objects.get(pk=old.pk)
+    assert (updated.version, updated.history.first().history_type) == (old.version + 1, "~")
+    assert RatingChange.objects.get(
+        rating=updated, kind=RatingChangeKind.EVALUATION
+    ).from_grade == (Grade.C)
+    assert CreditRating.objects.get(pk=kept.pk).version == kept.version
+
+
 def test_steps_out_of_order_are_refused(supervisor, evaluator):
     FacilityFactory()
     cycle = opened(supervisor)

@@ -23,10 +23,27 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from supervision.choices import (
     CATEGORY_FACILITY_KINDS,
@@ -67,7 +84,7 @@ from supervision.models.credit import FULL_SCORE
 from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
 from supervision.scoping import user_districts
 from supervision.services import reasons
-from supervision.services._common import User, refuse, save_with_history
+from supervision.services._common import User, refuse, save_with_history, write_history
 from supervision.services.ratings import reason_problem
 from supervision.workdays import Calendar
 
@@ -1041,110 +1058,165 @@ def decide_objection(
     return objection
 
 
-def _rating_basis(cycle: EvaluationCycle, assessment: Assessment) -> str:
+class _PointsText(Func):
+    """A score (DecimalField, 2 places) as text with its two decimals, the same on PostgreSQL
+    and SQLite (912.50, not 912.5)."""
+
+    output_field = CharField()
+
+    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
+        return super().as_sql(
+            compiler, connection, template="CAST(%(expressions)s AS TEXT)", **extra_context
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):  # type: ignore[override]
+        return super().as_sql(
+            compiler, connection, template="printf('%%.2f', %(expressions)s)", **extra_context
+        )
+
+
+def _rating_basis(cycle: EvaluationCycle) -> Concat:
+    """The basis a final rating carries, built in the database from its assessment's score and
+    veto: "依据…评定，2025年度得分912.50分（满分1000分）。" (+ "触发一票否决项。")."""
+    marker = "\x00"
     text = _("依据%(system)s评定，%(year)s年度得分%(score)s分（满分1000分）。") % {
         "system": cycle.system.name,
         "year": cycle.year,
-        "score": assessment.score,
+        "score": marker,
     }
-    if assessment.vetoed:
-        text += _("触发一票否决项。")
-    return text
+    before, after = text.split(marker)
+    return Concat(
+        Value(before),
+        _PointsText("score"),
+        Value(after),
+        Case(When(vetoed=True, then=Value(_("触发一票否决项。"))), default=Value("")),
+        output_field=CharField(),
+    )
 
 
 def _finalise_batch(cycle: EvaluationCycle, batch: list[Assessment], user: User, on) -> None:
-    """Write one batch's ratings and rating changes (one transaction)."""
+    """Write one batch's ratings and rating changes with their history, set-based: a few
+    statements whatever the batch's size (one transaction, the caller's)."""
     reason = _("%(year)s年度医保信用评价结果") % {"year": cycle.year}
-    by_facility = {a.facility_id: a for a in batch if a.facility_id is not None}
-    if by_facility:
-        existing = {
-            r.facility_id: r
-            for r in CreditRating.objects.select_for_update().filter(
-                year=cycle.year, facility_id__in=list(by_facility)
+    ids = [a.pk for a in batch]
+    assessments = Assessment.objects.filter(pk__in=ids, facility__isnull=False)
+    now = timezone.now()
+    acting = getattr(user, "pk", None)
+    # The facility's rating of the year, if any, and the assessment that now decides it.
+    of_rating = Assessment.objects.filter(cycle=cycle, facility_id=OuterRef("facility_id"))
+    existing = CreditRating.objects.filter(
+        year=cycle.year, facility_id__in=assessments.values("facility_id")
+    )
+    # 1. A rating change for each existing rating whose grade the evaluation changes.
+    moved = existing.annotate(new_grade=Subquery(of_rating.values("grade")[:1])).exclude(
+        grade=F("new_grade")
+    )
+    _insert_changes(moved, ("pk", "grade", "new_grade"), reason=reason, user_id=acting, now=now)
+    # 2. The existing ratings take the assessment's grade, score and basis.
+    updated = existing.update(
+        grade=Subquery(of_rating.values("grade")[:1]),
+        score=Subquery(of_rating.values("score")[:1]),
+        basis=Subquery(of_rating.annotate(text=_rating_basis(cycle)).values("text")[:1]),
+        assessment_id=Subquery(of_rating.values("pk")[:1]),
+        rated_on=on,
+        version=F("version") + 1,
+        updated_at=now,
+    )
+    # 3. A new rating for each facility without one, and its rating change ("" → grade).
+    new = (
+        assessments.exclude(
+            Exists(
+                CreditRating.objects.filter(year=cycle.year, facility_id=OuterRef("facility_id"))
             )
-        }
-        new_ratings = []
-        updated = []
-        changes = []
-        acting = user if getattr(user, "pk", None) else None
-        now = timezone.now()
-        for facility_id, assessment in by_facility.items():
-            rating = existing.get(facility_id)
-            if rating is None:
-                new_ratings.append(
-                    CreditRating(
-                        facility_id=facility_id,
-                        year=cycle.year,
-                        grade=assessment.grade,
-                        score=assessment.score,
-                        rated_on=on,
-                        basis=_rating_basis(cycle, assessment),
-                        assessment_id=assessment.pk,
-                    )
-                )
-                continue
-            if rating.grade != assessment.grade:
-                changes.append(
-                    RatingChange(
-                        rating=rating,
-                        from_grade=rating.grade,
-                        to_grade=assessment.grade,
-                        reason=reason,
-                        changed_by=acting,
-                        changed_at=now,
-                        kind=RatingChangeKind.EVALUATION,
-                    )
-                )
-            rating.grade = assessment.grade
-            rating.score = assessment.score
-            rating.rated_on = on
-            rating.basis = _rating_basis(cycle, assessment)
-            rating.assessment_id = assessment.pk
-            rating.version += 1
-            rating.updated_at = now
-            updated.append(rating)
-        created = bulk_create_with_history(
-            new_ratings,
-            CreditRating,
-            batch_size=BULK,
-            default_user=acting,
-            default_change_reason=reason,
         )
-        if connection.features.can_return_rows_from_bulk_insert is False:
-            created = list(
-                CreditRating.objects.filter(
-                    year=cycle.year, facility_id__in=[r.facility_id for r in new_ratings]
-                )
-            )
-        for rating in created:
-            changes.append(
-                RatingChange(
-                    rating=rating,
-                    from_grade="",
-                    to_grade=rating.grade,
-                    reason=reason,
-                    changed_by=acting,
-                    changed_at=now,
-                    kind=RatingChangeKind.EVALUATION,
-                )
-            )
-        if updated:
-            bulk_update_with_history(
-                updated,
-                CreditRating,
-                ["grade", "score", "rated_on", "basis", "assessment", "version", "updated_at"],
-                batch_size=BULK,
-                default_user=acting,
-                default_change_reason=reason,
-            )
-        bulk_create_with_history(
-            changes,
-            RatingChange,
-            batch_size=BULK,
-            default_user=acting,
-            default_change_reason=reason,
+        .annotate(
+            created=Value(now, output_field=DateTimeField()),
+            updated=Value(now, output_field=DateTimeField()),
+            first=Value(1),
+            rating_year=Value(cycle.year),
+            rating_on=Value(on, output_field=DateField()),
+            text=_rating_basis(cycle),
+            not_repaired=Value(False),
         )
-    Assessment.objects.filter(pk__in=[a.pk for a in batch]).update(finalised=True)
+        .values_list(
+            "created",
+            "updated",
+            "first",
+            "facility_id",
+            "rating_year",
+            "grade",
+            "score",
+            "rating_on",
+            "text",
+            "pk",
+            "not_repaired",
+        )
+    )
+    _insert_select(
+        CreditRating,
+        [
+            "created_at",
+            "updated_at",
+            "version",
+            "facility_id",
+            "year",
+            "grade",
+            "score",
+            "rated_on",
+            "basis",
+            "assessment_id",
+            "repaired",
+        ],
+        new,
+    )
+    ratings = CreditRating.objects.filter(assessment_id__in=ids)
+    created = ratings.filter(created_at=now)
+    _insert_changes(
+        created.annotate(none=Value("")),
+        ("pk", "none", "grade"),
+        reason=reason,
+        user_id=acting,
+        now=now,
+    )
+    # 4. The history of all of it.
+    write_history(created, kind="+", user=user, reason=reason)
+    if updated:
+        write_history(ratings.exclude(created_at=now), kind="~", user=user, reason=reason)
+    changes = RatingChange.objects.filter(
+        rating__assessment_id__in=ids, changed_at=now, kind=RatingChangeKind.EVALUATION
+    )
+    write_history(changes, kind="+", user=user, reason=reason)
+    Assessment.objects.filter(pk__in=ids).update(finalised=True)
+
+
+def _insert_select(model: type, columns: list[str], source: QuerySet) -> None:
+    """INSERT INTO model's table (columns) the rows source selects (a values_list)."""
+    sql, params = source.order_by().query.sql_with_params()
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} "
+            f"({', '.join(quote(c) for c in columns)}) {sql}",
+            params,
+        )
+
+
+def _insert_changes(
+    source: QuerySet, fields: tuple[str, str, str], *, reason: str, user_id: int | None, now
+) -> None:
+    """Rating changes of the evaluation for source's rows; fields: source's names of the
+    rating's id, the grade before and the grade after."""
+    rows = source.annotate(
+        change_reason=Value(reason),
+        by=Value(user_id, output_field=IntegerField()),
+        at=Value(now, output_field=DateTimeField()),
+        change_kind=Value(RatingChangeKind.EVALUATION.value),
+    )
+    _insert_select(
+        RatingChange,
+        ["rating_id", "from_grade", "to_grade", "reason", "changed_by_id", "changed_at", "kind"],
+        rows.values_list(*fields, "change_reason", "by", "at", "change_kind"),
+    )
 
 
 def finalise_cycle(
