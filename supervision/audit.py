@@ -174,17 +174,19 @@ def audited_models(user: Any) -> list[type[models.Model]]:
     """The record types whose history user may read. The history of personal data (a tip's
     reporter) is listed for whoever may read its parent's, its values masked (describe_rows)
     unless they may also read the personal data."""
-    return [
-        model
-        for model in AUDITED
-        if can_view_history(user, model)
-        or (getattr(model, "personal_data", False) and can_view_history(user, _PARENT[model][0]))
-    ]
+    return [model for model in AUDITED if _may_read_history_of(user, model)]
+
+
+def _may_read_history_of(user: Any, model: type[models.Model]) -> bool:
+    return can_view_history(user, model) or (
+        getattr(model, "personal_data", False) and can_view_history(user, _PARENT[model][0])
+    )
 
 
 def can_audit(user: Any) -> bool:
-    """Whether user may open the audit log (the history of at least one record type)."""
-    return bool(audited_models(user))
+    """Whether user may open the audit log (the history of at least one record type): asked by
+    every page's navigation, so it stops at the first record type it finds."""
+    return any(_may_read_history_of(user, model) for model in AUDITED)
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:

@@ -9,9 +9,9 @@ from decimal import Decimal, InvalidOperation
 import django_filters as filters
 from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import fields as filter_fields
@@ -759,6 +759,18 @@ from supervision.models import Assessment, Objection  # noqa: E402 - this sectio
 ASSESSMENT_SEARCH_HELP = _("评价对象名称的一部分；多个词用空格分开，须同时符合。")
 
 
+def _nullable(model: type[Model], path: str) -> bool:
+    """Whether the column a lookup path (e.g. "facility__name") ends on may hold NULL (True
+    when the path names no field: an annotation may)."""
+    *relations, last = path.split("__")
+    try:
+        for name in relations:
+            model = model._meta.get_field(name).related_model
+        return bool(model._meta.get_field(last).null)
+    except (FieldDoesNotExist, AttributeError):
+        return True
+
+
 class TotalOrderingFilter(filters.OrderingFilter):
     """A sort that is a total order: the id breaks ties (a page never repeats or skips a row),
     in the direction of the first key; empty values (no score yet) come last either way."""
@@ -769,10 +781,12 @@ class TotalOrderingFilter(filters.OrderingFilter):
         keys = []
         for param in value:
             name = self.get_ordering_value(param)
-            field = F(name.lstrip("-"))
-            keys.append(
-                field.desc(nulls_last=True) if name.startswith("-") else field.asc(nulls_last=True)
-            )
+            path = name.lstrip("-")
+            field = F(path)
+            # NULLS LAST only where a value can be empty: on a NOT NULL column it would still
+            # keep PostgreSQL from reading a (column, id) index backwards for a descending sort.
+            nulls = {"nulls_last": True} if _nullable(qs.model, path) else {}
+            keys.append(field.desc(**nulls) if name.startswith("-") else field.asc(**nulls))
         descending = self.get_ordering_value(value[0]).startswith("-")
         return qs.order_by(*keys, "-id" if descending else "id")
 
