@@ -38,7 +38,7 @@ from supervision.models import (
 from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
 from supervision.scoping import scoped_queryset
 from supervision.services import reasons
-from supervision.services._common import User, refuse
+from supervision.services._common import User, refuse, write_history
 
 PLAN_BUILT = reasons.PLAN_BUILT
 PLAN_REGRADED = reasons.PLAN_REGRADED
@@ -154,8 +154,7 @@ def _write_history(
 
 def _history_of(queryset: QuerySet, **kwargs) -> None:
     """History rows for the planned checks of queryset, as they are now."""
-    sql, params = queryset.values_list(*_PLANNED_FIELDS, "inspection_id").query.sql_with_params()
-    _write_history(sql, list(params), **kwargs)
+    write_history(queryset, **kwargs)
 
 
 # --- Building the plan ---------------------------------------------------------------------------
