@@ -890,6 +890,20 @@ CREDIT_BREACHES = [
         label="grade-without-score",
     ),
     Breach("assessment_veto_lowers_grade", scored_assessment, lambda r: {"vetoed": True}),
+    Breach("assessment_district_valid", assessment, lambda r: {"district": "999999"}, "district"),
+    Breach(
+        "assessment_deductions_in_range",
+        assessment,
+        lambda r: {"deductions": Decimal("1000.01")},
+        "deductions",
+    ),
+    Breach("assessment_bonus_in_range", assessment, lambda r: {"bonus": Decimal("-1")}, "bonus"),
+    Breach(
+        "assessment_self_score_in_range",
+        assessment,
+        lambda r: {"self_score": Decimal("1000.01"), "self_received_on": D(2025, 1, 20)},
+        "self_score",
+    ),
     Breach(
         "assessment_score_in_range",
         scored_assessment,
@@ -916,6 +930,10 @@ CREDIT_BREACHES = [
     Breach("item_automatic_has_no_evaluator", item, lambda r: {"automatic": True}),
     Breach("item_facts_only_automatic", item, lambda r: {"facts": 2}),
     Breach("item_note_length", item, lambda r: {"note": "字" * 2001}),
+    Breach("item_points_in_range", item, lambda r: {"points": Decimal("1000.01")}, "points"),
+    Breach(
+        "item_points_in_range", item, lambda r: {"points": Decimal("-1")}, "points", label="neg"
+    ),
     # Objection
     Breach(
         "objection_status_valid",

@@ -19,6 +19,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -42,6 +43,17 @@ from supervision.models.base import (
 from supervision.models.checks import BatchedChecks
 from supervision.models.credit import FULL_SCORE, CreditCategory, IndicatorSystem
 from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
+
+
+def points_in_range(prefix: str, field: str, label: object) -> models.CheckConstraint:
+    """field (points, or empty where it may be) between 0 and FULL_SCORE, in the database."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__isnull": True})
+        | Q(**{f"{field}__gte": 0}) & Q(**{f"{field}__lte": FULL_SCORE}),
+        name=f"{prefix}_{field}_in_range",
+        violation_error_message=format_lazy(_("{label}应在0到1000分之间。"), label=label),
+    )
+
 
 POINTS = {
     "max_digits": 7,
@@ -325,6 +337,14 @@ class Assessment(Versioned, BatchedChecks):
                 name="assessment_finalised_has_grade",
                 violation_error_message=_("确定的评价对象须有等级。"),
             ),
+            models.CheckConstraint(
+                condition=Q(district__in=District.values),
+                name="assessment_district_valid",
+                violation_error_message=_("所属区县无效。"),
+            ),
+            points_in_range("assessment", "deductions", _("扣分合计")),
+            points_in_range("assessment", "bonus", _("加分合计")),
+            points_in_range("assessment", "self_score", _("自评得分")),
             text_limit("assessment", "self_note", NOTE_LENGTH, _("自评说明")),
         ]
 
@@ -391,6 +411,7 @@ class AssessmentItem(BatchedChecks):
                 name="item_facts_only_automatic",
                 violation_error_message=_("只有自动评分记录事实数。"),
             ),
+            points_in_range("item", "points", _("分数")),
             text_limit("item", "note", NOTE_LENGTH, _("评分说明")),
         ]
 
