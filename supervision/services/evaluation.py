@@ -1118,6 +1118,9 @@ def _finalise_batch(cycle: EvaluationCycle, batch: list[Assessment], user: User,
     existing = CreditRating.objects.filter(
         year=cycle.year, facility_id__in=assessments.values("facility_id")
     )
+    # The year's ratings of the batch's facilities are locked first: a grade adjusted on a page
+    # meanwhile waits, and its change record cannot name a grade this batch replaces.
+    list(existing.select_for_update().values_list("pk", flat=True))
     # 1. A rating change for each existing rating whose grade the evaluation changes.
     moved = existing.annotate(new_grade=Subquery(of_rating.values("grade")[:1])).exclude(
         grade=F("new_grade")
