@@ -9,34 +9,19 @@ import hashlib
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import models, transaction
+from django.db import transaction
+from django.db.models import Model
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from supervision.choices import EvidenceType
-from supervision.models import (
-    CreditRepair,
-    Evidence,
-    Inspection,
-    Objection,
-    Referral,
-    Sanction,
-    Tip,
-)
+from supervision.models import Evidence
+from supervision.models.evidence import evidence_field
 from supervision.scoping import check_in_scope
 from supervision.services import reasons
 from supervision.services._common import User, refuse
 from supervision.uploads import detect_type, safe_name
-
-_PARENT_FIELD: dict[type[models.Model], str] = {
-    Inspection: "inspection",
-    Referral: "referral",
-    Sanction: "sanction",
-    Tip: "tip",
-    Objection: "objection",
-    CreditRepair: "repair",
-}
 
 
 def too_large_message(size: int | None = None) -> str:
@@ -68,13 +53,14 @@ def _digest(uploaded_file: UploadedFile) -> tuple[str, int]:
 
 
 def attach_evidence(
-    parent: Inspection | Referral | Sanction | Tip,
+    parent: Model,
     uploaded_file: UploadedFile,
     *,
     user: User,
     description: str = "",
 ) -> Evidence:
-    """Keep uploaded_file as evidence of parent, uploaded by user, and return its record.
+    """Keep uploaded_file as evidence of parent (a record of PARENT_FIELDS: an inspection, referral,
+    sanction, tip, objection or credit repair), uploaded by user, and return its record.
 
     Refused with a message on "file" when the file is empty, larger than
     settings.EVIDENCE_MAX_BYTES or, by its content, none of the accepted types (EvidenceType).
@@ -82,9 +68,10 @@ def attach_evidence(
     (models.evidence.evidence_path) with the history row in the user's name, and removed again if
     the row cannot be saved.
     """
-    field = _PARENT_FIELD.get(type(parent))
-    if field is None:
-        raise TypeError(f"evidence cannot be attached to {type(parent).__name__}")
+    try:
+        field = evidence_field(type(parent))
+    except LookupError:
+        raise TypeError(f"evidence cannot be attached to {type(parent).__name__}") from None
     check_in_scope(user, parent)
     if uploaded_file.size is not None and uploaded_file.size > settings.EVIDENCE_MAX_BYTES:
         raise refuse("file", too_large_message(uploaded_file.size))
