@@ -351,6 +351,7 @@ class IndicatorFact(models.TextChoices):
     REFERRAL = "referral", _("案件移送（按部门）")
     SUBSTANTIATED_TIP = "substantiated_tip", _("查实的举报线索")
     MONEY_RECOVERED = "money_recovered", _("追回医保基金（每万元）")
+    PRACTITIONER_POINTS = "practitioner_points", _("医保支付资格记分（每分）")
 
 
 class CycleStatus(models.TextChoices):
@@ -389,3 +390,64 @@ class RatingChangeKind(models.TextChoices):
     EVALUATION = "evaluation", _("年度评价")
     ADJUSTMENT = "adjustment", _("动态调整")
     REPAIR = "repair", _("信用修复")
+
+
+# --- Practitioners' payment qualification (医保支付资格记分) -------------------------------------
+
+
+class Profession(models.TextChoices):
+    """A practitioner's profession (相关人员类别)."""
+
+    DOCTOR = "doctor", _("医师")
+    NURSE = "nurse", _("护士")
+    PHARMACIST = "pharmacist", _("药师")
+    TECHNICIAN = "technician", _("技师")
+    PHARMACY_HEAD = "pharmacy_head", _("药店主要负责人")
+
+
+class RegistrationEnd(models.TextChoices):
+    """Why a registration (登记备案) ended."""
+
+    LEFT = "left", _("离职或调出")
+    TERMINATED = "terminated", _("终止医保支付资格")
+    OTHER = "other", _("其他")
+
+
+class Responsibility(models.TextChoices):
+    """The degree of a practitioner's responsibility for a violation (责任程度)."""
+
+    GENERAL = "general", _("一般责任")
+    IMPORTANT = "important", _("重要责任")
+    MAIN = "main", _("主要责任")
+
+
+class PointsState(models.TextChoices):
+    """Where a points record stands: an objection may be lodged, then decided."""
+
+    SCORED = "scored", _("已记分")
+    OBJECTED = "objected", _("异议审查中")
+    MAINTAINED = "maintained", _("异议不成立，维持记分")
+    REDUCED = "reduced", _("异议部分成立，变更分值")
+    REVOKED = "revoked", _("异议成立，撤销记分")
+
+
+# The states whose points count towards the year's total.
+STANDING_POINTS_STATES: tuple[str, ...] = (
+    PointsState.SCORED,
+    PointsState.OBJECTED,
+    PointsState.MAINTAINED,
+    PointsState.REDUCED,
+)
+
+
+class QualificationStatus(models.TextChoices):
+    """A practitioner's payment qualification on a day, derived from the measures in force."""
+
+    ACTIVE = "active", _("正常")
+    SUSPENDED = "qualification_suspended", _("暂停")
+    TERMINATED = "qualification_terminated", _("终止")
+
+
+class MeasureKind(models.TextChoices):
+    SUSPENSION = "suspension", _("暂停医保支付资格")
+    TERMINATION = "termination", _("终止医保支付资格")

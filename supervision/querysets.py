@@ -6,10 +6,17 @@ import datetime
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from supervision.choices import AgreementStatus, SanctionKind
+from supervision.choices import (
+    STANDING_POINTS_STATES,
+    AgreementStatus,
+    MeasureKind,
+    QualificationStatus,
+    SanctionKind,
+)
 
 
 def _sanctions() -> models.QuerySet:
@@ -143,3 +150,90 @@ class SanctionQuerySet(models.QuerySet):
         """Suspensions in force on a day (today by default)."""
         day = day or timezone.localdate()
         return self.filter(kind=SanctionKind.SUSPENSION, starts_on__lte=day, ends_on__gte=day)
+
+
+def _measures() -> models.QuerySet:
+    return apps.get_model("supervision", "QualificationMeasure").objects.filter(
+        lifted_on__isnull=True
+    )
+
+
+def _measures_in_force(kind: str, day: datetime.date) -> models.QuerySet:
+    return _measures().filter(kind=kind, starts_on__lte=day, ends_on__gte=day)
+
+
+class PractitionerQuerySet(models.QuerySet):
+    def with_qualification_status(self, day: datetime.date | None = None) -> PractitionerQuerySet:
+        """Annotate qualification_status on a day (today by default), from the measures in
+        force: a termination (until re-registration is allowed again), else a suspension."""
+        day = day or timezone.localdate()
+        terminated = _measures_in_force(MeasureKind.TERMINATION, day)
+        suspended = _measures_in_force(MeasureKind.SUSPENSION, day)
+        return self.annotate(
+            qualification_status=Case(
+                When(
+                    Exists(terminated.filter(practitioner=OuterRef("pk"))),
+                    then=Value(QualificationStatus.TERMINATED.value),
+                ),
+                When(
+                    Exists(suspended.filter(practitioner=OuterRef("pk"))),
+                    then=Value(QualificationStatus.SUSPENDED.value),
+                ),
+                default=Value(QualificationStatus.ACTIVE.value),
+                output_field=models.CharField(),
+            )
+        )
+
+    def with_qualification_status_in(
+        self, statuses: list[str], day: datetime.date | None = None
+    ) -> PractitionerQuerySet:
+        """Practitioners whose status on a day is one of statuses, driven from the few measures
+        in force (see FacilityQuerySet.with_agreement_status_in)."""
+        day = day or timezone.localdate()
+        terminated = _measures_in_force(MeasureKind.TERMINATION, day)
+        suspended = _measures_in_force(MeasureKind.SUSPENSION, day)
+        not_terminated = ~Exists(terminated.filter(practitioner=OuterRef("pk")))
+        not_suspended = ~Exists(suspended.filter(practitioner=OuterRef("pk")))
+        condition = Q(pk__in=[])
+        if QualificationStatus.TERMINATED in statuses:
+            condition |= Q(pk__in=terminated.values("practitioner_id"))
+        if QualificationStatus.SUSPENDED in statuses:
+            condition |= Q(pk__in=suspended.values("practitioner_id")) & not_terminated
+        if QualificationStatus.ACTIVE in statuses:
+            condition |= Q(not_suspended) & not_terminated
+        return self.filter(condition)
+
+    def with_year_points(self, year: int) -> PractitionerQuerySet:
+        """Annotate year_points: the standing points of a calendar year (0 for none)."""
+        records = (
+            apps.get_model("supervision", "PointsRecord")
+            .objects.filter(practitioner=OuterRef("pk"), year=year, state__in=STANDING_POINTS_STATES)
+            .order_by()
+            .values("practitioner")
+            .annotate(total=Sum("points"))
+            .values("total")
+        )
+        return self.annotate(
+            year_points=Coalesce(Subquery(records[:1]), Value(0), output_field=models.IntegerField())
+        )
+
+    def with_year_points_at_least(self, year: int, points: int) -> PractitionerQuerySet:
+        """Practitioners with at least `points` standing points in a year (driven from the
+        year's records, a few among millions of people)."""
+        if points <= 0:
+            return self
+        totals = (
+            apps.get_model("supervision", "PointsRecord")
+            .objects.filter(year=year, state__in=STANDING_POINTS_STATES)
+            .order_by()
+            .values("practitioner_id")
+            .annotate(total=Sum("points"))
+            .filter(total__gte=points)
+            .values("practitioner_id")
+        )
+        return self.filter(pk__in=totals)
+
+    def for_lists(self, year: int | None = None) -> PractitionerQuerySet:
+        """Everything a list of practitioners shows, without a query per row."""
+        year = year or timezone.localdate().year
+        return self.with_qualification_status().with_year_points(year)

@@ -170,6 +170,45 @@ CREDIT_PERMISSIONS: dict[str, list[str]] = {
     AUDITOR: [*_CREDIT_READ, *_CREDIT_HISTORY],
 }
 
+_PRACTITIONER_MODELS = [
+    "practitioner",
+    "registration",
+    "pointsrecord",
+    "qualificationmeasure",
+    "pointspolicy",
+    "pointsband",
+    "suspensionperiod",
+]
+_PRACTITIONER_READ = [f"view_{m}" for m in _PRACTITIONER_MODELS]
+_PRACTITIONER_HISTORY = [f"view_historical{m}" for m in _PRACTITIONER_MODELS]
+PRACTITIONER_PERMISSIONS: dict[str, list[str]] = {
+    INSPECTOR: [*_PRACTITIONER_READ],
+    CREDIT_EVALUATOR: [*_PRACTITIONER_READ, *_PRACTITIONER_HISTORY],
+    SUPERVISOR: [
+        *_PRACTITIONER_READ,
+        *_PRACTITIONER_HISTORY,
+        "add_practitioner",
+        "change_practitioner",
+        "view_practitioneridentity",
+        "add_practitioneridentity",
+        "change_practitioneridentity",
+        "view_historicalpractitioneridentity",
+        "add_registration",
+        "change_registration",
+        "add_pointsrecord",
+        "change_pointsrecord",
+        "add_pointspolicy",
+        "change_pointspolicy",
+        "add_pointsband",
+        "change_pointsband",
+        "delete_pointsband",
+        "add_suspensionperiod",
+        "change_suspensionperiod",
+        "delete_suspensionperiod",
+    ],
+    AUDITOR: [*_PRACTITIONER_READ, *_PRACTITIONER_HISTORY],
+}
+
 ROLES = (INSPECTOR, SUPERVISOR, AUDITOR, TIP_DESK, CREDIT_EVALUATOR)
 
 # What each role may do now.
@@ -179,6 +218,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *EVIDENCE_PERMISSIONS.get(role, []),
         *TIP_PERMISSIONS.get(role, []),
         *CREDIT_PERMISSIONS.get(role, []),
+        *PRACTITIONER_PERMISSIONS.get(role, []),
     ]
     for role in ROLES
 }

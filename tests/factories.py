@@ -18,6 +18,7 @@ from supervision.choices import (
     InspectionKind,
     InspectionStatus,
     Ownership,
+    Profession,
     ReferralStatus,
     RewardStatus,
     SanctionKind,
@@ -36,8 +37,11 @@ from supervision.models import (
     Hotline,
     Inspection,
     Inspector,
+    Practitioner,
+    PractitionerIdentity,
     RatingChange,
     Referral,
+    Registration,
     Sanction,
     Tip,
     TipExtension,
@@ -516,3 +520,46 @@ class InsuredIdentityFactory(factory.django.DjangoModelFactory):
     person = factory.SubFactory(
         InsuredPersonFactory, identity=None, id_number=factory.SelfAttribute("..id_number")
     )
+
+
+class PractitionerFactory(factory.django.DjangoModelFactory):
+    """A practitioner with a valid ID number (its PractitionerIdentity) and the matching mask.
+    Written directly; register one with services.practitioners to get its history."""
+
+    class Meta:
+        model = Practitioner
+        skip_postgeneration_save = True
+
+    class Params:
+        id_number = factory.Sequence(lambda n: _resident_id(f"5401021975{n:07d}"))
+
+    name = factory.Sequence(lambda n: f"示例医师{n}")
+    profession = Profession.DOCTOR
+    district = District.CHENGGUAN
+    id_masked = factory.LazyAttribute(lambda o: mask_resident_id(o.id_number))
+    identity = factory.RelatedFactory(
+        "tests.factories.PractitionerIdentityFactory",
+        factory_related_name="practitioner",
+        id_number=factory.SelfAttribute("..id_number"),
+    )
+
+
+class PractitionerIdentityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PractitionerIdentity
+
+    id_number = factory.Sequence(lambda n: _resident_id(f"5401021970{n:07d}"))
+    practitioner = factory.SubFactory(
+        PractitionerFactory, identity=None, id_number=factory.SelfAttribute("..id_number")
+    )
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    """An open registration of a practitioner with a facility."""
+
+    class Meta:
+        model = Registration
+
+    practitioner = factory.SubFactory(PractitionerFactory)
+    facility = factory.SubFactory(FacilityFactory)
+    registered_on = datetime.date(2020, 1, 6)

@@ -24,6 +24,16 @@ from supervision.models.evidence import Evidence
 from supervision.models.facility import Facility
 from supervision.models.hotline import Hotline
 from supervision.models.inspection import Inspection, Inspector, PartnerAgency, ViolationCategory
+from supervision.models.practitioner import (
+    PointsBand,
+    PointsPolicy,
+    PointsRecord,
+    Practitioner,
+    PractitionerIdentity,
+    QualificationMeasure,
+    Registration,
+    SuspensionPeriod,
+)
 from supervision.models.rating import CreditRating, RatingChange
 from supervision.models.referral import Referral
 from supervision.models.sanction import Sanction
@@ -57,10 +67,18 @@ __all__ = [
     "Objection",
     "PartnerAgency",
     "PlannedCheck",
+    "PointsBand",
+    "PointsPolicy",
+    "PointsRecord",
+    "Practitioner",
+    "PractitionerIdentity",
+    "QualificationMeasure",
     "RatingChange",
     "Referral",
+    "Registration",
     "Sanction",
     "SupervisionMeasure",
+    "SuspensionPeriod",
     "Tip",
     "TipExtension",
     "TipReporter",

@@ -197,6 +197,17 @@ class EvaluationCycle(Versioned, TimeStamped):
         return _STEPS.index(self.status) >= _STEPS.index(status)
 
 
+SUBJECT_FIELDS = ("facility", "institution", "practitioner", "insured_person")
+
+
+def _exactly_one_subject() -> Q:
+    """One of SUBJECT_FIELDS set, the others empty."""
+    condition = Q()
+    for field in SUBJECT_FIELDS:
+        condition |= Q(**{f"{other}__isnull": other != field for other in SUBJECT_FIELDS})
+    return condition
+
+
 class Assessment(Versioned, BatchedChecks):
     """One subject's evaluation in a cycle. Exactly one subject field is set, the one of the
     cycle's category; district is the subject's (for scoping and the lists)."""
@@ -226,6 +237,14 @@ class Assessment(Versioned, BatchedChecks):
     insured_person = models.ForeignKey(
         "supervision.InsuredPerson",
         verbose_name=_("参保人员"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessments",
+    )
+    practitioner = models.ForeignKey(
+        "supervision.Practitioner",
+        verbose_name=_("医药机构相关人员"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -275,11 +294,7 @@ class Assessment(Versioned, BatchedChecks):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(
-                    facility__isnull=False, institution__isnull=True, insured_person__isnull=True
-                )
-                | Q(facility__isnull=True, institution__isnull=False, insured_person__isnull=True)
-                | Q(facility__isnull=True, institution__isnull=True, insured_person__isnull=False),
+                condition=_exactly_one_subject(),
                 name="assessment_exactly_one_subject",
                 violation_error_message=_("评价对象须且只能是一个机构、单位或个人。"),
             ),
@@ -294,6 +309,12 @@ class Assessment(Versioned, BatchedChecks):
                 condition=Q(institution__isnull=False),
                 name="assessment_institution_once_per_cycle",
                 violation_error_message=_("该单位已在本次评价中。"),
+            ),
+            models.UniqueConstraint(
+                fields=["cycle", "practitioner"],
+                condition=Q(practitioner__isnull=False),
+                name="assessment_practitioner_once_per_cycle",
+                violation_error_message=_("该人员已在本次评价中。"),
             ),
             models.UniqueConstraint(
                 fields=["cycle", "insured_person"],
@@ -358,7 +379,7 @@ class Assessment(Versioned, BatchedChecks):
 
     @property
     def subject(self) -> models.Model:
-        return self.facility or self.institution or self.insured_person
+        return self.facility or self.institution or self.practitioner or self.insured_person
 
 
 class AssessmentItem(BatchedChecks):

@@ -48,6 +48,31 @@ PLAN_BUILT = gettext_noop("生成年度检查计划")
 PLAN_REGRADED = gettext_noop("等级变化，调整检查计划")
 PLAN_DROPPED = gettext_noop("等级变化，不再需要的计划检查")
 PLAN_MATCHED = gettext_noop("关联完成检查")
+# Practitioners' payment qualification (医保支付资格记分).
+PRACTITIONER_REGISTERED = gettext_noop("登记备案")
+REGISTRATION_ENDED = gettext_noop("注销登记备案")
+POINTS_SCORED = gettext_noop("记分")
+POINTS_NOTIFIED = gettext_noop("告知记分")
+POINTS_OBJECTED = gettext_noop("记分异议")
+POINTS_OBJECTION_DECIDED = gettext_noop("记分异议处理")
+QUALIFICATION_SUSPENDED = gettext_noop("记分达到暂停分值，暂停医保支付资格")
+QUALIFICATION_TERMINATED = gettext_noop("记分达到终止分值，终止医保支付资格")
+QUALIFICATION_LIFTED = gettext_noop("记分变更，撤销支付资格处理")
+REGISTRATION_TERMINATED = gettext_noop("终止医保支付资格，注销登记备案")
+REGISTRATION_REOPENED = gettext_noop("撤销终止决定，恢复登记备案")
+_PRACTITIONERS = [
+    PRACTITIONER_REGISTERED,
+    REGISTRATION_ENDED,
+    POINTS_SCORED,
+    POINTS_NOTIFIED,
+    POINTS_OBJECTED,
+    POINTS_OBJECTION_DECIDED,
+    QUALIFICATION_SUSPENDED,
+    QUALIFICATION_TERMINATED,
+    QUALIFICATION_LIFTED,
+    REGISTRATION_TERMINATED,
+    REGISTRATION_REOPENED,
+]
 _CREDIT = [
     CYCLE_OPENED,
     SYSTEM_FROZEN,
@@ -103,6 +128,7 @@ def _writers() -> list[Callable[[], str]]:
         *(_label(status.label) for status in TipStatus),
         *(_label(status.label) for status in RewardStatus),
         *((lambda text=text: gettext(text)) for text in _CREDIT),
+        *((lambda text=text: gettext(text)) for text in _PRACTITIONERS),
     ]
 
 
