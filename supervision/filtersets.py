@@ -988,3 +988,131 @@ class PlannedCheckFilterSet(BaseFilterSet):
             return queryset
         late = Q(inspection__isnull=True, due_on__lt=timezone.localdate())
         return queryset.filter(late) if value else queryset.exclude(late)
+
+
+# --- Practitioners (医药机构相关人员) and their points -----------------------------------------
+
+from supervision.choices import (  # noqa: E402 - this section's own
+    PointsState,
+    Profession,
+    QualificationStatus,
+    Responsibility,
+)
+from supervision.models import (  # noqa: E402 - this section's own
+    PointsRecord,
+    Practitioner,
+    Registration,
+)
+from supervision.models.practitioner import MAX_POINTS  # noqa: E402 - this section's own
+from supervision.services.practitioners import (  # noqa: E402 - this section's own
+    may_read_identity as may_read_practitioner_identity,
+)
+
+PRACTITIONER_SEARCH_HELP = _("姓名或执业证书编号；多个词用空格分开，须同时符合。")
+PRACTITIONER_SEARCH_HELP_WITH_ID = _(
+    "姓名或执业证书编号；多个词用空格分开，须同时符合。也可输入完整的18位身份证号码。"
+)
+
+
+class PractitionerFilterSet(BaseFilterSet):
+    """The practitioners (pages and API): by facility of a registration, profession, the
+    qualification's status today and the standing points of the current year. A whole ID number
+    finds the person only for a reader who may see ID numbers (view_practitioneridentity); for
+    anyone else it finds nobody, and no search ever matches part of a number."""
+
+    q = filters.CharFilter(
+        label=_("搜索"),
+        method="search",
+        max_length=MAX_SEARCH_LENGTH,
+        help_text=PRACTITIONER_SEARCH_HELP,
+    )
+    facility = filters.NumberFilter(
+        label=_("登记机构"), method="filter_facility", min_value=1, max_value=MAX_ID
+    )
+    profession = ChoicesFilter(label=_("人员类别"), choices=Profession.choices)
+    district = district_filter()
+    status = ChoicesFilter(
+        label=_("支付资格状态"), choices=QualificationStatus.choices, method="filter_status"
+    )
+    points_min = filters.NumberFilter(
+        label=_("本年度记分不少于"),
+        method="filter_points",
+        min_value=0,
+        max_value=MAX_POINTS * 100,
+    )
+    ordering = filters.OrderingFilter(
+        label=_("排序"),
+        fields=(
+            ("name", "name"),
+            ("profession", "profession"),
+            ("district", "district"),
+            ("created_at", "created_at"),
+        ),
+        field_labels={
+            "name": _("姓名"),
+            "profession": _("人员类别"),
+            "district": _("所属区县"),
+            "created_at": _("创建时间"),
+        },
+    )
+
+    class Meta:
+        model = Practitioner
+        fields = ["q", "facility", "profession", "district", "status", "points_min"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self._reads_identity():
+            self.filters["q"].extra["help_text"] = PRACTITIONER_SEARCH_HELP_WITH_ID
+
+    def _reads_identity(self) -> bool:
+        user = getattr(getattr(self, "request", None), "user", None)
+        return may_read_practitioner_identity(user) if user is not None else False
+
+    def filter_facility(self, queryset: QuerySet, name: str, value: object) -> QuerySet:
+        # A subquery, not a join: a person registered twice with the facility is listed once.
+        if value is None:
+            return queryset
+        registered = Registration.objects.filter(facility_id=int(value))  # type: ignore[call-overload]
+        return queryset.filter(pk__in=registered.values("practitioner_id"))
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        number = normalised_id(value)
+        if is_resident_id_shaped(number):
+            if self._reads_identity():
+                return queryset.filter(identity__id_number=number)
+            return queryset.none()
+        for term in search_terms(value):
+            condition = Q(name__icontains=term)
+            if term.isascii() and term.isalnum():
+                condition |= Q(certificate_number__startswith=term)
+            queryset = queryset.filter(condition)
+        return queryset
+
+    def filter_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        return queryset.with_qualification_status_in(value) if value else queryset
+
+    def filter_points(self, queryset: QuerySet, name: str, value: object) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.with_year_points_at_least(timezone.localdate().year, int(value))
+
+
+class PointsRecordFilterSet(BaseFilterSet):
+    """Points records (pages and API)."""
+
+    practitioner = id_filter(_("医药机构相关人员"), "practitioner")
+    facility = id_filter(_("机构"), "facility")
+    inspection = id_filter(_("检查记录"), "inspection")
+    year = rating_year_filter(_("记分年度"))
+    state = ChoicesFilter(label=_("状态"), choices=PointsState.choices)
+    responsibility = ChoicesFilter(label=_("责任程度"), choices=Responsibility.choices)
+    ordering = filters.OrderingFilter(
+        label=_("排序"),
+        fields=(("decided_on", "decided_on"), ("points", "points")),
+        field_labels={"decided_on": _("记分日期"), "points": _("记分")},
+    )
+
+    class Meta:
+        model = PointsRecord
+        fields = ["practitioner", "facility", "inspection", "year", "state", "responsibility"]
