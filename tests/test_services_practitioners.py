@@ -351,3 +351,89 @@ def test_the_status_filter_matches_the_annotation(registered):
         )
         assert by_filter == by_annotation
         assert len(by_filter) == 1
+
+
+# --- Credit category 7: practitioners are rated from their points -----------------------------
+
+
+def practitioner_system(year: int):
+    from supervision.choices import CreditCategoryCode, Grade, IndicatorFact, IndicatorMethod
+    from supervision.models import CreditCategory, Dimension, Indicator, IndicatorSystem
+    from tests.credit_support import enter_calendar_to_next_year
+
+    enter_calendar_to_next_year()
+    system = IndicatorSystem.objects.create(
+        category=CreditCategory.objects.get(pk=CreditCategoryCode.PRACTITIONER),
+        year=year,
+        name=f"{year}年度相关人员测试指标体系",
+    )
+    practice = Dimension.objects.create(system=system, position=1, name="执业规范", full_points=800)
+    points = Dimension.objects.create(system=system, position=2, name="记分", full_points=200)
+    Indicator.objects.create(
+        system=system, dimension=practice, position=1, code="1.1", name="合理诊疗",
+        method=IndicatorMethod.MANUAL, full_points=800,
+    )
+    Indicator.objects.create(
+        system=system, dimension=points, position=2, code="2.1", name="年度记分",
+        method=IndicatorMethod.FACT, fact=IndicatorFact.PRACTITIONER_POINTS,
+        points_per_unit=15, full_points=200,
+    )
+    Indicator.objects.create(
+        system=system, position=3, code="V1", name="支付资格终止",
+        method=IndicatorMethod.VETO, fact=IndicatorFact.PRACTITIONER_POINTS, qualifier="12",
+        veto_grade=Grade.D, full_points=0,
+    )
+    return system
+
+
+def test_practitioners_are_rated_in_the_credit_cycle_from_their_points(registered):
+    from supervision.choices import CreditCategoryCode
+    from supervision.models import Assessment
+    from supervision.services import evaluation
+
+    person, facility = registered
+    clean = PractitionerFactory()
+    terminated = PractitionerFactory()
+    RegistrationFactory(practitioner=terminated, facility=facility)
+    score(person, facility, D(2025, 3, 1), 5)
+    revoked = score(person, facility, D(2025, 4, 1), 2)
+    service.lodge_objection(revoked, user=None, grounds="异议", objected_on=D(2025, 4, 2))
+    service.decide_objection(
+        revoked, user=None, outcome=PointsState.REVOKED, reason="成立", decided_on=D(2025, 4, 3)
+    )
+    score(terminated, facility, D(2025, 5, 1), 12)
+    score(person, facility, D(2026, 2, 1), 3)  # another year: not counted
+    practitioner_system(2025)
+    cycle = evaluation.open_cycle(
+        category=CreditCategoryCode.PRACTITIONER,
+        year=2025,
+        user=None,
+        opened_on=D(2026, 1, 5),
+        self_assessment_due=D(2026, 1, 23),
+    )
+    assert cycle.subject_count == 3
+    evaluation.score_cycle(cycle, user=None)
+    by_person = {a.practitioner_id: a for a in Assessment.objects.filter(cycle=cycle)}
+    assert by_person[person.pk].deductions == 75  # 5 standing points × 15
+    assert by_person[clean.pk].deductions == 0
+    assert by_person[terminated.pk].deductions == 180
+    assert by_person[terminated.pk].vetoed and by_person[terminated.pk].grade == "D"
+    assert not by_person[person.pk].vetoed
+    facts = evaluation.facts_behind(
+        by_person[person.pk], cycle.system.indicators.get(code="2.1")
+    )
+    assert [r.points for r in facts] == [5]
+
+
+def test_a_practitioner_system_takes_only_the_points_fact(db):
+    from supervision.choices import IndicatorFact, IndicatorMethod
+    from supervision.models import Indicator
+
+    system = practitioner_system(2025)
+    indicator = Indicator(
+        system=system, dimension=system.dimensions.first(), position=9, code="9.9", name="违规",
+        method=IndicatorMethod.FACT, fact=IndicatorFact.INSPECTION_VIOLATION,
+        points_per_unit=10, full_points=100,
+    )
+    with pytest.raises(ValidationError, match="只能依据医保支付资格记分"):
+        indicator.full_clean()

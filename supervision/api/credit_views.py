@@ -86,7 +86,9 @@ def indicator_systems_for_lists(queryset: QuerySet) -> QuerySet:
 
 
 def assessments_for_lists(queryset: QuerySet) -> QuerySet:
-    return queryset.select_related("cycle", "facility", "institution", "insured_person")
+    return queryset.select_related(
+        "cycle", "facility", "institution", "practitioner", "insured_person"
+    )
 
 
 def objections_for_lists(queryset: QuerySet) -> QuerySet:

@@ -546,6 +546,15 @@ class Indicator(_SystemPart):
         self.qualifier = (self.qualifier or "").strip()
         if self.dimension_id and self.system_id and self.dimension.system_id != self.system_id:
             raise ValidationError({"dimension": _("维度不属于该指标体系。")})
+        if (
+            self.fact
+            and self.system_id
+            and self.system.category_id == CreditCategoryCode.PRACTITIONER
+            and self.fact != IndicatorFact.PRACTITIONER_POINTS
+        ):
+            raise ValidationError(
+                {"fact": _("医药机构相关人员的指标只能依据医保支付资格记分。")}
+            )
         if not self.qualifier or not self.fact:
             return
         allowed: dict[str, list[str]] = {
@@ -553,6 +562,8 @@ class Indicator(_SystemPart):
             IndicatorFact.SANCTION: list(SanctionKind.values),
             IndicatorFact.REFERRAL: list(Agency.values)
             + [f"{a}:{v}" for a in Agency.values for v in Violation.values],
+            # The least points of the year that count (e.g. "12": only those terminated).
+            IndicatorFact.PRACTITIONER_POINTS: [str(n) for n in range(1, 13)],
         }
         if self.qualifier not in allowed.get(self.fact, []):
             raise ValidationError(

@@ -48,6 +48,7 @@ from django.utils.translation import gettext as _
 from supervision.choices import (
     CATEGORY_FACILITY_KINDS,
     INSTITUTION_CATEGORIES,
+    STANDING_POINTS_STATES,
     CreditCategoryCode,
     CycleStatus,
     Grade,
@@ -74,6 +75,8 @@ from supervision.models import (
     Inspection,
     InsuredPerson,
     Objection,
+    PointsRecord,
+    Practitioner,
     RatingChange,
     Referral,
     Sanction,
@@ -194,12 +197,30 @@ def _split_qualifier(qualifier: str) -> tuple[str, str]:
     return head, tail
 
 
+def has_facts(category: str) -> bool:
+    """Whether a category's subjects have recorded facts: the facilities (their inspections,
+    sanctions, referrals, tips) and the practitioners (their points)."""
+    return category in CATEGORY_FACILITY_KINDS or category == CreditCategoryCode.PRACTITIONER
+
+
 def fact_query(indicator: Indicator, year: int) -> QuerySet | None:
-    """The facts of `year` an indicator reads, grouped by facility: rows of (fid, units), one
-    per facility with at least one fact. One grouped query over the year's facts (by index)."""
+    """The facts of `year` an indicator reads, grouped by subject: rows of (fid, units), one per
+    facility (a practitioner, for category 7) with at least one fact. One grouped query over the
+    year's facts (by index)."""
     first, last = year_span(year)
     qualifier = indicator.qualifier
     fact = indicator.fact
+    per_person = indicator.system.category_id == CreditCategoryCode.PRACTITIONER
+    if fact == IndicatorFact.PRACTITIONER_POINTS:
+        # A practitioner's standing points of the year; for a facility, its people's points
+        # scored at it.
+        rows = PointsRecord.objects.filter(year=year, state__in=STANDING_POINTS_STATES)
+        key = "practitioner_id" if per_person else "facility_id"
+        grouped = rows.values(fid=F(key)).annotate(units=Sum("points"))
+        # A qualifier is the least total that counts ("12": those terminated that year).
+        return grouped.filter(units__gte=int(qualifier)) if qualifier.isdigit() else grouped
+    if per_person:
+        return None  # the facilities' facts are not a person's
     if fact == IndicatorFact.INSPECTION_VIOLATION:
         rows = Inspection.violations.through.objects.filter(
             inspection__status=InspectionStatus.COMPLETED,
@@ -282,7 +303,8 @@ def _insert_automatic_items(cycle: EvaluationCycle, indicator: Indicator, now) -
         f"INSERT INTO {quote(AssessmentItem._meta.db_table)} "  # noqa: S608
         f"({', '.join(quote(c) for c in [*columns, 'entered_at'])}) "
         f"SELECT a.id, %s, %s, {points}, {counted}, '', %s "
-        f"FROM {quote(Assessment._meta.db_table)} a JOIN ({inner}) f ON f.fid = a.facility_id "
+        f"FROM {quote(Assessment._meta.db_table)} a "
+        f"JOIN ({inner}) f ON f.fid = a.{quote(_subject_field(cycle.category))} "
         f"WHERE a.cycle_id = %s"
     )
     params = [indicator.pk, True, now, *inner_params, cycle.pk]
@@ -294,6 +316,15 @@ def _insert_automatic_items(cycle: EvaluationCycle, indicator: Indicator, now) -
 def facts_behind(assessment: Assessment, indicator: Indicator) -> QuerySet | None:
     """The records a fact or veto indicator counted for the assessment's facility (for the
     scorecard's links); None for an indicator not read from facts or a subject not a facility."""
+    if indicator.fact == IndicatorFact.PRACTITIONER_POINTS:
+        subject = (
+            {"practitioner_id": assessment.practitioner_id}
+            if assessment.practitioner_id is not None
+            else {"facility_id": assessment.facility_id}
+        )
+        return PointsRecord.objects.filter(
+            year=assessment.cycle.year, state__in=STANDING_POINTS_STATES, **subject
+        ).order_by("decided_on", "id")
     if not indicator.fact or assessment.facility_id is None:
         return None
     first, last = year_span(assessment.cycle.year)
@@ -393,16 +424,17 @@ def _automatic(
     """Assessment id → [(indicator, points, units)] of the fact and veto indicators, from the
     year's facts. Only categories rated from the facility registry have recorded facts."""
     found: dict[int, list[tuple[Indicator, Decimal, int]]] = defaultdict(list)
-    if cycle.category_id not in CATEGORY_FACILITY_KINDS:
+    if not has_facts(cycle.category_id):
         return found
     fact_indicators = [i for i in indicators if i.fact]
     if not fact_indicators:
         return found
+    subject_field = _subject_field(cycle.category)
     facility_ids = None
     if assessment_ids is not None:
         facility_ids = list(
             Assessment.objects.filter(pk__in=list(assessment_ids)).values_list(
-                "facility_id", flat=True
+                subject_field, flat=True
             )
         )
     per_indicator: list[tuple[Indicator, dict[int, Decimal]]] = []
@@ -415,7 +447,7 @@ def _automatic(
         }
         per_indicator.append((indicator, units))
         wanted.update(units)
-    assessment_of = _assessments_of_facilities(cycle, wanted)
+    assessment_of = _assessments_of_subjects(cycle, wanted, subject_field)
     for indicator, units in per_indicator:
         for facility, count in units.items():
             assessment = assessment_of.get(facility)
@@ -432,14 +464,17 @@ def _automatic(
     return found
 
 
-def _assessments_of_facilities(cycle: EvaluationCycle, facility_ids: set[int]) -> dict[int, int]:
+def _assessments_of_subjects(
+    cycle: EvaluationCycle, subject_ids: set[int], subject_field: str
+) -> dict[int, int]:
+    """Subject id → assessment id in the cycle (subject_field: "facility_id", …)."""
     found: dict[int, int] = {}
-    ids = sorted(facility_ids)
+    ids = sorted(subject_ids)
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
         found.update(
-            Assessment.objects.filter(cycle=cycle, facility_id__in=chunk).values_list(
-                "facility_id", "pk"
+            Assessment.objects.filter(cycle=cycle, **{f"{subject_field}__in": chunk}).values_list(
+                subject_field, "pk"
             )
         )
     return found
@@ -634,12 +669,14 @@ def _day(value: datetime.date | None, field_name: str) -> datetime.date:
 
 
 def _subject_rows(category: CreditCategory) -> QuerySet | None:
-    """The subjects of a category, as (id, district, name) rows: None for practitioners, whose
-    registry is not kept here yet."""
+    """The subjects of a category, as (id, district, name) rows (None: a category without a
+    registry)."""
     if category.code in CATEGORY_FACILITY_KINDS:
         return Facility.objects.filter(kind__in=CATEGORY_FACILITY_KINDS[category.code])
     if category.code in INSTITUTION_CATEGORIES:
         return CreditInstitution.objects.filter(category_id=category.code)
+    if category.code == CreditCategoryCode.PRACTITIONER:
+        return Practitioner.objects.all()
     if category.code == CreditCategoryCode.INSURED_PERSON:
         return InsuredPerson.objects.all()
     return None
@@ -650,6 +687,8 @@ def _subject_field(category: CreditCategory) -> str:
         return "facility_id"
     if category.code in INSTITUTION_CATEGORIES:
         return "institution_id"
+    if category.code == CreditCategoryCode.PRACTITIONER:
+        return "practitioner_id"
     return "insured_person_id"
 
 
@@ -831,7 +870,7 @@ def score_cycle(cycle: EvaluationCycle, *, user: User, expected_version: int | N
     now = timezone.now()
     written = 0
     _analyze(Assessment)
-    if cycle.category_id in CATEGORY_FACILITY_KINDS:  # only facilities have recorded facts
+    if has_facts(cycle.category_id):
         for indicator in indicators:
             if indicator.fact:
                 written += _insert_automatic_items(cycle, indicator, now)

@@ -581,7 +581,12 @@ class AssessmentDetailView(RecordDetailView):
             super()
             .get_queryset()
             .select_related(
-                "cycle__system", "cycle__category", "facility", "institution", "insured_person"
+                "cycle__system",
+                "cycle__category",
+                "facility",
+                "institution",
+                "practitioner",
+                "insured_person",
             )
         )
 

@@ -34,6 +34,7 @@ from supervision.models import (
     InsuredPerson,
     Objection,
     PlannedCheck,
+    Practitioner,
     SupervisionMeasure,
 )
 from supervision.models.base import NOTE_LENGTH, OUTCOME_LENGTH, REASON_LENGTH, SUMMARY_LENGTH
@@ -349,6 +350,24 @@ class InstitutionBriefSerializer(serializers.ModelSerializer):
         )
 
 
+class PractitionerBriefSerializer(serializers.ModelSerializer):
+    """A practitioner by name, profession and masked ID number only, whoever reads it."""
+
+    class Meta:
+        model = Practitioner
+        fields = ["id", "name", "profession", "id_masked", "district"]
+        read_only_fields = fields
+        extra_kwargs = help_texts(
+            {
+                "name": "Name of the practitioner (医药机构相关人员).",
+                "profession": "Profession: doctor, nurse, pharmacist, technician, pharmacy_head.",
+                "id_masked": "ID number with the birth date and sequence hidden, e.g. "
+                "540102********123X.",
+                "district": "County-level division the person is managed in (GB/T 2260 code).",
+            }
+        )
+
+
 class InsuredPersonBriefSerializer(serializers.ModelSerializer):
     """An insured person by name and masked ID number only, whoever reads it."""
 
@@ -408,6 +427,9 @@ class AssessmentSerializer(serializers.ModelSerializer):
     institution = InstitutionBriefSerializer(
         read_only=True, allow_null=True, help_text="The institution evaluated (categories 4-6)."
     )
+    practitioner = PractitionerBriefSerializer(
+        read_only=True, allow_null=True, help_text="The practitioner evaluated (category 7)."
+    )
     insured_person = InsuredPersonBriefSerializer(
         read_only=True, allow_null=True, help_text="The insured person evaluated (category 8)."
     )
@@ -421,6 +443,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "cycle",
             "facility",
             "institution",
+            "practitioner",
             "insured_person",
             *_ASSESSMENT_HELP,
             "version",

@@ -36,6 +36,7 @@ from supervision.choices import (
     Violation,
 )
 from supervision.codes import resident_id_check_char
+from supervision.management.commands._demo_practitioners import load_demo_practitioners
 from supervision.models import (
     EvaluationCycle,
     Facility,
@@ -125,6 +126,14 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Demo data: the {cycle.year} credit evaluation of medical institutions, opened "
                 f"and scored from the facts ({cycle.figures.get('vetoed', 0)} vetoed)."
+            )
+        with transaction.atomic():
+            people = load_demo_practitioners(
+                User.objects.get(username="supervisor"), timezone.localdate()
+            )
+        if people:
+            self.stdout.write(
+                f"Demo data: {people} practitioners registered, with points from the inspections."
             )
         self.stdout.write("")
         url = site_url(options["address"])
