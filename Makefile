@@ -81,6 +81,7 @@ bench: setup $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/credit.py
+	$(BIN)/python bench/practitioners.py
 
 ## Admin changelist timings on a generated database (figures in bench/RESULTS.md).
 bench-admin: setup

@@ -207,14 +207,18 @@ class PractitionerQuerySet(models.QuerySet):
         """Annotate year_points: the standing points of a calendar year (0 for none)."""
         records = (
             apps.get_model("supervision", "PointsRecord")
-            .objects.filter(practitioner=OuterRef("pk"), year=year, state__in=STANDING_POINTS_STATES)
+            .objects.filter(
+                practitioner=OuterRef("pk"), year=year, state__in=STANDING_POINTS_STATES
+            )
             .order_by()
             .values("practitioner")
             .annotate(total=Sum("points"))
             .values("total")
         )
         return self.annotate(
-            year_points=Coalesce(Subquery(records[:1]), Value(0), output_field=models.IntegerField())
+            year_points=Coalesce(
+                Subquery(records[:1]), Value(0), output_field=models.IntegerField()
+            )
         )
 
     def with_year_points_at_least(self, year: int, points: int) -> PractitionerQuerySet:

@@ -201,10 +201,8 @@ PRACTITIONER_PERMISSIONS: dict[str, list[str]] = {
         "change_pointspolicy",
         "add_pointsband",
         "change_pointsband",
-        "delete_pointsband",
         "add_suspensionperiod",
         "change_suspensionperiod",
-        "delete_suspensionperiod",
     ],
     AUDITOR: [*_PRACTITIONER_READ, *_PRACTITIONER_HISTORY],
 }

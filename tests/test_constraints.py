@@ -29,15 +29,21 @@ from supervision.choices import (
     IndicatorMethod,
     InspectionKind,
     InspectionStatus,
+    MeasureKind,
     ObjectionStatus,
+    PointsState,
+    Profession,
     RatingChangeKind,
     ReferralStatus,
+    RegistrationEnd,
     RepairStatus,
+    Responsibility,
     RewardStatus,
     SanctionKind,
     SubjectType,
     TipConclusion,
     TipStatus,
+    Violation,
 )
 from supervision.codes import resident_id_check_char
 from supervision.models import (
@@ -64,10 +70,18 @@ from supervision.models import (
     InsuredPerson,
     Objection,
     PlannedCheck,
+    PointsBand,
+    PointsPolicy,
+    PointsRecord,
+    Practitioner,
+    PractitionerIdentity,
+    QualificationMeasure,
     RatingChange,
     Referral,
+    Registration,
     Sanction,
     SupervisionMeasure,
+    SuspensionPeriod,
     Tip,
     TipExtension,
     TipReward,
@@ -1295,8 +1309,229 @@ BREACHES = [
     Breach("sanction_commendation_has_rating", commendation, lambda r: {"rating": None}),
     Breach("sanction_amount_not_negative", warning, lambda r: {"amount": Decimal("-5")}, "amount"),
 ]
+# --- Practitioners (issue 14) -------------------------------------------------------------------
+
+
+def practitioner() -> Practitioner:
+    return Practitioner(
+        name="示例医师",
+        profession=Profession.DOCTOR,
+        district=District.CHENGGUAN,
+        id_masked="540102********123X",
+    )
+
+
+def practitioner_identity() -> PractitionerIdentity:
+    person = practitioner()
+    person.save()
+    return PractitionerIdentity(practitioner=person, id_number=_resident_id("54010219800101123"))
+
+
+def registration() -> Registration:
+    person = practitioner()
+    person.save()
+    return Registration(
+        practitioner=person, facility=FacilityFactory(), registered_on=D(2024, 1, 2)
+    )
+
+
+def _registered_twice(row: Registration) -> dict[str, Any]:
+    Registration.objects.create(
+        practitioner=row.practitioner, facility=row.facility, registered_on=D(2023, 1, 2)
+    )
+    return {}
+
+
+def points_policy() -> PointsPolicy:
+    return PointsPolicy(from_year=2030)
+
+
+def _policy_2024() -> PointsPolicy:
+    return PointsPolicy.objects.get(from_year=2024)
+
+
+def points_band() -> PointsBand:
+    return PointsBand(
+        policy=_policy_2024(), responsibility=Responsibility.GENERAL, min_points=2, max_points=3
+    )
+
+
+def suspension_period() -> SuspensionPeriod:
+    return SuspensionPeriod(policy=_policy_2024(), points=8, months=1)
+
+
+def points_record() -> PointsRecord:
+    person = practitioner()
+    person.save()
+    inspection = InspectionFactory(completed=True)
+    return PointsRecord(
+        practitioner=person,
+        inspection=inspection,
+        facility=inspection.facility,
+        violation_id=Violation.OVERCHARGING,
+        responsibility=Responsibility.GENERAL,
+        points=3,
+        basis="依据",
+        decision_number="拉医保资记〔2025〕1号",
+        decided_on=D(2025, 3, 20),
+        year=2025,
+    )
+
+
+def _scored_twice(row: PointsRecord) -> dict[str, Any]:
+    PointsRecord.objects.create(
+        **{k: v for k, v in _values(row).items() if k not in ("id", "created_at", "updated_at")}
+    )
+    return {}
+
+
+def measure() -> QualificationMeasure:
+    record = points_record()
+    record.points = 9
+    record.responsibility = Responsibility.MAIN
+    record.save()
+    return QualificationMeasure(
+        practitioner=record.practitioner,
+        year=2025,
+        kind=MeasureKind.SUSPENSION,
+        starts_on=D(2025, 3, 20),
+        ends_on=D(2025, 5, 19),
+        points=9,
+        record=record,
+    )
+
+
+def _measured_twice(row: QualificationMeasure) -> dict[str, Any]:
+    QualificationMeasure.objects.create(
+        **{k: v for k, v in _values(row).items() if k not in ("id",)}
+    )
+    return {}
+
+
+def practitioner_assessment() -> Assessment:
+    subject = practitioner()
+    subject.save()
+    return Assessment(
+        cycle=EvaluationCycleFactory(category=_category(CreditCategoryCode.PRACTITIONER)),
+        practitioner=subject,
+        district=subject.district,
+        subject_name=subject.name,
+    )
+
+
+def _practitioner_twice(row: Assessment) -> dict[str, Any]:
+    other = practitioner()
+    other.save()
+    Assessment.objects.create(
+        cycle=row.cycle, practitioner=other, district=other.district, subject_name=other.name
+    )
+    return {"practitioner": other}
+
+
+PRACTITIONER_BREACHES = [
+    Breach(
+        "practitioner_profession_valid", practitioner, lambda r: {"profession": "x"}, "profession"
+    ),
+    Breach(
+        "practitioner_district_valid", practitioner, lambda r: {"district": "540202"}, "district"
+    ),
+    Breach("practitioner_name_required", practitioner, lambda r: {"name": ""}, "name"),
+    Breach("practitioner_note_length", practitioner, lambda r: {"note": "字" * 2001}),
+    Breach(
+        "practitioneridentity_id_required",
+        practitioner_identity,
+        lambda r: {"id_number": ""},
+        "id_number",
+    ),
+    Breach("registration_one_open_per_facility", registration, _registered_twice),
+    Breach(
+        "registration_ends_after_start",
+        registration,
+        lambda r: {"ended_on": D(2023, 12, 31), "end_reason": RegistrationEnd.LEFT},
+    ),
+    Breach("registration_end_with_reason", registration, lambda r: {"ended_on": D(2024, 6, 1)}),
+    Breach(
+        "pointspolicy_thresholds_ordered", points_policy, lambda r: {"suspension_threshold": 12}
+    ),
+    Breach("pointspolicy_year_range", points_policy, lambda r: {"from_year": 2017}, "from_year"),
+    Breach("pointspolicy_block_range", points_policy, lambda r: {"block_months_single_event": 6}),
+    Breach("pointspolicy_note_length", points_policy, lambda r: {"note": "字" * 2001}),
+    Breach(
+        "pointsband_responsibility_valid",
+        points_band,
+        lambda r: {"responsibility": "x"},
+        "responsibility",
+    ),
+    Breach("pointsband_range", points_band, lambda r: {"min_points": 3, "max_points": 2}),
+    Breach("pointsband_once", points_band, lambda r: {"min_points": 1}),
+    Breach("suspensionperiod_once", suspension_period, lambda r: {"points": 9}),
+    Breach("suspensionperiod_points_range", suspension_period, lambda r: {"points": 13}, "points"),
+    Breach("suspensionperiod_months_range", suspension_period, lambda r: {"months": 7}, "months"),
+    Breach("points_once_per_violation", points_record, _scored_twice),
+    Breach(
+        "points_responsibility_valid",
+        points_record,
+        lambda r: {"responsibility": "x"},
+        "responsibility",
+    ),
+    Breach("points_range", points_record, lambda r: {"points": 13}, "points"),
+    Breach(
+        "points_state_valid",
+        points_record,
+        lambda r: {"state": "x"},
+        "state",
+        # A state of no branch has neither an objection's date nor its decision.
+        also=frozenset({"points_objection_with_date", "points_objection_decided_with_reason"}),
+    ),
+    Breach("points_year_range", points_record, lambda r: {"year": 2017}),
+    Breach(
+        "points_decision_required",
+        points_record,
+        lambda r: {"decision_number": ""},
+        "decision_number",
+    ),
+    Breach(
+        "points_notified_after_decision", points_record, lambda r: {"notified_on": D(2025, 3, 19)}
+    ),
+    Breach("points_objection_with_date", points_record, lambda r: {"state": PointsState.OBJECTED}),
+    Breach(
+        "points_objection_decided_with_reason",
+        points_record,
+        lambda r: {"state": PointsState.MAINTAINED, "objected_on": D(2025, 3, 21)},
+    ),
+    Breach(
+        "points_reduced_keeps_original",
+        points_record,
+        lambda r: {
+            "state": PointsState.REDUCED,
+            "objected_on": D(2025, 3, 21),
+            "objection_decided_on": D(2025, 3, 25),
+            "objection_reason": "部分成立",
+        },
+    ),
+    Breach("pointsrecord_basis_length", points_record, lambda r: {"basis": "字" * 2001}),
+    Breach(
+        "pointsrecord_objection_grounds_length",
+        points_record,
+        lambda r: {"objection_grounds": "字" * 2001},
+    ),
+    Breach(
+        "pointsrecord_objection_reason_length",
+        points_record,
+        lambda r: {"objection_reason": "字" * 1001},
+    ),
+    Breach("measure_once_per_year", measure, _measured_twice),
+    Breach("measure_kind_valid", measure, lambda r: {"kind": "x"}, "kind"),
+    Breach("measure_ends_after_start", measure, lambda r: {"ends_on": D(2025, 3, 19)}),
+    Breach("measure_lifted_with_reason", measure, lambda r: {"lifted_on": D(2025, 4, 1)}),
+    Breach("measure_points_range", measure, lambda r: {"points": 0}),
+    Breach("assessment_practitioner_once_per_cycle", practitioner_assessment, _practitioner_twice),
+]
+
+
 BREACHES += TIP_BREACHES
 BREACHES += CREDIT_BREACHES
+BREACHES += PRACTITIONER_BREACHES
 
 MODELS = [
     Tip,
@@ -1329,6 +1564,14 @@ MODELS = [
     CreditRepair,
     SupervisionMeasure,
     PlannedCheck,
+    Practitioner,
+    PractitionerIdentity,
+    Registration,
+    PointsPolicy,
+    PointsBand,
+    SuspensionPeriod,
+    PointsRecord,
+    QualificationMeasure,
 ]
 
 

@@ -42,9 +42,7 @@ VIOLATIONS = [Violation.GHOST_ADMISSION, Violation.OVERCHARGING, Violation.DRUG_
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
     """Decisions are dated up to 2026-12-01; the tests' today is fixed after them."""
-    monkeypatch.setattr(
-        "django.utils.timezone.localdate", lambda *args, **kwargs: D(2027, 6, 30)
-    )
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: D(2027, 6, 30))
 
 
 def completed(facility, day: datetime.date, violations=VIOLATIONS):
@@ -56,11 +54,14 @@ def completed(facility, day: datetime.date, violations=VIOLATIONS):
 
 
 def score(person, facility, day, points, responsibility=None, violation=VIOLATIONS[0], user=None):
-    responsibility = responsibility or {
-        **dict.fromkeys(range(1, 4), Responsibility.GENERAL),
-        **dict.fromkeys(range(4, 7), Responsibility.IMPORTANT),
-        **dict.fromkeys(range(7, 13), Responsibility.MAIN),
-    }[points]
+    responsibility = (
+        responsibility
+        or {
+            **dict.fromkeys(range(1, 4), Responsibility.GENERAL),
+            **dict.fromkeys(range(4, 7), Responsibility.IMPORTANT),
+            **dict.fromkeys(range(7, 13), Responsibility.MAIN),
+        }[points]
+    )
     return service.score_points(
         user=user,
         inspection=completed(facility, day),
@@ -210,12 +211,20 @@ def test_a_person_at_two_facilities_is_one_record_and_carries_the_status_to_both
     first, second = FacilityFactory(), FacilityFactory()
     number = _resident_id("54010219800101123")
     a = service.register(
-        user=None, facility=first, id_number=number, name="示例张医生", profession="doctor",
+        user=None,
+        facility=first,
+        id_number=number,
+        name="示例张医生",
+        profession="doctor",
         registered_on=D(2024, 1, 2),
     )
     b = service.register(
-        user=None, facility=second, id_number=number.lower(), name="示例张医生",
-        profession="doctor", registered_on=D(2024, 3, 1),
+        user=None,
+        facility=second,
+        id_number=number.lower(),
+        name="示例张医生",
+        profession="doctor",
+        registered_on=D(2024, 3, 1),
     )
     assert a.new_person and not b.new_person
     assert Practitioner.objects.count() == 1
@@ -237,7 +246,10 @@ def test_the_same_id_with_another_name_is_refused_without_saying_whose(db):
     number = PractitionerIdentity.objects.get(practitioner=person).id_number
     with pytest.raises(ValidationError) as caught:
         service.register(
-            user=None, facility=facility, id_number=number, name="示例王护士",
+            user=None,
+            facility=facility,
+            id_number=number,
+            name="示例王护士",
             profession="nurse",
         )
     assert "示例李护士" not in str(caught.value)
@@ -292,7 +304,10 @@ def test_a_maintained_objection_keeps_the_points(registered):
     record = score(person, facility, D(2025, 3, 1), 9)
     service.lodge_objection(record, user=None, grounds="异议", objected_on=D(2025, 3, 2))
     service.decide_objection(
-        record, user=None, outcome=PointsState.MAINTAINED, reason="证据充分",
+        record,
+        user=None,
+        outcome=PointsState.MAINTAINED,
+        reason="证据充分",
         decided_on=D(2025, 3, 9),
     )
     assert status(person, D(2025, 3, 10)) == QualificationStatus.SUSPENDED
@@ -312,9 +327,15 @@ def test_points_need_a_completed_inspection_a_found_violation_and_a_registration
     inspection.violations.set([Violation.OVERCHARGING])
     with pytest.raises(ValidationError) as caught:
         service.score_points(
-            user=None, inspection=inspection, practitioner=person,
-            violation=Violation.OVERCHARGING, responsibility=Responsibility.GENERAL, points=2,
-            basis="依据", decision_number="1号", decided_on=D(2025, 4, 1),
+            user=None,
+            inspection=inspection,
+            practitioner=person,
+            violation=Violation.OVERCHARGING,
+            responsibility=Responsibility.GENERAL,
+            points=2,
+            basis="依据",
+            decision_number="1号",
+            decided_on=D(2025, 4, 1),
         )
     assert set(caught.value.message_dict) == {"inspection", "practitioner"}
     assert not PointsRecord.objects.exists()
@@ -330,7 +351,7 @@ def test_the_rules_are_data(registered):
 
 
 def test_the_status_filter_matches_the_annotation(registered):
-    person, facility = registered
+    _person, facility = registered
     suspended = PractitionerFactory()
     terminated = PractitionerFactory()
     for other in (suspended, terminated):
@@ -370,18 +391,35 @@ def practitioner_system(year: int):
     practice = Dimension.objects.create(system=system, position=1, name="执业规范", full_points=800)
     points = Dimension.objects.create(system=system, position=2, name="记分", full_points=200)
     Indicator.objects.create(
-        system=system, dimension=practice, position=1, code="1.1", name="合理诊疗",
-        method=IndicatorMethod.MANUAL, full_points=800,
+        system=system,
+        dimension=practice,
+        position=1,
+        code="1.1",
+        name="合理诊疗",
+        method=IndicatorMethod.MANUAL,
+        full_points=800,
     )
     Indicator.objects.create(
-        system=system, dimension=points, position=2, code="2.1", name="年度记分",
-        method=IndicatorMethod.FACT, fact=IndicatorFact.PRACTITIONER_POINTS,
-        points_per_unit=15, full_points=200,
+        system=system,
+        dimension=points,
+        position=2,
+        code="2.1",
+        name="年度记分",
+        method=IndicatorMethod.FACT,
+        fact=IndicatorFact.PRACTITIONER_POINTS,
+        points_per_unit=15,
+        full_points=200,
     )
     Indicator.objects.create(
-        system=system, position=3, code="V1", name="支付资格终止",
-        method=IndicatorMethod.VETO, fact=IndicatorFact.PRACTITIONER_POINTS, qualifier="12",
-        veto_grade=Grade.D, full_points=0,
+        system=system,
+        position=3,
+        code="V1",
+        name="支付资格终止",
+        method=IndicatorMethod.VETO,
+        fact=IndicatorFact.PRACTITIONER_POINTS,
+        qualifier="12",
+        veto_grade=Grade.D,
+        full_points=0,
     )
     return system
 
@@ -419,9 +457,7 @@ def test_practitioners_are_rated_in_the_credit_cycle_from_their_points(registere
     assert by_person[terminated.pk].deductions == 180
     assert by_person[terminated.pk].vetoed and by_person[terminated.pk].grade == "D"
     assert not by_person[person.pk].vetoed
-    facts = evaluation.facts_behind(
-        by_person[person.pk], cycle.system.indicators.get(code="2.1")
-    )
+    facts = evaluation.facts_behind(by_person[person.pk], cycle.system.indicators.get(code="2.1"))
     assert [r.points for r in facts] == [5]
 
 
@@ -431,9 +467,15 @@ def test_a_practitioner_system_takes_only_the_points_fact(db):
 
     system = practitioner_system(2025)
     indicator = Indicator(
-        system=system, dimension=system.dimensions.first(), position=9, code="9.9", name="违规",
-        method=IndicatorMethod.FACT, fact=IndicatorFact.INSPECTION_VIOLATION,
-        points_per_unit=10, full_points=100,
+        system=system,
+        dimension=system.dimensions.first(),
+        position=9,
+        code="9.9",
+        name="违规",
+        method=IndicatorMethod.FACT,
+        fact=IndicatorFact.INSPECTION_VIOLATION,
+        points_per_unit=10,
+        full_points=100,
     )
     with pytest.raises(ValidationError, match="只能依据医保支付资格记分"):
         indicator.full_clean()

@@ -39,10 +39,8 @@ PERMISSIONS = {
         "change_pointspolicy",
         "add_pointsband",
         "change_pointsband",
-        "delete_pointsband",
         "add_suspensionperiod",
         "change_suspensionperiod",
-        "delete_suspensionperiod",
     ],
     "auditor": _READ + _HISTORY,
 }

@@ -552,9 +552,7 @@ class Indicator(_SystemPart):
             and self.system.category_id == CreditCategoryCode.PRACTITIONER
             and self.fact != IndicatorFact.PRACTITIONER_POINTS
         ):
-            raise ValidationError(
-                {"fact": _("医药机构相关人员的指标只能依据医保支付资格记分。")}
-            )
+            raise ValidationError({"fact": _("医药机构相关人员的指标只能依据医保支付资格记分。")})
         if not self.qualifier or not self.fact:
             return
         allowed: dict[str, list[str]] = {

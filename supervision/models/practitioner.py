@@ -222,7 +222,9 @@ class Registration(Versioned, TimeStamped):
         ]
 
     def __str__(self) -> str:
-        return f"{self.practitioner_id and self.practitioner.name} · {self.facility_id and self.facility}"
+        person = self.practitioner.name if self.practitioner_id else ""
+        facility = self.facility if self.facility_id else ""
+        return f"{person} · {facility}"
 
     def get_absolute_url(self) -> str:
         return reverse("practitioner-detail", args=[self.practitioner_id])
@@ -304,9 +306,7 @@ class PointsBand(BatchedChecks):
     policy = models.ForeignKey(
         PointsPolicy, verbose_name=_("记分规则"), on_delete=models.CASCADE, related_name="bands"
     )
-    responsibility = models.CharField(
-        _("责任程度"), max_length=16, choices=Responsibility.choices
-    )
+    responsibility = models.CharField(_("责任程度"), max_length=16, choices=Responsibility.choices)
     min_points = models.PositiveSmallIntegerField(
         _("最低分值"), validators=[MinValueValidator(1), MaxValueValidator(MAX_POINTS)]
     )
@@ -424,9 +424,7 @@ class PointsRecord(Versioned, TimeStamped):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    responsibility = models.CharField(
-        _("责任程度"), max_length=16, choices=Responsibility.choices
-    )
+    responsibility = models.CharField(_("责任程度"), max_length=16, choices=Responsibility.choices)
     points = models.PositiveSmallIntegerField(
         _("记分"), validators=[MinValueValidator(1), MaxValueValidator(MAX_POINTS)]
     )
@@ -535,7 +533,11 @@ class PointsRecord(Versioned, TimeStamped):
                 violation_error_message=_("异议处理须记录日期和理由。"),
             ),
             models.CheckConstraint(
-                condition=Q(state=PointsState.REDUCED, original_points__gt=F("points"))
+                condition=Q(
+                    state=PointsState.REDUCED,
+                    original_points__isnull=False,
+                    original_points__gt=F("points"),
+                )
                 | ~Q(state=PointsState.REDUCED) & Q(original_points__isnull=True),
                 name="points_reduced_keeps_original",
                 violation_error_message=_("变更分值须低于原记分。"),

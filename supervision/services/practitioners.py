@@ -187,7 +187,9 @@ def _locked_person(practitioner: Practitioner | int) -> Practitioner:
     return Practitioner.objects.select_for_update().get(pk=pk)
 
 
-def termination_blocking(practitioner: Practitioner, day: datetime.date) -> QualificationMeasure | None:
+def termination_blocking(
+    practitioner: Practitioner, day: datetime.date
+) -> QualificationMeasure | None:
     """The termination that refuses a registration on day, if any."""
     return (
         QualificationMeasure.objects.filter(
@@ -327,7 +329,9 @@ def edit_practitioner(
         setattr(locked, name, str(value or "").strip() if name in _TEXT_FIELDS else value)
     number = normalised_id(number)
     if number:
-        identity = PractitionerIdentity.objects.select_for_update().filter(practitioner=locked).first()
+        identity = (
+            PractitionerIdentity.objects.select_for_update().filter(practitioner=locked).first()
+        )
         if identity is None or identity.id_number != number:
             if not may_correct_identity(user):
                 raise PermissionDenied(_("您无权修改相关人员的身份证号码。"))
@@ -552,7 +556,12 @@ def plan_year(records: Iterable[PointsRecord], policy: PointsPolicy) -> dict[str
         months = policy.block_months_single_event if single else policy.block_months
         start = termination_record.decided_on
         planned[MeasureKind.TERMINATION] = Planned(
-            MeasureKind.TERMINATION, start, _last_day(start, months), total, single, termination_record
+            MeasureKind.TERMINATION,
+            start,
+            _last_day(start, months),
+            total,
+            single,
+            termination_record,
         )
     return planned
 

@@ -36,7 +36,12 @@ SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"
 GIVEN = ["伟", "芳", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰"]
 TIBETAN = ["扎西", "次仁", "卓玛", "央金", "格桑", "达瓦", "尼玛", "拉姆", "普布", "旦增"]
 STAFF = {
-    FacilityKind.HOSPITAL: [Profession.DOCTOR, Profession.DOCTOR, Profession.NURSE, Profession.TECHNICIAN],
+    FacilityKind.HOSPITAL: [
+        Profession.DOCTOR,
+        Profession.DOCTOR,
+        Profession.NURSE,
+        Profession.TECHNICIAN,
+    ],
     FacilityKind.CLINIC: [Profession.DOCTOR, Profession.NURSE],
     FacilityKind.PHARMACY: [Profession.PHARMACY_HEAD, Profession.PHARMACIST],
 }
@@ -107,19 +112,22 @@ def load_demo_practitioners(supervisor: User, today: datetime.date) -> int:
                 name=_name(rng, used),
                 profession=profession,
                 certificate_number=f"SL{540000 + count:08d}",
-                department="" if facility.kind == FacilityKind.PHARMACY else rng.choice(
-                    ["内科", "外科", "中医科", "藏医科", "检验科", "药剂科"]
-                ),
+                department=""
+                if facility.kind == FacilityKind.PHARMACY
+                else rng.choice(["内科", "外科", "中医科", "藏医科", "检验科", "药剂科"]),
                 registered_on=registered_on,
             )
             staff.setdefault(facility.pk, []).append(result.registration.practitioner)
     # 一医一档: a few doctors also work at a clinic of the set.
     clinics = [i.facility for i in chosen.values() if i.facility.kind == FacilityKind.CLINIC]
     doctors = [
-        p for i in chosen.values() if i.facility.kind == FacilityKind.HOSPITAL
-        for p in staff[i.facility_id] if p.profession == Profession.DOCTOR
+        p
+        for i in chosen.values()
+        if i.facility.kind == FacilityKind.HOSPITAL
+        for p in staff[i.facility_id]
+        if p.profession == Profession.DOCTOR
     ]
-    for doctor, clinic in list(zip(doctors[1::2], clinics))[:3]:
+    for doctor, clinic in list(zip(doctors[1::2], clinics, strict=False))[:3]:
         identity = doctor.identity.id_number
         service.register(
             user=supervisor,
@@ -177,4 +185,3 @@ def load_demo_practitioners(supervisor: User, today: datetime.date) -> int:
             decided_on=decided_on,
         )
     return count
-
