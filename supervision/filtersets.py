@@ -53,7 +53,7 @@ from supervision.models import (
     TipReward,
 )
 from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
-from supervision.search import search_terms, terms_query, tip_terms_query
+from supervision.search import name_starts_with, search_terms, terms_query, tip_terms_query
 from supervision.services.credit_subjects import (
     is_resident_id_shaped,
     may_read_identity,
@@ -1008,9 +1008,9 @@ from supervision.services.practitioners import (  # noqa: E402 - this section's 
     may_read_identity as may_read_practitioner_identity,
 )
 
-PRACTITIONER_SEARCH_HELP = _("姓名或执业证书编号；多个词用空格分开，须同时符合。")
+PRACTITIONER_SEARCH_HELP = _("姓名（从头输入，如姓氏或全名）或执业证书编号的开头。")
 PRACTITIONER_SEARCH_HELP_WITH_ID = _(
-    "姓名或执业证书编号；多个词用空格分开，须同时符合。也可输入完整的18位身份证号码。"
+    "姓名（从头输入，如姓氏或全名）或执业证书编号的开头；也可输入完整的18位身份证号码。"
 )
 
 
@@ -1082,11 +1082,18 @@ class PractitionerFilterSet(BaseFilterSet):
             if self._reads_identity():
                 return queryset.filter(identity__id_number=number)
             return queryset.none()
-        for term in search_terms(value):
-            condition = Q(name__icontains=term)
-            if term.isascii() and term.isalnum():
-                condition |= Q(certificate_number__startswith=term)
-            queryset = queryset.filter(condition)
+        terms = search_terms(value)
+        if not terms:
+            return queryset
+        # A name is typed from its start (a surname, a whole name): one range of the name index
+        # among millions of people; further words narrow what it found.
+        first, *more = terms
+        condition = name_starts_with("name", first, queryset.db)
+        if first.isascii() and first.isalnum():
+            condition |= Q(certificate_number__startswith=first)
+        queryset = queryset.filter(condition)
+        for term in more:
+            queryset = queryset.filter(name__icontains=term)
         return queryset
 
     def filter_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:

@@ -162,6 +162,22 @@ def _measures_in_force(kind: str, day: datetime.date) -> models.QuerySet:
     return _measures().filter(kind=kind, starts_on__lte=day, ends_on__gte=day)
 
 
+# A set of people this small (those suspended or terminated today, those with many points this
+# year) is read first and given to the list as ids; larger, it stays a subquery.
+SMALL_SET = 20000
+
+
+def _ids_or_subquery(ids: models.QuerySet) -> list[int] | models.QuerySet:
+    """The ids a small subquery gives, read at once; else the subquery itself.
+
+    Filtering a five-million-row list ordered by name by `pk IN (subquery)` of a few thousand
+    people makes PostgreSQL walk the name index and probe the subquery for each row until it
+    has a page (50,000 rows for 50 when 1 in 1,000 matches): it cannot know how few match. With
+    the ids as values it reads exactly those rows and sorts them."""
+    found = list(ids.order_by()[: SMALL_SET + 1])
+    return ids if len(found) > SMALL_SET else found
+
+
 class PractitionerQuerySet(models.QuerySet):
     def with_qualification_status(self, day: datetime.date | None = None) -> PractitionerQuerySet:
         """Annotate qualification_status on a day (today by default), from the measures in
@@ -196,9 +212,12 @@ class PractitionerQuerySet(models.QuerySet):
         not_suspended = ~Exists(suspended.filter(practitioner=OuterRef("pk")))
         condition = Q(pk__in=[])
         if QualificationStatus.TERMINATED in statuses:
-            condition |= Q(pk__in=terminated.values("practitioner_id"))
+            condition |= Q(
+                pk__in=_ids_or_subquery(terminated.values_list("practitioner_id", flat=True))
+            )
         if QualificationStatus.SUSPENDED in statuses:
-            condition |= Q(pk__in=suspended.values("practitioner_id")) & not_terminated
+            in_force = _ids_or_subquery(suspended.values_list("practitioner_id", flat=True))
+            condition |= Q(pk__in=in_force) & not_terminated
         if QualificationStatus.ACTIVE in statuses:
             condition |= Q(not_suspended) & not_terminated
         return self.filter(condition)
@@ -233,9 +252,9 @@ class PractitionerQuerySet(models.QuerySet):
             .values("practitioner_id")
             .annotate(total=Sum("points"))
             .filter(total__gte=points)
-            .values("practitioner_id")
+            .values_list("practitioner_id", flat=True)
         )
-        return self.filter(pk__in=totals)
+        return self.filter(pk__in=_ids_or_subquery(totals))
 
     def for_lists(self, year: int | None = None) -> PractitionerQuerySet:
         """Everything a list of practitioners shows, without a query per row."""

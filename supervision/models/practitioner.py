@@ -83,6 +83,7 @@ class Practitioner(Versioned, TimeStamped):
             models.Index(fields=["profession", "name", "id"], name="practitioner_profession_idx"),
             models.Index(fields=["district", "name", "id"], name="practitioner_district_idx"),
             models.Index(fields=["certificate_number"], name="practitioner_certificate_idx"),
+            models.Index(fields=["created_at", "id"], name="practitioner_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(
