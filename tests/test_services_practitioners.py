@@ -479,3 +479,20 @@ def test_a_practitioner_system_takes_only_the_points_fact(db):
     )
     with pytest.raises(ValidationError, match="只能依据医保支付资格记分"):
         indicator.full_clean()
+
+
+def test_a_name_is_found_from_its_start_and_the_index_range_agrees_with_the_like(db):
+    from supervision.filtersets import PractitionerFilterSet
+
+    for name in ["王伟", "王伟东", "李王", "王", "汪伟", "王芳"]:
+        PractitionerFactory(name=name)
+
+    def found(term: str) -> set[str]:
+        filterset = PractitionerFilterSet({"q": term}, queryset=Practitioner.objects.all())
+        return set(filterset.qs.values_list("name", flat=True))
+
+    assert found("王") == {"王伟", "王伟东", "王", "王芳"}
+    assert found("王伟") == {"王伟", "王伟东"}
+    assert found("伟") == set()  # not from the start
+    assert found("王 东") == {"王伟东"}  # a further word narrows
+    assert found("王伟东") == {"王伟东"}
