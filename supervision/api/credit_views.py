@@ -53,6 +53,7 @@ from supervision.models import (
     InsuredPerson,
     Objection,
     PlannedCheck,
+    PointsRecord,
     Referral,
     Sanction,
     SupervisionMeasure,
@@ -301,6 +302,7 @@ _FACTS: dict[type[Model], tuple[str, str, Any]] = {
     Sanction: ("sanction", "api:sanction-detail", lambda r: r.decided_on),
     Referral: ("referral", "api:referral-detail", lambda r: r.referred_on),
     Tip: ("tip", "api:tip-detail", lambda r: r.concluded_on),
+    PointsRecord: ("points_record", "api:pointsrecord-detail", lambda r: r.decided_on),
 }
 
 

@@ -518,7 +518,7 @@ class ScorecardRowSerializer(serializers.Serializer):
     behind = serializers.ListField(
         child=_FactField(),
         help_text="The recorded facts behind a fact indicator (inspections, sanctions, "
-        "referrals, tips), each with its endpoint.",
+        "referrals, tips; a practitioner's points records), each with its endpoint.",
     )
 
 
