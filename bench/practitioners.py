@@ -138,7 +138,7 @@ def generate(cursor) -> None:
     # The measures those points give (the service's rules: 9 → 2 months; 12 at once → 36).
     cursor.execute(
         "INSERT INTO supervision_qualificationmeasure (version, practitioner_id, year, kind, "
-        "starts_on, ends_on, points, single_event, record_id, lift_reason, created_at) "
+        "starts_on, ends_on, points, single_event, points_record_id, lift_reason, created_at) "
         "SELECT 1, r.practitioner_id, r.year, "
         "CASE WHEN r.points >= 12 THEN 'termination' ELSE 'suspension' END, r.decided_on, "
         "(r.decided_on + CASE WHEN r.points >= 12 THEN interval '36 months' "

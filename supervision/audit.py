@@ -67,9 +67,17 @@ from supervision.models import (
     InsuredPerson,
     Objection,
     PlannedCheck,
+    PointsBand,
+    PointsPolicy,
+    PointsRecord,
+    Practitioner,
+    PractitionerIdentity,
+    QualificationMeasure,
     Referral,
+    Registration,
     Sanction,
     SupervisionMeasure,
+    SuspensionPeriod,
     Tip,
     TipExtension,
     TipReporter,
@@ -105,6 +113,14 @@ AUDITED: dict[type[models.Model], tuple[str, ...]] = {
     Objection: (),
     CreditRepair: (),
     PlannedCheck: ("facility",),
+    Practitioner: (),
+    PractitionerIdentity: (),
+    Registration: ("practitioner", "facility"),
+    PointsPolicy: (),
+    PointsBand: ("policy",),
+    SuspensionPeriod: ("policy",),
+    PointsRecord: ("practitioner",),
+    QualificationMeasure: (),
 }
 # Records that hang from another one: their rows are scoped, and found by facility, through it.
 _PARENT: dict[type[models.Model], tuple[type[models.Model], str]] = {
@@ -116,6 +132,7 @@ _PARENT: dict[type[models.Model], tuple[type[models.Model], str]] = {
     AssessmentItem: (Assessment, "assessment_id"),
     Objection: (Assessment, "assessment_id"),
     CreditRepair: (CreditRating, "rating_id"),
+    PractitionerIdentity: (Practitioner, "practitioner_id"),
 }
 _BY_NAME = {model._meta.model_name: model for model in AUDITED}
 # The log numbers every record: a record whose primary key is not a number (a credit category's
@@ -142,6 +159,8 @@ _FACILITY_OF: dict[type[models.Model], str] = {
     Tip: "facility_id",
     Assessment: "facility_id",
     PlannedCheck: "facility_id",
+    Registration: "facility_id",
+    PointsRecord: "facility_id",
 }
 EVENT = "event"  # the record_type of the union's event rows
 # The union's columns, the same in every part (aliases: an event has no history_id).

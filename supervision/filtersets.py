@@ -37,7 +37,7 @@ from supervision.choices import (
     Violation,
     Zone,
 )
-from supervision.forms.fields import DATE_ERRORS, DATE_INPUT_FORMAT
+from supervision.forms.fields import DATE_ERRORS, DATE_INPUT_FORMAT, MAX_ID
 from supervision.forms.tips import tip_number
 from supervision.models import (
     CreditInstitution,
@@ -65,7 +65,6 @@ from supervision.services.tips import due_soon_limit
 MAX_SEARCH_LENGTH = 100
 # The largest key the database holds (bigint); a larger id would overflow in SQL: bad input,
 # to be refused with a message, not a server error.
-MAX_ID = 2**63 - 1
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 
 

@@ -423,6 +423,12 @@ SPECTACULAR_SETTINGS = {
         "ObjectionStatusEnum": "supervision.choices.ObjectionStatus",
         "RepairStatusEnum": "supervision.choices.RepairStatus",
         "RatingChangeKindEnum": "supervision.choices.RatingChangeKind",
+        "ProfessionEnum": "supervision.choices.Profession",
+        "RegistrationEndEnum": "supervision.choices.RegistrationEnd",
+        "ResponsibilityEnum": "supervision.choices.Responsibility",
+        "PointsStateEnum": "supervision.choices.PointsState",
+        "QualificationStatusEnum": "supervision.choices.QualificationStatus",
+        "MeasureKindEnum": "supervision.choices.MeasureKind",
     },
 }
 

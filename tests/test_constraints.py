@@ -1397,7 +1397,7 @@ def measure() -> QualificationMeasure:
         starts_on=D(2025, 3, 20),
         ends_on=D(2025, 5, 19),
         points=9,
-        record=record,
+        points_record=record,
     )
 
 
@@ -1525,6 +1525,11 @@ PRACTITIONER_BREACHES = [
     Breach("measure_ends_after_start", measure, lambda r: {"ends_on": D(2025, 3, 19)}),
     Breach("measure_lifted_with_reason", measure, lambda r: {"lifted_on": D(2025, 4, 1)}),
     Breach("measure_points_range", measure, lambda r: {"points": 0}),
+    Breach(
+        "qualificationmeasure_lift_reason_length",
+        measure,
+        lambda r: {"lifted_on": D(2025, 4, 1), "lift_reason": "字" * 1001},
+    ),
     Breach("assessment_practitioner_once_per_cycle", practitioner_assessment, _practitioner_twice),
 ]
 

@@ -259,6 +259,27 @@ def case_file(district: str, tag: str) -> SimpleNamespace:
     )
     institution = CreditInstitutionFactory(name=f"示例{tag}企业", district=district)
     person = InsuredPersonFactory(name=f"{tag}参保人", district=district)
+    # Practitioners: a person registered with the facility, points scored on its inspection.
+    from supervision.models import PointsRecord, Practitioner, QualificationMeasure, Registration
+    from supervision.services import practitioners as practitioner_service
+    from tests.factories import PractitionerFactory, RegistrationFactory
+
+    practitioner = PractitionerFactory(name=f"{tag}医师", district=district)
+    registration = RegistrationFactory(
+        practitioner=practitioner, facility=facility, department=f"{tag}科室"
+    )
+    completed.violations.set(["ghost_admission"])
+    points = practitioner_service.score_points(
+        user=None,
+        inspection=completed,
+        practitioner=practitioner,
+        violation="ghost_admission",
+        responsibility="main",
+        points=9,  # a suspension: a QualificationMeasure of the district too
+        basis=f"{tag}记分依据",
+        decision_number=f"{tag}记分决定",
+        decided_on=datetime.date(2025, 3, 20),
+    )
     return SimpleNamespace(
         facility=facility,
         rating=rating,
@@ -284,6 +305,10 @@ def case_file(district: str, tag: str) -> SimpleNamespace:
             PlannedCheck: planned,
             CreditInstitution: institution,
             InsuredPerson: person,
+            Practitioner: practitioner,
+            Registration: registration,
+            PointsRecord: points,
+            QualificationMeasure: QualificationMeasure.objects.get(points_record=points),
         },
     )
 

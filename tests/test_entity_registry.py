@@ -42,8 +42,14 @@ from supervision.models import (
     InsuredIdentity,
     PartnerAgency,
     PlannedCheck,
+    PointsBand,
+    PointsPolicy,
+    PointsRecord,
+    PractitionerIdentity,
+    QualificationMeasure,
     RatingChange,
     SupervisionMeasure,
+    SuspensionPeriod,
     TipReporter,
     UserDistrict,
     ViolationCategory,
@@ -84,6 +90,9 @@ NOT_GRANTED = {
     TipReporter: "personal data: the auditor reads tips with the reporter masked; only the tip "
     "desk and supervisors hold view_tipreporter (tests/test_reporter_privacy.py)",
     AuditEvent: "read through the audit log, which follows the history permissions",
+    PractitionerIdentity: "personal data: a practitioner's ID number; only supervisors hold "
+    "view_practitioneridentity (tests/test_practitioner_privacy.py), the auditor reads the "
+    "masked number",
     UserDistrict: "administrators only",
     GradeTally: "read with the permission of the rows it counts (permission_model)",
     InspectionTally: "read with the permission of the rows it counts (permission_model)",
@@ -109,6 +118,12 @@ NO_FACTORY = {
     ViolationCategory: "its rows come with the migrations",
     GradeTally: "kept by triggers from the ratings",
     InspectionTally: "kept by triggers from the inspections",
+    PointsPolicy: "the 2024 rules come with the migrations; tests edit them",
+    PointsBand: "its rows come with the 2024 rules' migration",
+    SuspensionPeriod: "its rows come with the 2024 rules' migration",
+    PointsRecord: "written by services.practitioners.score_points, which the tests call",
+    QualificationMeasure: "written by services.practitioners.recompute_year, which the tests "
+    "reach through score_points and decide_objection",
 }
 # Choices no endpoint shows, so the API schema needs no name for them.
 NO_API_ENUM = {

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from supervision.choices import AgreementStatus, Grade
+from supervision.forms.fields import plain_id
 from supervision.services.ratings import rated_years
 
 
@@ -43,7 +44,7 @@ class GradeByYearFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         year, _sep, grade = (self.value() or "").partition("-")
-        if year.isdigit() and grade in Grade.values:
+        if plain_id(year) is not None and grade in Grade.values:
             return queryset.with_grade(int(year), [grade])
         return queryset
 
@@ -56,9 +57,9 @@ class RatingYearFilter(admin.SimpleListFilter):
         return [(str(year), str(year)) for year in rating_years()]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(year=int(value))
+        year = plain_id(self.value())
+        if year is not None:
+            return queryset.filter(year=year)
         return queryset
 
 

@@ -232,8 +232,23 @@ def facility_field(label: str, user: AbstractBaseUser, initial: Facility | None)
     return field
 
 
+# The largest id a table can hold (a signed 64-bit key).
+MAX_ID = 2**63 - 1
+
+
+def plain_id(value: object) -> int | None:
+    """A record id (or a year) from a query parameter: ASCII digits within a key's range, else
+    None. str.isdigit() alone is not enough: "²" and "٣" are digits to Python but int() refuses
+    the first, and neither is anything the database holds."""
+    text = str(value or "")
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > MAX_ID:
+        return None
+    return int(text)
+
+
 def facility_from_query(user: AbstractBaseUser, value: str | None) -> Facility | None:
     """The facility a page was opened for (?facility=<pk>), if the user may see it."""
-    if not value or not str(value).isdigit():
+    pk = plain_id(value)
+    if pk is None:
         return None
-    return scoped_queryset(user, Facility.objects.all()).filter(pk=value).first()
+    return scoped_queryset(user, Facility.objects.all()).filter(pk=pk).first()

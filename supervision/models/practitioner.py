@@ -587,7 +587,7 @@ class QualificationMeasure(Versioned, BatchedChecks):
     ends_on = models.DateField(_("截止日期"))
     points = models.PositiveSmallIntegerField(_("年度累计记分"))
     single_event = models.BooleanField(_("一次记满分"), default=False)
-    record = models.ForeignKey(
+    points_record = models.ForeignKey(
         PointsRecord,
         verbose_name=_("达到分值的记分"),
         on_delete=models.PROTECT,
@@ -641,6 +641,7 @@ class QualificationMeasure(Versioned, BatchedChecks):
                 name="measure_points_range",
                 violation_error_message=_("累计记分超出范围。"),
             ),
+            text_limit("qualificationmeasure", "lift_reason", REASON_LENGTH, _("撤销原因")),
         ]
 
     def __str__(self) -> str:

@@ -604,7 +604,7 @@ def _differs(measure: QualificationMeasure, want: Planned) -> bool:
         measure.ends_on,
         measure.points,
         measure.single_event,
-        measure.record_id,
+        measure.points_record_id,
     ) != (want.starts_on, want.ends_on, want.points, want.single_event, want.record.pk)
 
 
@@ -625,7 +625,7 @@ def _create_measure(
         ends_on=want.ends_on,
         points=want.points,
         single_event=want.single_event,
-        record=want.record,
+        points_record=want.record,
     )
     measure.full_clean()
     measure._history_user = user  # type: ignore[attr-defined]
@@ -642,7 +642,7 @@ def _update_measure(measure: QualificationMeasure, want: Planned, *, user: User)
     measure.ends_on = want.ends_on
     measure.points = want.points
     measure.single_event = want.single_event
-    measure.record = want.record
+    measure.points_record = want.record
     measure.full_clean()
     measure._history_user = user  # type: ignore[attr-defined]
     measure._change_reason = _measure_reason(want.kind)  # type: ignore[attr-defined]

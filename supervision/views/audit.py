@@ -33,13 +33,13 @@ from supervision.formats.punctuation import bracketed
 from supervision.forms.fields import date_field
 from supervision.pagination import CappedCountPaginator, count_cap
 from supervision.services.audit_events import export_recorder
+from supervision.forms.fields import MAX_ID
 
 PER_PAGE = 50
 EXPORT_FORMATS = ("csv", "xlsx")
 # The dates the filters accept: wide enough for any record, narrow enough for any database.
 EARLIEST = datetime.date(1900, 1, 1)
 LATEST = datetime.date(2100, 12, 31)
-MAX_ID = 2**63 - 1
 
 
 def _id_field(label: str, help_text: str, *, not_an_id: str, too_large: str) -> forms.Field:

@@ -16,6 +16,7 @@ from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import DateRangeField
 
+from supervision.forms.fields import plain_id
 from supervision.views.base import RecordListView
 
 YES_NO = [("true", _("是")), ("false", _("否"))]
@@ -78,10 +79,10 @@ class CaseListView(RecordListView):
         query = self.request.GET
         chips = []
         for param, model in self.chip_models.items():
-            value = query.get(param, "")
-            if not value.isdigit():
+            pk = plain_id(query.get(param))
+            if pk is None:
                 continue
-            record = self.scoped(model.objects.all()).filter(pk=value).first()
+            record = self.scoped(model.objects.all()).filter(pk=pk).first()
             rest = query.copy()
             rest.pop(param, None)
             rest.pop(self.page_kwarg, None)
@@ -89,7 +90,7 @@ class CaseListView(RecordListView):
             chips.append(
                 Chip(
                     label=str(model._meta.verbose_name),
-                    text=str(record) if record is not None else f"#{value}",
+                    text=str(record) if record is not None else f"#{pk}",
                     clear_url=f"?{rest.urlencode()}",
                 )
             )

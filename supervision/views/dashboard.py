@@ -9,7 +9,8 @@ A constant number of queries whatever the size of the tables, and none reads a l
 the grades of a year and the inspections and money of a month or a year come from the running
 totals that database triggers keep (GradeTally, InspectionTally: a few rows per district and
 key); today's suspensions, the open referrals and the year's sanctions are index range reads of
-small tables; every "latest" list is a bounded slice. Every figure is exact and current.
+small tables; every "latest" list is a bounded slice; the practitioners suspended or terminated
+today are found from the few qualification measures in force. Every figure is exact and current.
 """
 
 from __future__ import annotations
@@ -32,16 +33,19 @@ from supervision.choices import (
     CycleStatus,
     Grade,
     InspectionKind,
+    QualificationStatus,
     ReferralStatus,
     SanctionKind,
     TipChannel,
     TipStatus,
 )
+from supervision.forms.fields import plain_id
 from supervision.models import (
     EvaluationCycle,
     Facility,
     GradeTally,
     InspectionTally,
+    Practitioner,
     RatingChange,
     Referral,
     Sanction,
@@ -116,6 +120,7 @@ class DashboardView(StaffView, TemplateView):
             latest_sanctions=self.latest_sanctions(),
             tips=self.tips(today),
             credit=self.credit_cycles(),
+            practitioners=self.practitioners_today(today),
         )
         context["grade_total"] = sum(f.value for f in context["grades"])
         context["chart"] = self.chart(context["grades"])
@@ -125,9 +130,9 @@ class DashboardView(StaffView, TemplateView):
 
     def chosen_year(self, default: int) -> int:
         """?year= when it is a year a rating may have, else default (the latest rated year)."""
-        raw = self.request.GET.get("year", "")
-        if raw.isdigit() and MIN_RATING_YEAR <= int(raw) <= MAX_RATING_YEAR:
-            return int(raw)
+        year = plain_id(self.request.GET.get("year"))
+        if year is not None and MIN_RATING_YEAR <= year <= MAX_RATING_YEAR:
+            return year
         return default
 
     # Figures ------------------------------------------------------------------------------
@@ -169,6 +174,23 @@ class DashboardView(StaffView, TemplateView):
             count,
             link("facility-list", [("agreement_status", AgreementStatus.SUSPENDED.value)]),
         )
+
+    def practitioners_today(self, today: datetime.date) -> list[Figure] | None:
+        """Practitioners whose payment qualification is suspended, and terminated, today: driven
+        from the few measures in force (with_qualification_status_in), never a pass over every
+        practitioner. None without view_practitioner."""
+        if not can_view(self.request.user, Practitioner):
+            return None
+        people = self.scoped(Practitioner.objects.all())
+        return [
+            Figure(
+                status.value,
+                str(status.label),
+                people.with_qualification_status_in([status.value], today).order_by().count(),
+                link("practitioner-list", [("status", status.value)]),
+            )
+            for status in (QualificationStatus.SUSPENDED, QualificationStatus.TERMINATED)
+        ]
 
     def tips(self, today: datetime.date) -> dict[str, Any] | None:
         """Tips received this month by channel; the running clocks overdue, due soon or in a

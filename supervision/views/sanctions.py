@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supervision.exports import Column
 from supervision.filtersets import SanctionFilterSet
-from supervision.forms.fields import facility_from_query
+from supervision.forms.fields import facility_from_query, plain_id
 from supervision.forms.sanctions import SanctionForm
 from supervision.models import Facility, Inspection, Referral, Sanction
 from supervision.people import person_name
@@ -92,8 +92,8 @@ class SanctionCreateView(ServiceFormView):
         user = self.request.user
         kwargs["user"] = user
         kwargs["facility"] = facility_from_query(user, self.request.GET.get("facility"))
-        inspection = self.request.GET.get("inspection", "")
-        if inspection.isdigit():
+        inspection = plain_id(self.request.GET.get("inspection"))
+        if inspection is not None:
             kwargs["inspection"] = (
                 scoped_queryset(user, Inspection.objects.select_related("facility"))
                 .filter(pk=inspection)
