@@ -18,6 +18,7 @@ urlpatterns = [
     path("credit/plan/", include("supervision.views.check_plans")),
     path("credit/subjects/", include("supervision.views.credit_subjects")),
     path("credit/", include("supervision.views.credit")),
+    path("practitioners/", include("supervision.views.practitioners")),
     path("audit/", include("supervision.views.audit")),
     # Type-ahead answers for the forms (JSON).
     path("lookup/", include("supervision.views.lookup")),

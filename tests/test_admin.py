@@ -16,6 +16,7 @@ from supervision.models import Facility
 from supervision.twofactor import new_recovery_codes
 from tests.admin_support import admin_url, make_case_file, make_credit_file, registered_admins
 from tests.factories import CreditRatingFactory, FacilityFactory, SanctionFactory
+from tests.test_admin_practitioners import make_practitioner_file
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +28,7 @@ ADMIN_IDS = [model._meta.label for model, _ in ADMINS]
 def case_file(superuser):
     case_file = make_case_file()
     case_file.credit = make_credit_file(case_file.facility)
+    case_file.practitioners = make_practitioner_file(case_file.facility)
     return case_file
 
 
@@ -165,6 +167,14 @@ ALLOWED = {
     "objection": ("LCH", "LCH", "LC", "LCH", ""),
     "creditrepair": ("LCH", "LCH", "LC", "LCH", ""),
     "plannedcheck": ("LCH", "LCH", "LC", "LCH", ""),
+    # Practitioners: registered (and corrected) through the service, never deleted; a
+    # registration is only ended; points and measures are written by the service, read here;
+    # the rules are kept by supervisors.
+    "practitioner": ("LACH", "LACH", "LC", "LCH", ""),
+    "registration": ("LCH", "LCH", "LC", "LCH", ""),
+    "pointsrecord": ("LCH", "LCH", "LC", "LCH", ""),
+    "qualificationmeasure": ("LCH", "LCH", "LC", "LCH", ""),
+    "pointspolicy": ("LACH", "LACH", "LC", "LCH", ""),
 }
 VIEWS = {"L": "changelist", "A": "add", "C": "change", "H": "history", "D": "delete"}
 APP_ADMINS = [(m, a) for m, a in ADMINS if m._meta.app_label == "supervision"]

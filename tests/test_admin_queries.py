@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.contrib import admin
 from django.db import connection
@@ -14,8 +16,12 @@ from supervision.models import (
     Facility,
     Inspection,
     Inspector,
+    PointsRecord,
+    Practitioner,
+    QualificationMeasure,
     RatingChange,
     Referral,
+    Registration,
     Sanction,
 )
 from tests.admin_support import admin_url
@@ -27,7 +33,9 @@ from tests.factories import (
     RatingChangeFactory,
     ReferralFactory,
     SanctionFactory,
+    _resident_id,
 )
+from tests.test_admin_practitioners import make_practitioner_file
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +52,14 @@ def inspection_with_everything():
     inspection.partner_agencies.set(["police"])
 
 
+_people = itertools.count()
+
+
+def suspended_practitioner():
+    """A person registered with a facility, with points and the suspension they gave."""
+    make_practitioner_file(id_number=_resident_id(f"5401021960{next(_people):07d}"))
+
+
 ROWS = [
     (Facility, rated_suspended_facility),
     (CreditRating, CreditRatingFactory),
@@ -52,6 +68,10 @@ ROWS = [
     (Referral, ReferralFactory),
     (Sanction, SanctionFactory),
     (Inspector, InspectorFactory),
+    (Practitioner, suspended_practitioner),
+    (Registration, suspended_practitioner),
+    (PointsRecord, suspended_practitioner),
+    (QualificationMeasure, suspended_practitioner),
 ]
 
 

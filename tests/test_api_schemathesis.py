@@ -36,6 +36,7 @@ from tests.factories import (
     TipRewardFactory,
 )
 from tests.test_api_credit import CreditIds, CreditWorld
+from tests.test_api_practitioners import PractitionerIds, PractitionerWorld
 
 MAX_EXAMPLES = 20
 _calls = itertools.count()
@@ -89,7 +90,8 @@ def existing_ids(world, supervisor):
     tip = TipFactory(facility=world.hospital)
     TipReporterFactory(tip=tip)
     reward = TipRewardFactory(tip=TipFactory(facility=world.hospital, concluded=True))
-    # The credit records are made only for the endpoint under test (CreditIds is lazy).
+    # The credit and practitioners' records are made only for the endpoint under test (both
+    # mappings are lazy).
     return ChainMap(
         {
             "facilities": world.hospital.pk,
@@ -103,6 +105,7 @@ def existing_ids(world, supervisor):
             "tip-rewards": reward.pk,
         },
         CreditIds(CreditWorld(supervisor)),
+        PractitionerIds(PractitionerWorld(supervisor)),
     )
 
 

@@ -77,6 +77,9 @@ from tests.test_pages_credit_actions import (
     planned_year,
 )
 from tests.test_pages_credit_subjects import institution, person
+from tests.test_pages_practitioners import completed as completed_with_violations
+from tests.test_pages_practitioners import register as register_practitioner
+from tests.test_pages_practitioners import score as score_points
 
 pytestmark = pytest.mark.django_db
 
@@ -982,6 +985,90 @@ CREDIT_CASES = [
 ]
 PAGE_CASES += CREDIT_CASES
 
+# --- practitioners (医药机构相关人员, 记分) ---
+
+
+def _practitioner_registration():
+    registration = register_practitioner(
+        FacilityFactory(),
+        certificate_number="110540100012345",
+        department="内科",
+        note="备注第一行\n备注第二行",
+    )
+    return registration
+
+
+def _points_record(objected: bool = False):
+    registration = _practitioner_registration()
+    record = score_points(
+        registration.practitioner, completed_with_violations(registration.facility)
+    )
+    if objected:
+        from supervision.services import practitioners
+
+        record = practitioners.lodge_objection(
+            record, user=None, grounds="当日未当班。\n另有证明。"
+        )
+    return record
+
+
+def _practitioner_edit(request):
+    person = _practitioner_registration().practitioner
+    return reverse("practitioner-edit", args=[person.pk]), {}
+
+
+def _registration_end(request):
+    return reverse("registration-end", args=[_practitioner_registration().pk]), {}
+
+
+def _points_step(name: str, fill: dict[str, Any], objected: bool = False):
+    def build(request):
+        return reverse(name, args=[_points_record(objected).pk]), dict(fill)
+
+    return build
+
+
+def _points_fields(*names: str) -> frozenset[tuple[str, str]]:
+    return frozenset(("supervision.PointsRecord", name) for name in names)
+
+
+PRACTITIONER_CASES = [
+    Case("practitioner-edit", "supervisor", _practitioner_edit),
+    Case(
+        "registration-end",
+        "supervisor",
+        _registration_end,
+        may_change=frozenset(("supervision.Registration", n) for n in ("ended_on", "end_reason")),
+        must_change=frozenset(("supervision.Registration", n) for n in ("ended_on", "end_reason")),
+    ),
+    Case(
+        "points-notify",
+        "supervisor",
+        _points_step("points-notify", {}),
+        may_change=_points_fields("notified_on"),
+        must_change=_points_fields("notified_on"),
+    ),
+    Case(
+        "points-object",
+        "supervisor",
+        _points_step("points-object", {"objection_grounds": "当日未当班。"}),
+        may_change=_points_fields("state", "objected_on", "objection_grounds"),
+        must_change=_points_fields("state", "objected_on", "objection_grounds"),
+    ),
+    Case(
+        "points-decide",
+        "supervisor",
+        _points_step(
+            "points-decide",
+            {"outcome": "maintained", "objection_reason": "经核实违规属实。"},
+            objected=True,
+        ),
+        may_change=_points_fields("state", "objection_decided_on", "objection_reason"),
+        must_change=_points_fields("state", "objection_decided_on", "objection_reason"),
+    ),
+]
+PAGE_CASES += PRACTITIONER_CASES
+
 # Page forms that edit no existing record: a new record, or the account's own sign-in.
 NOT_RECORD_FORMS = {
     "facility-create": "a new record",
@@ -990,6 +1077,8 @@ NOT_RECORD_FORMS = {
     "tip-create": "a new record",
     "creditinstitution-create": "a new record",
     "insuredperson-create": "a new record",
+    "practitioner-register": "a new registration (and person)",
+    "points-create": "a new points record",
     "evaluationcycle-open": "a new record (the cycle and its assessments)",
     "login": "signing in",
     "logout": "signing out",

@@ -191,6 +191,7 @@ NAV = [
     "Inspections",
     "Referrals",
     "Sanctions",
+    "Practitioner",
     "Tips",
     "Credit rating",
     "Audit",

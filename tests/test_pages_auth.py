@@ -19,6 +19,8 @@ PAGES = {
     "facility-detail": True,
     "facility-edit": True,
     "facility-grade": True,
+    "practitioner-list": False,
+    "practitioner-register": False,
     "password_change": False,
 }
 

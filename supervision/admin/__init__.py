@@ -10,6 +10,7 @@ from supervision.admin import (  # noqa: F401  (registers)
     credit,
     facility,
     lookups,
+    practitioners,
     rating,
     reference,
     tips,

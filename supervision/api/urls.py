@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from supervision.api import credit_views, docs, tip_views, views
+from supervision.api import credit_views, docs, practitioner_views, tip_views, views
 from supervision.api import schema as _schema  # noqa: F401  (registers the schema extensions)
 
 router = DefaultRouter()
@@ -38,6 +38,15 @@ router.register(
     "credit-institutions", credit_views.CreditInstitutionViewSet, basename="creditinstitution"
 )
 router.register("insured-persons", credit_views.InsuredPersonViewSet, basename="insuredperson")
+router.register("practitioners", practitioner_views.PractitionerViewSet, basename="practitioner")
+router.register("registrations", practitioner_views.RegistrationViewSet, basename="registration")
+router.register("points-records", practitioner_views.PointsRecordViewSet, basename="pointsrecord")
+router.register(
+    "qualification-measures",
+    practitioner_views.QualificationMeasureViewSet,
+    basename="qualificationmeasure",
+)
+router.register("points-policies", practitioner_views.PointsPolicyViewSet, basename="pointspolicy")
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
 
 app_name = "api"

@@ -18,8 +18,9 @@ Tags
     ``{% grade_badge grade year %}``       gives a grey ``—``; with a year the tooltip names it.
     ``{% status_badge value %}``           ``<span class="badge status-<value>">label</span>`` for
     ``{% status_badge value label %}``     any status of AgreementStatus, InspectionStatus or
-                                           ReferralStatus (the label is looked up); pass a label
-                                           for anything else.
+                                           ReferralStatus, QualificationStatus, PointsState …
+                                           (the label is looked up); pass a label for anything
+                                           else.
     ``{% tip_status_badge value %}``       the same pill for a tip's TipStatus, a reward's
     ``{% reward_badge value %}``           RewardStatus (their values overlap other statuses,
                                            so each looks up its own label).
@@ -55,6 +56,8 @@ from supervision.choices import (
     Grade,
     InspectionStatus,
     ObjectionStatus,
+    PointsState,
+    QualificationStatus,
     ReferralStatus,
     RepairStatus,
     RewardStatus,
@@ -77,6 +80,10 @@ _STATUS_CHOICES = (
     CycleStatus,
     ObjectionStatus,
     RepairStatus,
+    # A practitioner's payment qualification (its "active" is AgreementStatus's, looked up first)
+    # and a points record's state.
+    QualificationStatus,
+    PointsState,
 )
 
 # The formats of supervision.formats.values, as filters.

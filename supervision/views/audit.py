@@ -30,10 +30,9 @@ from supervision.audit import (
 )
 from supervision.exports import CHUNK, MAX_EXPORT_ROWS, csv_response, xlsx_response
 from supervision.formats.punctuation import bracketed
-from supervision.forms.fields import date_field
+from supervision.forms.fields import MAX_ID, date_field
 from supervision.pagination import CappedCountPaginator, count_cap
 from supervision.services.audit_events import export_recorder
-from supervision.forms.fields import MAX_ID
 
 PER_PAGE = 50
 EXPORT_FORMATS = ("csv", "xlsx")

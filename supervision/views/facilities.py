@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Model, Prefetch, Q, QuerySet
+from django.db.models import F, Model, Prefetch, Q, QuerySet
 from django.forms import Form
 from django.urls import path
 from django.utils import timezone
@@ -29,12 +29,24 @@ from supervision.history import (
     merged_history,
     related_history,
 )
-from supervision.models import CreditRating, Facility, Inspection, RatingChange, Referral, Sanction
+from supervision.models import (
+    CreditRating,
+    Facility,
+    Inspection,
+    Practitioner,
+    RatingChange,
+    Referral,
+    Registration,
+    Sanction,
+)
+from supervision.scoping import can_view
 from supervision.views.base import RecordDetailView, ServiceFormView
 from supervision.views.case_lists import CaseListView
 
 # How many of each kind of record the facility page shows; the rest are one click away.
 RECENT = 10
+# How many registered practitioners the facility page lists (a hospital has thousands).
+PRACTITIONERS_SHOWN = 20
 
 GRADE_PERMISSIONS = ("supervision.add_creditrating", "supervision.change_creditrating")
 
@@ -185,6 +197,8 @@ class FacilityDetailView(RecordDetailView):
             can_inspect=user.has_perm("supervision.add_inspection"),
             can_sanction=user.has_perm("supervision.add_sanction"),
         )
+        context["practitioners"], context["more_practitioners"] = self.practitioners(facility)
+        context["can_register"] = user.has_perm("supervision.add_registration")
         context["timeline"], context["timeline_since"] = self.timeline(
             facility,
             ratings,
@@ -195,6 +209,31 @@ class FacilityDetailView(RecordDetailView):
             ],
         )
         return context
+
+    def practitioners(self, facility: Facility) -> tuple[list[dict[str, Any]] | None, bool]:
+        """The people registered with the facility, open registrations first, each with today's
+        qualification status and this year's points: two queries whatever their number (the
+        registrations, then the people shown). None without view_practitioner."""
+        if not can_view(self.request.user, Practitioner):
+            return None, False
+        registrations, more = _recent(
+            self.scoped(Registration.objects.filter(facility=facility))
+            .select_related("practitioner")
+            .order_by(F("ended_on").desc(nulls_first=True), "practitioner__name", "id"),
+            PRACTITIONERS_SHOWN,
+        )
+        ids = {r.practitioner_id for r in registrations}
+        people = (
+            self.scoped(Practitioner.objects.for_lists().filter(pk__in=ids)).in_bulk()
+            if ids
+            else {}
+        )
+        rows = [
+            {"registration": r, "person": people[r.practitioner_id]}
+            for r in registrations
+            if r.practitioner_id in people
+        ]
+        return rows, more
 
     def get_history(self) -> History:
         """The facility's changes and its ratings' (which have no page of their own): a grade

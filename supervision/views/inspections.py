@@ -18,7 +18,7 @@ from supervision.filtersets import InspectionFilterSet
 from supervision.forms.fields import facility_from_query
 from supervision.forms.inspections import CompleteInspectionForm, InspectionForm
 from supervision.forms.referrals import ReferForm
-from supervision.models import Facility, Inspection, Referral, Sanction, Tip
+from supervision.models import Facility, Inspection, PointsRecord, Referral, Sanction, Tip
 from supervision.people import person_name
 from supervision.scoping import can_view
 from supervision.views.base import RecordDetailView, ServiceFormView
@@ -95,6 +95,22 @@ class InspectionDetailView(EvidenceSectionMixin, RecordDetailView):
             and len(referred) < len(Agency)
         )
         context["can_sanction"] = user.has_perm("supervision.add_sanction")
+        # 记分人员: the points scored on this inspection's findings (None without the view
+        # permission); scoring needs a completed inspection that found violations.
+        context["points_records"] = (
+            list(
+                self.scoped(PointsRecord.objects.filter(inspection=inspection)).select_related(
+                    "practitioner", "violation"
+                )
+            )
+            if can_view(user, PointsRecord)
+            else None
+        )
+        context["can_score"] = (
+            user.has_perm("supervision.add_pointsrecord")
+            and inspection.status == InspectionStatus.COMPLETED
+            and bool(inspection.violations.all())
+        )
         return context
 
 
