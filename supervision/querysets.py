@@ -162,9 +162,39 @@ def _measures_in_force(kind: str, day: datetime.date) -> models.QuerySet:
     return _measures().filter(kind=kind, starts_on__lte=day, ends_on__gte=day)
 
 
+@models.IntegerField.register_lookup
+class AnyOf(models.Lookup):
+    """`field__any_of=[…]`: one of a list of numbers, sent to PostgreSQL as one array
+    (`= ANY(%s)`), elsewhere as IN. Given a few thousand ids as IN (…), PostgreSQL plans a five-
+    million-row list ordered by name as a walk of the name index filtering each row (hundreds of
+    milliseconds); as an array it reads those rows by key and sorts them (a few)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return ("%s", [[int(v) for v in value]])
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = [int(v) for v in self.rhs]
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+        if not values:
+            return "1 = 0", list(lhs_params)
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+
+
 # A set of people this small (those suspended or terminated today, those with many points this
 # year) is read first and given to the list as ids; larger, it stays a subquery.
 SMALL_SET = 20000
+
+
+def _among(ids: models.QuerySet) -> Q:
+    """pk among the ids a small subquery gives (read at once, then sent as one array), or in
+    the subquery itself when it is not small."""
+    found = _ids_or_subquery(ids)
+    return Q(pk__any_of=found) if isinstance(found, list) else Q(pk__in=found)
 
 
 def _ids_or_subquery(ids: models.QuerySet) -> list[int] | models.QuerySet:
@@ -212,12 +242,10 @@ class PractitionerQuerySet(models.QuerySet):
         not_suspended = ~Exists(suspended.filter(practitioner=OuterRef("pk")))
         condition = Q(pk__in=[])
         if QualificationStatus.TERMINATED in statuses:
-            condition |= Q(
-                pk__in=_ids_or_subquery(terminated.values_list("practitioner_id", flat=True))
-            )
+            condition |= _among(terminated.values_list("practitioner_id", flat=True))
         if QualificationStatus.SUSPENDED in statuses:
-            in_force = _ids_or_subquery(suspended.values_list("practitioner_id", flat=True))
-            condition |= Q(pk__in=in_force) & not_terminated
+            in_force = _among(suspended.values_list("practitioner_id", flat=True))
+            condition |= in_force & not_terminated
         if QualificationStatus.ACTIVE in statuses:
             condition |= Q(not_suspended) & not_terminated
         return self.filter(condition)
@@ -254,7 +282,7 @@ class PractitionerQuerySet(models.QuerySet):
             .filter(total__gte=points)
             .values_list("practitioner_id", flat=True)
         )
-        return self.filter(pk__in=_ids_or_subquery(totals))
+        return self.filter(_among(totals))
 
     def for_lists(self, year: int | None = None) -> PractitionerQuerySet:
         """Everything a list of practitioners shows, without a query per row."""

@@ -1251,6 +1251,23 @@ ADMIN_RECORDS.update(
 )
 
 
+def _practitioner_file():
+    from tests.test_admin_practitioners import make_practitioner_file
+
+    return make_practitioner_file()
+
+
+ADMIN_RECORDS.update(
+    {
+        "supervision.Practitioner": lambda: _practitioner_file().person,
+        "supervision.Registration": lambda: _practitioner_file().registration,
+        "supervision.PointsRecord": lambda: _practitioner_file().record,
+        "supervision.QualificationMeasure": lambda: _practitioner_file().measure,
+        "supervision.PointsPolicy": lambda: _seeded("PointsPolicy", from_year=2024),
+    }
+)
+
+
 # Admin forms that ask for something a person must type on every save (the change's reason).
 ADMIN_FILL: dict[str, dict[str, str]] = {
     "supervision.CreditRating": {"reason": "核对后保存"},
