@@ -14,12 +14,11 @@ A new surface that shows insured persons belongs in SURFACES.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from rest_framework.test import APIRequestFactory
 
 from supervision.api.serializers.credit_subjects import InsuredPersonSerializer
@@ -28,13 +27,13 @@ from supervision.codes import resident_id_check_char
 from supervision.models import CreditCategory
 from supervision.roles import AUDITOR, CREDIT_EVALUATOR, INSPECTOR, SUPERVISOR, TIP_DESK
 from supervision.services import credit_subjects as service
-from tests.api import client_for
 from tests.factories import (
     AssessmentFactory,
     EvaluationCycleFactory,
     UserDistrictFactory,
     UserFactory,
 )
+from tests.privacy_support import Surface, api, page, response_text
 
 pytestmark = pytest.mark.django_db
 
@@ -98,68 +97,6 @@ PERSONAS = sorted(
 )
 
 
-def _text(response) -> str:
-    if getattr(response, "streaming", False):
-        body = b"".join(response.streaming_content)
-    else:
-        body = response.content
-    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats-officedocument"):
-        return _xlsx_text(body)
-    text = body.decode("utf-8", errors="replace")
-    if response.get("Content-Type", "").startswith("application/json"):
-        text = json.dumps(json.loads(text), ensure_ascii=False)
-    return text
-
-
-def _xlsx_text(body: bytes) -> str:
-    import io
-    import zipfile
-
-    with zipfile.ZipFile(io.BytesIO(body)) as archive:
-        return "".join(
-            archive.read(name).decode("utf-8", errors="replace")
-            for name in archive.namelist()
-            if name.endswith(".xml")
-        )
-
-
-@dataclass(frozen=True)
-class Surface:
-    name: str
-    get: Callable[[Case, object], object]  # (case, user) -> response
-    # Whether the surface presents the person's number (full or masked).
-    presents_number: bool = False
-    # An export of the person list: never the full number, whoever reads it.
-    export: bool = False
-    # A search by what was typed (the page may show it back): it must not find the person.
-    typed: str = ""
-
-
-def _url(name: str, args: list) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        pytest.skip(f"{name} is not built yet")
-
-
-def _page(name: str, *args_of: Callable[[Case], object], query: dict | None = None):
-    def get(case: Case, user):
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-        return client.get(_url(name, [f(case) for f in args_of]), query or {})
-
-    return get
-
-
-def _api(name: str, *args_of: Callable[[Case], object], query: str = ""):
-    def get(case: Case, user):
-        path = _url(name, [f(case) for f in args_of]) + query
-        return (client_for(user) if user is not None else Client()).get(path)
-
-    return get
-
-
 def _person_pk(case: Case) -> int:
     return case.person.pk
 
@@ -173,61 +110,59 @@ def _cycle_pk(case: Case) -> int:
 
 
 SURFACES = [
-    Surface("person list", _page("insuredperson-list"), presents_number=True),
+    Surface("person list", page("insuredperson-list"), presents_number=True),
     Surface(
         "person list searched by a part of the number",
-        _page("insuredperson-list", query={"q": NEW_ID[:14]}),
+        page("insuredperson-list", query={"q": NEW_ID[:14]}),
         typed=NEW_ID[:14],
     ),
     Surface(
         "person list searched by the last digits",
-        _page("insuredperson-list", query={"q": NEW_ID[-6:]}),
+        page("insuredperson-list", query={"q": NEW_ID[-6:]}),
         typed=NEW_ID[-6:],
     ),
     Surface(
         "person list searched by the old number",
-        _page("insuredperson-list", query={"q": OLD_ID}),
+        page("insuredperson-list", query={"q": OLD_ID}),
         typed=OLD_ID,
     ),
-    Surface("person page", _page("insuredperson-detail", _person_pk), presents_number=True),
-    Surface("person edit form", _page("insuredperson-edit", _person_pk)),
-    Surface("person create form", _page("insuredperson-create")),
+    Surface("person page", page("insuredperson-detail", _person_pk), presents_number=True),
+    Surface("person edit form", page("insuredperson-edit", _person_pk)),
+    Surface("person create form", page("insuredperson-create")),
     Surface(
         "person export CSV",
-        _page("insuredperson-list", query={"export": "csv"}),
+        page("insuredperson-list", query={"export": "csv"}),
         presents_number=True,
         export=True,
     ),
     Surface(
         "person export XLSX",
-        _page("insuredperson-list", query={"export": "xlsx"}),
+        page("insuredperson-list", query={"export": "xlsx"}),
         presents_number=True,
         export=True,
     ),
-    Surface("audit log", _page("audit")),
+    Surface("audit log", page("audit")),
     # The audit export is the log's own: a holder reads the numbers there as in the log.
-    Surface("audit export", _page("audit", query={"export": "csv"})),
-    Surface(
-        "audit log of the ID numbers", _page("audit", query={"record_type": "insuredidentity"})
-    ),
-    Surface("audit log of the persons", _page("audit", query={"record_type": "insuredperson"})),
-    Surface("assessment page", _page("assessment-detail", _assessment_pk)),
-    Surface("cycle page", _page("evaluationcycle-detail", _cycle_pk)),
-    Surface("admin person list", _page("admin:supervision_insuredperson_changelist")),
+    Surface("audit export", page("audit", query={"export": "csv"})),
+    Surface("audit log of the ID numbers", page("audit", query={"record_type": "insuredidentity"})),
+    Surface("audit log of the persons", page("audit", query={"record_type": "insuredperson"})),
+    Surface("assessment page", page("assessment-detail", _assessment_pk)),
+    Surface("cycle page", page("evaluationcycle-detail", _cycle_pk)),
+    Surface("admin person list", page("admin:supervision_insuredperson_changelist")),
     Surface(
         "admin person list searched by a part of the number",
-        _page("admin:supervision_insuredperson_changelist", query={"q": NEW_ID[:12]}),
+        page("admin:supervision_insuredperson_changelist", query={"q": NEW_ID[:12]}),
         typed=NEW_ID[:12],
     ),
-    Surface("admin person", _page("admin:supervision_insuredperson_change", _person_pk)),
-    Surface("admin person history", _page("admin:supervision_insuredperson_history", _person_pk)),
-    Surface("API assessments", _api("api:assessment-list")),
-    Surface("API assessment", _api("api:assessment-detail", _assessment_pk)),
-    Surface("API persons", _api("api:insuredperson-list"), presents_number=True),
-    Surface("API person", _api("api:insuredperson-detail", _person_pk), presents_number=True),
+    Surface("admin person", page("admin:supervision_insuredperson_change", _person_pk)),
+    Surface("admin person history", page("admin:supervision_insuredperson_history", _person_pk)),
+    Surface("API assessments", api("api:assessment-list")),
+    Surface("API assessment", api("api:assessment-detail", _assessment_pk)),
+    Surface("API persons", api("api:insuredperson-list"), presents_number=True),
+    Surface("API person", api("api:insuredperson-detail", _person_pk), presents_number=True),
     Surface(
         "API persons searched by a part of the number",
-        _api("api:insuredperson-list", query=f"?q={NEW_ID[:14]}"),
+        api("api:insuredperson-list", query=f"?q={NEW_ID[:14]}"),
         typed=NEW_ID[:14],
     ),
 ]
@@ -239,7 +174,7 @@ def test_the_id_number_is_seen_only_with_the_permission(case, surface, persona):
     user = case.users[persona]
     response = surface.get(case, user)
     assert response.status_code < 500, (surface.name, persona)
-    text = _text(response) if response.status_code == 200 else ""
+    text = response_text(response) if response.status_code == 200 else ""
     if surface.typed:
         text = text.replace(surface.typed, "")
         # Found by a number, the person would tell whose it is.
@@ -277,7 +212,7 @@ def test_the_history_of_a_corrected_number_shows_that_it_changed_but_not_what(ca
     client = Client()
     client.force_login(case.users[persona])
     response = client.get(reverse("insuredperson-detail", args=[case.person.pk]))
-    text = _text(response)
+    text = response_text(response)
     assert not [secret for secret in SECRETS if secret in text]
     history = response.context["history"]
     if persona == "inspector":

@@ -15,13 +15,11 @@ A new surface that shows practitioners belongs in SURFACES.
 from __future__ import annotations
 
 import datetime
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from supervision.choices import (
     CreditCategoryCode,
@@ -35,7 +33,6 @@ from supervision.codes import resident_id_check_char
 from supervision.models import CreditCategory
 from supervision.roles import AUDITOR, CREDIT_EVALUATOR, INSPECTOR, SUPERVISOR, TIP_DESK
 from supervision.services import practitioners as service
-from tests.api import client_for
 from tests.factories import (
     AssessmentFactory,
     EvaluationCycleFactory,
@@ -44,6 +41,7 @@ from tests.factories import (
     UserDistrictFactory,
     UserFactory,
 )
+from tests.privacy_support import Surface, api, page, response_text
 
 pytestmark = pytest.mark.django_db
 
@@ -144,68 +142,6 @@ PERSONAS = sorted(
 )
 
 
-def _text(response) -> str:
-    if getattr(response, "streaming", False):
-        body = b"".join(response.streaming_content)
-    else:
-        body = response.content
-    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats-officedocument"):
-        return _xlsx_text(body)
-    text = body.decode("utf-8", errors="replace")
-    if response.get("Content-Type", "").startswith("application/json"):
-        text = json.dumps(json.loads(text), ensure_ascii=False)
-    return text
-
-
-def _xlsx_text(body: bytes) -> str:
-    import io
-    import zipfile
-
-    with zipfile.ZipFile(io.BytesIO(body)) as archive:
-        return "".join(
-            archive.read(name).decode("utf-8", errors="replace")
-            for name in archive.namelist()
-            if name.endswith(".xml")
-        )
-
-
-@dataclass(frozen=True)
-class Surface:
-    name: str
-    get: Callable[[Case, object], object]  # (case, user) -> response
-    # Whether the surface presents the person's number (full or masked).
-    presents_number: bool = False
-    # An export of the person list: never the full number, whoever reads it.
-    export: bool = False
-    # A search by what was typed (the page may show it back): it must not find the person.
-    typed: str = ""
-
-
-def _url(name: str, args: list) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch as error:
-        raise AssertionError(f"{name}: a surface of the table has no route") from error
-
-
-def _page(name: str, *args_of: Callable[[Case], object], query: dict | None = None):
-    def get(case: Case, user):
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-        return client.get(_url(name, [f(case) for f in args_of]), query or {})
-
-    return get
-
-
-def _api(name: str, *args_of: Callable[[Case], object], query: str = ""):
-    def get(case: Case, user):
-        path = _url(name, [f(case) for f in args_of]) + query
-        return (client_for(user) if user is not None else Client()).get(path)
-
-    return get
-
-
 def _person_pk(case: Case) -> int:
     return case.person.pk
 
@@ -235,83 +171,83 @@ def _registration_pk(case: Case) -> int:
 
 
 SURFACES = [
-    Surface("practitioner list", _page("practitioner-list"), presents_number=True),
+    Surface("practitioner list", page("practitioner-list"), presents_number=True),
     Surface(
         "practitioner list searched by a part of the number",
-        _page("practitioner-list", query={"q": NEW_ID[:14]}),
+        page("practitioner-list", query={"q": NEW_ID[:14]}),
         typed=NEW_ID[:14],
     ),
     Surface(
         "practitioner list searched by the last digits",
-        _page("practitioner-list", query={"q": NEW_ID[-6:]}),
+        page("practitioner-list", query={"q": NEW_ID[-6:]}),
         typed=NEW_ID[-6:],
     ),
     Surface(
         "practitioner list searched by the old number",
-        _page("practitioner-list", query={"q": OLD_ID}),
+        page("practitioner-list", query={"q": OLD_ID}),
         typed=OLD_ID,
     ),
     Surface(
         "practitioner list of a facility",
-        lambda case, user: _page("practitioner-list", query={"facility": case.facility.pk})(
+        lambda case, user: page("practitioner-list", query={"facility": case.facility.pk})(
             case, user
         ),
     ),
-    Surface("practitioner page", _page("practitioner-detail", _person_pk), presents_number=True),
-    Surface("practitioner edit form", _page("practitioner-edit", _person_pk)),
-    Surface("register form", _page("practitioner-register")),
+    Surface("practitioner page", page("practitioner-detail", _person_pk), presents_number=True),
+    Surface("practitioner edit form", page("practitioner-edit", _person_pk)),
+    Surface("register form", page("practitioner-register")),
     Surface(
         "practitioner export CSV",
-        _page("practitioner-list", query={"export": "csv"}),
+        page("practitioner-list", query={"export": "csv"}),
         presents_number=True,
         export=True,
     ),
     Surface(
         "practitioner export XLSX",
-        _page("practitioner-list", query={"export": "xlsx"}),
+        page("practitioner-list", query={"export": "xlsx"}),
         presents_number=True,
         export=True,
     ),
-    Surface("points record page", _page("points-detail", _record_pk)),
-    Surface("facility page", _page("facility-detail", _facility_pk)),
-    Surface("inspection page", _page("inspection-detail", _inspection_pk)),
-    Surface("overview", _page("dashboard")),
-    Surface("audit log", _page("audit")),
-    Surface("audit export", _page("audit", query={"export": "csv"})),
+    Surface("points record page", page("points-detail", _record_pk)),
+    Surface("facility page", page("facility-detail", _facility_pk)),
+    Surface("inspection page", page("inspection-detail", _inspection_pk)),
+    Surface("overview", page("dashboard")),
+    Surface("audit log", page("audit")),
+    Surface("audit export", page("audit", query={"export": "csv"})),
     Surface(
         "audit log of the ID numbers",
-        _page("audit", query={"record_type": "practitioneridentity"}),
+        page("audit", query={"record_type": "practitioneridentity"}),
     ),
-    Surface("audit log of the people", _page("audit", query={"record_type": "practitioner"})),
-    Surface("assessment page", _page("assessment-detail", _assessment_pk)),
-    Surface("cycle page", _page("evaluationcycle-detail", _cycle_pk)),
-    Surface("admin practitioner list", _page("admin:supervision_practitioner_changelist")),
+    Surface("audit log of the people", page("audit", query={"record_type": "practitioner"})),
+    Surface("assessment page", page("assessment-detail", _assessment_pk)),
+    Surface("cycle page", page("evaluationcycle-detail", _cycle_pk)),
+    Surface("admin practitioner list", page("admin:supervision_practitioner_changelist")),
     Surface(
         "admin practitioner list searched by a part of the number",
-        _page("admin:supervision_practitioner_changelist", query={"q": NEW_ID[:12]}),
+        page("admin:supervision_practitioner_changelist", query={"q": NEW_ID[:12]}),
         typed=NEW_ID[:12],
     ),
-    Surface("admin practitioner", _page("admin:supervision_practitioner_change", _person_pk)),
+    Surface("admin practitioner", page("admin:supervision_practitioner_change", _person_pk)),
     Surface(
         "admin practitioner history",
-        _page("admin:supervision_practitioner_history", _person_pk),
+        page("admin:supervision_practitioner_history", _person_pk),
     ),
-    Surface("admin registrations", _page("admin:supervision_registration_changelist")),
-    Surface("admin registration", _page("admin:supervision_registration_change", _registration_pk)),
-    Surface("admin points records", _page("admin:supervision_pointsrecord_changelist")),
-    Surface("admin points record", _page("admin:supervision_pointsrecord_change", _record_pk)),
-    Surface("API assessments", _api("api:assessment-list")),
-    Surface("API assessment", _api("api:assessment-detail", _assessment_pk)),
-    Surface("API practitioners", _api("api:practitioner-list"), presents_number=True),
-    Surface("API practitioner", _api("api:practitioner-detail", _person_pk), presents_number=True),
+    Surface("admin registrations", page("admin:supervision_registration_changelist")),
+    Surface("admin registration", page("admin:supervision_registration_change", _registration_pk)),
+    Surface("admin points records", page("admin:supervision_pointsrecord_changelist")),
+    Surface("admin points record", page("admin:supervision_pointsrecord_change", _record_pk)),
+    Surface("API assessments", api("api:assessment-list")),
+    Surface("API assessment", api("api:assessment-detail", _assessment_pk)),
+    Surface("API practitioners", api("api:practitioner-list"), presents_number=True),
+    Surface("API practitioner", api("api:practitioner-detail", _person_pk), presents_number=True),
     Surface(
         "API practitioners searched by a part of the number",
-        _api("api:practitioner-list", query=f"?q={NEW_ID[:14]}"),
+        api("api:practitioner-list", query=f"?q={NEW_ID[:14]}"),
         typed=NEW_ID[:14],
     ),
-    Surface("API registrations", _api("api:registration-list")),
-    Surface("API points records", _api("api:pointsrecord-list")),
-    Surface("API points record", _api("api:pointsrecord-detail", _record_pk)),
+    Surface("API registrations", api("api:registration-list")),
+    Surface("API points records", api("api:pointsrecord-list")),
+    Surface("API points record", api("api:pointsrecord-detail", _record_pk)),
 ]
 
 
@@ -321,7 +257,7 @@ def test_the_id_number_is_seen_only_with_the_permission(case, surface, persona):
     user = case.users[persona]
     response = surface.get(case, user)
     assert response.status_code < 500, (surface.name, persona)
-    text = _text(response) if response.status_code == 200 else ""
+    text = response_text(response) if response.status_code == 200 else ""
     if surface.typed:
         text = text.replace(surface.typed, "")
         # Found by a number, the person would tell whose it is.
@@ -359,7 +295,7 @@ def test_the_history_of_a_corrected_number_shows_that_it_changed_but_not_what(ca
     client = Client()
     client.force_login(case.users[persona])
     response = client.get(reverse("practitioner-detail", args=[case.person.pk]))
-    text = _text(response)
+    text = response_text(response)
     assert not [secret for secret in SECRETS if secret in text]
     history = response.context["history"]
     numbers = [c for e in history for c in e.changes if c.name == "id_number"]
