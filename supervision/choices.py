@@ -451,3 +451,21 @@ class QualificationStatus(models.TextChoices):
 class MeasureKind(models.TextChoices):
     SUSPENSION = "suspension", _("暂停医保支付资格")
     TERMINATION = "termination", _("终止医保支付资格")
+
+
+class RandomCheckStatus(models.TextChoices):
+    """A random-check plan (双随机抽查计划): written, drawn, published; or cancelled before."""
+
+    DRAFT = "draft", _("草稿")
+    DRAWN = "drawn", _("已抽取")
+    PUBLISHED = "published", _("已公布")
+    CANCELLED = "cancelled", _("已撤销")
+
+
+class TypicalCaseStatus(models.TextChoices):
+    """A typical case (典型案例): written, submitted for review, published; withdrawn after."""
+
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("待审核")
+    PUBLISHED = "published", _("已发布")
+    WITHDRAWN = "withdrawn", _("已撤回")

@@ -207,6 +207,40 @@ PRACTITIONER_PERMISSIONS: dict[str, list[str]] = {
     AUDITOR: [*_PRACTITIONER_READ, *_PRACTITIONER_HISTORY],
 }
 
+# Migration 0119_publication_roles: random checks (双随机) and what the bureau publishes. A
+# supervisor writes plans, draws, publishes and substitutes inspectors (draw_randomcheckplan), and
+# writes typical cases; another supervisor reviews and publishes them (review_typicalcase).
+# Everyone reads the plans; grade publications are read by all and written by the services.
+_PUBLICATION_MODELS = [
+    "randomcheckplan",
+    "randomchecktarget",
+    "randomcheckassignment",
+    "typicalcase",
+    "gradepublication",
+]
+_PUBLICATION_READ = [f"view_{m}" for m in _PUBLICATION_MODELS]
+_PUBLICATION_HISTORY = [
+    f"view_historical{m}"
+    for m in ["randomcheckplan", "randomcheckassignment", "typicalcase", "gradepublication"]
+]
+PUBLICATION_PERMISSIONS: dict[str, list[str]] = {
+    INSPECTOR: [*_PUBLICATION_READ],
+    TIP_DESK: ["view_gradepublication"],
+    CREDIT_EVALUATOR: [*_PUBLICATION_READ, *_PUBLICATION_HISTORY],
+    SUPERVISOR: [
+        *_PUBLICATION_READ,
+        *_PUBLICATION_HISTORY,
+        "add_randomcheckplan",
+        "change_randomcheckplan",
+        "draw_randomcheckplan",
+        "add_typicalcase",
+        "change_typicalcase",
+        "review_typicalcase",
+        "add_gradepublication",
+    ],
+    AUDITOR: [*_PUBLICATION_READ, *_PUBLICATION_HISTORY],
+}
+
 ROLES = (INSPECTOR, SUPERVISOR, AUDITOR, TIP_DESK, CREDIT_EVALUATOR)
 
 # What each role may do now.
@@ -217,6 +251,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *TIP_PERMISSIONS.get(role, []),
         *CREDIT_PERMISSIONS.get(role, []),
         *PRACTITIONER_PERMISSIONS.get(role, []),
+        *PUBLICATION_PERMISSIONS.get(role, []),
     ]
     for role in ROLES
 }

@@ -19,6 +19,11 @@ urlpatterns = [
     path("credit/subjects/", include("supervision.views.credit_subjects")),
     path("credit/", include("supervision.views.credit")),
     path("practitioners/", include("supervision.views.practitioners")),
+    path("random-checks/", include("supervision.views.random_checks")),
+    path("typical-cases/", include("supervision.views.typical_cases")),
+    # The bureau's public pages (信息公开): no sign-in, their own layout (supervision.public).
+    path("public/en/", include(("supervision.public.urls", "public"), namespace="public_en")),
+    path("public/", include(("supervision.public.urls", "public"), namespace="public")),
     path("audit/", include("supervision.views.audit")),
     # Type-ahead answers for the forms (JSON).
     path("lookup/", include("supervision.views.lookup")),

@@ -34,11 +34,13 @@ from supervision.models import (
     CreditRating,
     Evidence,
     Facility,
+    GradePublication,
     Hotline,
     Inspection,
     Inspector,
     Practitioner,
     PractitionerIdentity,
+    RandomCheckPlan,
     RatingChange,
     Referral,
     Registration,
@@ -47,6 +49,7 @@ from supervision.models import (
     TipExtension,
     TipReporter,
     TipReward,
+    TypicalCase,
     UserDistrict,
 )
 from supervision.roles import ROLE_PERMISSIONS
@@ -563,3 +566,36 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     practitioner = factory.SubFactory(PractitionerFactory)
     facility = factory.SubFactory(FacilityFactory)
     registered_on = datetime.date(2020, 1, 6)
+
+
+class RandomCheckPlanFactory(factory.django.DjangoModelFactory):
+    """A draft random-check plan over every facility, drawing 3 with two inspectors each."""
+
+    class Meta:
+        model = RandomCheckPlan
+
+    name = factory.Sequence(lambda n: f"2026年第{n + 1}批双随机抽查")
+    starts_on = datetime.date(2026, 3, 1)
+    ends_on = datetime.date(2026, 6, 30)
+    target_count = 3
+
+
+class GradePublicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GradePublication
+
+    year = 2024
+    category_id = "medical_institution"
+    published_on = datetime.date(2025, 4, 1)
+
+
+class TypicalCaseFactory(factory.django.DjangoModelFactory):
+    """A draft typical case written from a completed inspection."""
+
+    class Meta:
+        model = TypicalCase
+
+    title = factory.Sequence(lambda n: f"示例典型案例{n}")
+    inspection = factory.SubFactory(InspectionFactory, completed=True)
+    facts = "检查发现该机构串换药品项目结算。"
+    handling = "追回医保基金并处罚款。"

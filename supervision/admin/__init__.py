@@ -11,6 +11,8 @@ from supervision.admin import (  # noqa: F401  (registers)
     facility,
     lookups,
     practitioners,
+    publication,
+    random_checks,
     rating,
     reference,
     tips,

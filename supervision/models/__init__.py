@@ -34,6 +34,12 @@ from supervision.models.practitioner import (
     Registration,
     SuspensionPeriod,
 )
+from supervision.models.publication import GradePublication, PublicEdition, TypicalCase
+from supervision.models.random_check import (
+    RandomCheckAssignment,
+    RandomCheckPlan,
+    RandomCheckTarget,
+)
 from supervision.models.rating import CreditRating, RatingChange
 from supervision.models.referral import Referral
 from supervision.models.sanction import Sanction
@@ -55,6 +61,7 @@ __all__ = [
     "EvaluationCycle",
     "Evidence",
     "Facility",
+    "GradePublication",
     "GradeTally",
     "Hotline",
     "Indicator",
@@ -72,7 +79,11 @@ __all__ = [
     "PointsRecord",
     "Practitioner",
     "PractitionerIdentity",
+    "PublicEdition",
     "QualificationMeasure",
+    "RandomCheckAssignment",
+    "RandomCheckPlan",
+    "RandomCheckTarget",
     "RatingChange",
     "Referral",
     "Registration",
@@ -83,6 +94,7 @@ __all__ = [
     "TipExtension",
     "TipReporter",
     "TipReward",
+    "TypicalCase",
     "UserDistrict",
     "ViolationCategory",
 ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from supervision.choices import Agency, InspectionKind, InspectionStatus, Violation
+from supervision.choices import Agency, District, InspectionKind, InspectionStatus, Violation
 from supervision.formats.punctuation import bracketed
 from supervision.models.base import (
     FINDINGS_LENGTH,
@@ -40,6 +40,14 @@ class Inspector(Linked):
         related_name="inspector",
     )
     is_active = models.BooleanField(_("在岗"), default=True)
+    district = models.CharField(
+        _("常驻区县"),
+        max_length=6,
+        choices=District.choices,
+        blank=True,
+        default="",
+        help_text=_("随机抽查可回避与被检查机构同区县的人员。"),
+    )
 
     history = HistoricalRecords(verbose_name=_("执法人员变更记录"))
     # Officers work across districts: not district-scoped.
@@ -49,6 +57,13 @@ class Inspector(Linked):
         verbose_name = _("执法人员")
         verbose_name_plural = pgettext_lazy("plural", "执法人员")
         ordering = ["name", "badge_number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(district="") | Q(district__in=District.values),
+                name="inspector_district_valid",
+                violation_error_message=_("区县无效。"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return bracketed(self.name, self.badge_number)

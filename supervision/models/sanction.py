@@ -103,6 +103,18 @@ class Sanction(Versioned, TimeStamped):
         related_name="+",
     )
 
+    # Made public (信息公开) by a supervisor: sanctions in force, D-grade handling.
+    published_on = models.DateField(_("公开日期"), null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("公开人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
     history = HistoricalRecords(verbose_name=_("处理措施变更记录"))
     objects = SanctionQuerySet.as_manager()
     district_path = "facility__district"
@@ -119,6 +131,12 @@ class Sanction(Versioned, TimeStamped):
             # "Suspended today" and the sanction list by kind.
             models.Index(fields=["kind", "starts_on", "ends_on"], name="sanction_kind_dates_idx"),
             models.Index(fields=["-decided_on", "-id"], name="sanction_recent_idx"),
+            # The public pages: published sanctions, newest first.
+            models.Index(
+                fields=["-decided_on", "-id"],
+                name="sanction_published_idx",
+                condition=Q(published_on__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -70,6 +70,7 @@ from supervision.models import (
     Dimension,
     EvaluationCycle,
     Facility,
+    GradePublication,
     Indicator,
     IndicatorSystem,
     Inspection,
@@ -86,7 +87,7 @@ from supervision.models.base import check_version
 from supervision.models.credit import FULL_SCORE
 from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
 from supervision.scoping import user_districts
-from supervision.services import reasons
+from supervision.services import publication, reasons
 from supervision.services._common import User, refuse, save_with_history, write_history
 from supervision.services.ratings import reason_problem
 from supervision.workdays import Calendar
@@ -1351,6 +1352,14 @@ def announce_cycle(
     cycle.announced_on = on
     cycle.status = CycleStatus.ANNOUNCED
     save_with_history(cycle, user, reasons.system(reasons.ANNOUNCED))
+    if (
+        cycle.category_id in CATEGORY_FACILITY_KINDS
+        and not GradePublication.objects.filter(
+            year=cycle.year, category_id=cycle.category_id
+        ).exists()
+    ):
+        # The facilities' final grades go on the public pages with the announcement.
+        publication.publish_grades(year=cycle.year, category=cycle.category_id, user=user, on=on)
     return cycle
 
 

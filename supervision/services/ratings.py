@@ -21,6 +21,7 @@ from supervision.models.rating import (
     grade_band_text,
     score_fits_grade,
 )
+from supervision.services import publication
 from supervision.services._common import (
     UNSET,
     Unset,
@@ -200,6 +201,7 @@ def set_grade(
         rating=rating, from_grade=from_grade, to_grade=grade, reason=reason, changed_by=user
     )
     save_with_history(change, user, reason)
+    publication.note_rating_change(rating.year, rating.facility.kind)
     return change
 
 

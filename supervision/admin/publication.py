@@ -1,0 +1,1 @@
+"""Typical cases and grade publications in the admin."""

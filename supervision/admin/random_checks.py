@@ -1,0 +1,1 @@
+"""Random-check plans in the admin."""
