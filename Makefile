@@ -82,6 +82,7 @@ bench: setup $(BENCH_STAMP)
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/credit.py
 	$(BIN)/python bench/practitioners.py
+	$(BIN)/python bench/random_checks.py
 
 ## Admin changelist timings on a generated database (figures in bench/RESULTS.md).
 bench-admin: setup

@@ -316,6 +316,10 @@ def test_publishing_makes_each_target_a_planned_random_inspection(
         assert set(inspection.inspectors.values_list("pk", flat=True)) == set(
             target.assignments.values_list("inspector_id", flat=True)
         )
+        created = inspection.history.get()
+        assert created.history_type == "+"
+        assert created.history_user == supervisor
+        assert created.inspectors.count() == 2
     assert Inspection.objects.filter(kind=InspectionKind.RANDOM).count() == 4
     with pytest.raises(ValidationError):
         random_checks.publish(plan, user=supervisor)
