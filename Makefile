@@ -69,7 +69,9 @@ messages: setup
 ## each): generated data (a database generated before tips gets its tips added), the production
 ## server, p50/p95 server time and queries of every page, list (the tip list too) and write, then
 ## locust with 20 users; then a 1,000,000-row CSV export streamed (bench/export.py); then the
-## annual credit evaluation of every facility, its final step and its pages (bench/credit.py).
+## annual credit evaluation of every facility, its final step and its pages (bench/credit.py);
+## practitioners (bench/practitioners.py); random-check draws (bench/random_checks.py); the
+## public pages, uncached, cached and their throughput from the cache (bench/public.py).
 ## Figures in bench/RESULTS.md. Needs PostgreSQL (BENCH_PG, default the role of
 ## `sudo bash .ci/postgres.sh`); BENCH_SIZES, BENCH_LOAD_SECONDS: see bench/run.py.
 BENCH_STAMP := $(VENV)/.bench-stamp
@@ -83,6 +85,7 @@ bench: setup $(BENCH_STAMP)
 	$(BIN)/python bench/credit.py
 	$(BIN)/python bench/practitioners.py
 	$(BIN)/python bench/random_checks.py
+	$(BIN)/python bench/public.py
 
 ## Admin changelist timings on a generated database (figures in bench/RESULTS.md).
 bench-admin: setup

@@ -59,6 +59,7 @@ from supervision.models import (
     Dimension,
     EvaluationCycle,
     Facility,
+    GradePublication,
     Hotline,
     Indicator,
     IndicatorSystem,
@@ -73,6 +74,8 @@ from supervision.models import (
     Practitioner,
     PractitionerIdentity,
     QualificationMeasure,
+    RandomCheckAssignment,
+    RandomCheckPlan,
     Referral,
     Registration,
     Sanction,
@@ -82,6 +85,7 @@ from supervision.models import (
     TipExtension,
     TipReporter,
     TipReward,
+    TypicalCase,
 )
 from supervision.scoping import scoped_queryset, user_districts
 
@@ -121,6 +125,10 @@ AUDITED: dict[type[models.Model], tuple[str, ...]] = {
     SuspensionPeriod: ("policy",),
     PointsRecord: ("practitioner",),
     QualificationMeasure: (),
+    RandomCheckPlan: (),
+    RandomCheckAssignment: ("inspector",),
+    GradePublication: (),
+    TypicalCase: (),
 }
 # Records that hang from another one: their rows are scoped, and found by facility, through it.
 _PARENT: dict[type[models.Model], tuple[type[models.Model], str]] = {
@@ -133,6 +141,7 @@ _PARENT: dict[type[models.Model], tuple[type[models.Model], str]] = {
     Objection: (Assessment, "assessment_id"),
     CreditRepair: (CreditRating, "rating_id"),
     PractitionerIdentity: (Practitioner, "practitioner_id"),
+    TypicalCase: (Inspection, "inspection_id"),
 }
 _BY_NAME = {model._meta.model_name: model for model in AUDITED}
 # The log numbers every record: a record whose primary key is not a number (a credit category's

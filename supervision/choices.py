@@ -467,5 +467,5 @@ class TypicalCaseStatus(models.TextChoices):
 
     DRAFT = "draft", _("草稿")
     SUBMITTED = "submitted", _("待审核")
-    PUBLISHED = "published", _("已发布")
+    PUBLISHED = "published", _("已公布")
     WITHDRAWN = "withdrawn", _("已撤回")

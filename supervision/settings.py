@@ -86,6 +86,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Serves the collected static files in production (no CDN, no separate web server needed).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The public pages (/public/, 信息公开) are answered here, before the rest of the chain: no
+    # session, CSRF, sign-in, second factor or lockout runs for them (supervision/public/).
+    "supervision.public.middleware.PublicPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -319,6 +322,34 @@ OTP_TOTP_ISSUER = os.environ.get("DJANGO_OTP_ISSUER", "拉萨医保基金监管"
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
+# --- Public pages (信息公开, supervision/public/) -----------------------------------------------
+
+
+def env_rate(name: str, default: str) -> str:
+    """A django-ratelimit rate such as "300/m" or "1000/5m" (per second, minute, hour or day)."""
+    raw = os.environ.get(name, default).strip()
+    count, _slash, period = raw.partition("/")
+    multiple = period[:-1]
+    if not (
+        count.isascii()
+        and count.isdigit()
+        and int(count) > 0
+        and period[-1:] in ("s", "m", "h", "d")
+        and (multiple == "" or (multiple.isascii() and multiple.isdigit() and int(multiple) > 0))
+    ):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 300/m, not {raw!r}")
+    return raw
+
+
+# Requests per client address (supervision.security.client_ip) to the public pages; past it, 429.
+# Counted in the default cache: give every worker the same one (DJANGO_CACHE_URL) in production.
+PUBLIC_RATE_LIMIT = env_rate("DJANGO_PUBLIC_RATE_LIMIT", "300/m")
+# Seconds a process trusts the edition number it read: how late a publication may show.
+PUBLIC_EDITION_TTL = env_int("DJANGO_PUBLIC_EDITION_TTL", 1)
+# Longest life of a cached public page (a publication replaces it at once; this bounds what
+# changes without one, such as a random check's inspection being completed).
+PUBLIC_CACHE_SECONDS = env_int("DJANGO_PUBLIC_CACHE_SECONDS", 300)
+
 # --- HTTPS and headers (production) -------------------------------------------------------------
 
 # Served over HTTPS (directly or behind a TLS proxy): on by default when DEBUG is off.
@@ -429,6 +460,8 @@ SPECTACULAR_SETTINGS = {
         "PointsStateEnum": "supervision.choices.PointsState",
         "QualificationStatusEnum": "supervision.choices.QualificationStatus",
         "MeasureKindEnum": "supervision.choices.MeasureKind",
+        "RandomCheckStatusEnum": "supervision.choices.RandomCheckStatus",
+        "TypicalCaseStatusEnum": "supervision.choices.TypicalCaseStatus",
     },
 }
 

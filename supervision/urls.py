@@ -21,6 +21,7 @@ urlpatterns = [
     path("practitioners/", include("supervision.views.practitioners")),
     path("random-checks/", include("supervision.views.random_checks")),
     path("typical-cases/", include("supervision.views.typical_cases")),
+    path("publication/", include("supervision.views.publication")),
     # The bureau's public pages (信息公开): no sign-in, their own layout (supervision.public).
     path("public/en/", include(("supervision.public.urls", "public"), namespace="public_en")),
     path("public/", include(("supervision.public.urls", "public"), namespace="public")),

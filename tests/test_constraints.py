@@ -33,6 +33,7 @@ from supervision.choices import (
     ObjectionStatus,
     PointsState,
     Profession,
+    RandomCheckStatus,
     RatingChangeKind,
     ReferralStatus,
     RegistrationEnd,
@@ -43,6 +44,7 @@ from supervision.choices import (
     SubjectType,
     TipConclusion,
     TipStatus,
+    TypicalCaseStatus,
     Violation,
 )
 from supervision.codes import resident_id_check_char
@@ -59,6 +61,7 @@ from supervision.models import (
     EvaluationCycle,
     Evidence,
     Facility,
+    GradePublication,
     GradeTally,
     Hotline,
     Indicator,
@@ -75,7 +78,11 @@ from supervision.models import (
     PointsRecord,
     Practitioner,
     PractitionerIdentity,
+    PublicEdition,
     QualificationMeasure,
+    RandomCheckAssignment,
+    RandomCheckPlan,
+    RandomCheckTarget,
     RatingChange,
     Referral,
     Registration,
@@ -85,6 +92,7 @@ from supervision.models import (
     Tip,
     TipExtension,
     TipReward,
+    TypicalCase,
     UserDistrict,
 )
 from supervision.models.evidence import PARENT_FIELDS
@@ -98,17 +106,20 @@ from tests.factories import (
     EvaluationCycleFactory,
     EvidenceFactory,
     FacilityFactory,
+    GradePublicationFactory,
     HotlineFactory,
     IndicatorSystemFactory,
     InspectionFactory,
     InspectorFactory,
     ObjectionFactory,
+    RandomCheckPlanFactory,
     RatingChangeFactory,
     ReferralFactory,
     SanctionFactory,
     TipExtensionFactory,
     TipFactory,
     TipRewardFactory,
+    TypicalCaseFactory,
     UserDistrictFactory,
     UserFactory,
     make_credit_code,
@@ -1534,9 +1545,362 @@ PRACTITIONER_BREACHES = [
 ]
 
 
+# --- Random checks (双随机) and publication (信息公开) ------------------------------------------
+
+
+def random_plan() -> RandomCheckPlan:
+    return RandomCheckPlanFactory.build()
+
+
+def random_plan_drawn() -> RandomCheckPlan:
+    return RandomCheckPlanFactory.build(
+        status=RandomCheckStatus.DRAWN,
+        drawn_at=timezone.now(),
+        seed="8 15 23 42",
+        algorithm="sha256-weighted-v1",
+        result_digest="a" * 64,
+    )
+
+
+def random_plan_cancelled() -> RandomCheckPlan:
+    return RandomCheckPlanFactory.build(
+        status=RandomCheckStatus.CANCELLED, cancelled_on=D(2026, 2, 20), cancel_reason="计划调整"
+    )
+
+
+def random_target() -> RandomCheckTarget:
+    place = FacilityFactory()
+    return RandomCheckTarget(
+        plan=RandomCheckPlanFactory(), facility=place, rank=1, weight=1, district=place.district
+    )
+
+
+def _another_target(row: RandomCheckTarget) -> RandomCheckTarget:
+    place = FacilityFactory()
+    return RandomCheckTarget.objects.create(
+        plan=row.plan, facility=place, rank=2, weight=1, district=place.district
+    )
+
+
+def _target_drawn_twice(row: RandomCheckTarget) -> dict[str, Any]:
+    return {"facility": _another_target(row).facility}
+
+
+def _rank_twice(row: RandomCheckTarget) -> dict[str, Any]:
+    return {"rank": _another_target(row).rank}
+
+
+def random_assignment() -> RandomCheckAssignment:
+    target = random_target()
+    target.save()
+    return RandomCheckAssignment(target=target, inspector=InspectorFactory(), position=1)
+
+
+def _another_assignment(row: RandomCheckAssignment) -> RandomCheckAssignment:
+    return RandomCheckAssignment.objects.create(
+        target=row.target, inspector=InspectorFactory(), position=2
+    )
+
+
+def public_edition() -> PublicEdition:
+    # The migration writes the one row; it is freed for the example.
+    PublicEdition.objects.all().delete()
+    return PublicEdition(id=1, number=7)
+
+
+def grade_publication() -> GradePublication:
+    return GradePublicationFactory.build()
+
+
+def typical_case() -> TypicalCase:
+    return TypicalCaseFactory.build(inspection=InspectionFactory(completed=True))
+
+
+def typical_case_published() -> TypicalCase:
+    return TypicalCaseFactory.build(
+        inspection=InspectionFactory(completed=True),
+        status=TypicalCaseStatus.PUBLISHED,
+        submitted_on=D(2025, 4, 1),
+        reviewed_by=UserFactory(),
+        published_on=D(2025, 4, 3),
+    )
+
+
+def typical_case_withdrawn() -> TypicalCase:
+    row = typical_case_published()
+    row.status, row.withdrawn_on, row.withdraw_reason = (
+        TypicalCaseStatus.WITHDRAWN,
+        D(2025, 5, 1),
+        "当事人申请复议",
+    )
+    return row
+
+
+PUBLICATION_BREACHES = [
+    # Inspector (its home district, read by the draw)
+    Breach(
+        "inspector_district_valid",
+        lambda: InspectorFactory.build(),
+        lambda r: {"district": "540202"},
+        "district",
+    ),
+    # RandomCheckPlan
+    Breach(
+        "randomplan_status_valid",
+        random_plan,
+        lambda r: {"status": "lost"},
+        "status",
+        # No branch of "draw with status" matches a status that does not exist.
+        also=frozenset({"randomplan_draw_with_status"}),
+    ),
+    Breach("randomplan_dates_in_order", random_plan, lambda r: {"ends_on": D(2026, 2, 28)}),
+    Breach(
+        "randomplan_count_or_share", random_plan, lambda r: {"target_count": None}, label="neither"
+    ),
+    Breach(
+        "randomplan_count_or_share",
+        random_plan,
+        lambda r: {"target_share": Decimal("10")},
+        label="both",
+    ),
+    Breach(
+        "randomplan_count_range",
+        random_plan,
+        lambda r: {"target_count": 100_001},
+        "target_count",
+        label="over-max",
+    ),
+    Breach("randomplan_count_range", random_plan, lambda r: {"target_count": 0}, "target_count"),
+    Breach(
+        "randomplan_share_range",
+        random_plan,
+        lambda r: {"target_count": None, "target_share": Decimal("100.01")},
+        "target_share",
+        label="over-100",
+    ),
+    Breach(
+        "randomplan_share_range",
+        random_plan,
+        lambda r: {"target_count": None, "target_share": Decimal("0")},
+        "target_share",
+        label="zero",
+    ),
+    Breach(
+        "randomplan_inspectors_range",
+        random_plan,
+        lambda r: {"inspectors_per_target": 1},
+        "inspectors_per_target",
+        label="one",
+    ),
+    Breach(
+        "randomplan_inspectors_range",
+        random_plan,
+        lambda r: {"inspectors_per_target": 11},
+        "inspectors_per_target",
+        label="eleven",
+    ),
+    Breach(
+        "randomplan_not_inspected_range",
+        random_plan,
+        lambda r: {"not_inspected_months": 121},
+        "not_inspected_months",
+    ),
+    Breach(
+        "randomplan_rest_range",
+        random_plan,
+        lambda r: {"inspector_rest_months": 0},
+        "inspector_rest_months",
+    ),
+    Breach(
+        "randomplan_draw_with_status",
+        random_plan_drawn,
+        lambda r: {"seed": ""},
+        label="drawn-without-seed",
+    ),
+    Breach(
+        "randomplan_draw_with_status",
+        random_plan_drawn,
+        lambda r: {"drawn_at": None},
+        label="drawn-without-time",
+    ),
+    Breach(
+        "randomplan_draw_with_status",
+        random_plan,
+        lambda r: {"result_digest": "a" * 64},
+        label="draft-with-result",
+    ),
+    Breach(
+        "randomplan_published_on_with_status",
+        random_plan_drawn,
+        lambda r: {"status": RandomCheckStatus.PUBLISHED},
+        label="published-without-date",
+    ),
+    Breach(
+        "randomplan_published_on_with_status",
+        random_plan_drawn,
+        lambda r: {"published_on": D(2026, 2, 25)},
+        label="date-before-publication",
+    ),
+    Breach(
+        "randomplan_cancelled_with_reason",
+        random_plan,
+        lambda r: {"status": RandomCheckStatus.CANCELLED, "cancelled_on": D(2026, 2, 20)},
+        label="cancelled-without-reason",
+    ),
+    Breach(
+        "randomplan_cancelled_with_reason",
+        random_plan,
+        lambda r: {"cancel_reason": "计划调整"},
+        label="reason-before-cancel",
+    ),
+    Breach("randomplan_name_required", random_plan, lambda r: {"name": ""}, "name"),
+    Breach("randomplan_note_length", random_plan, lambda r: {"note": "字" * 2001}),
+    Breach(
+        "randomplan_cancel_reason_length",
+        random_plan_cancelled,
+        lambda r: {"cancel_reason": "字" * 1001},
+    ),
+    # RandomCheckTarget
+    Breach("randomtarget_once_per_plan", random_target, _target_drawn_twice),
+    Breach("randomtarget_rank_unique", random_target, _rank_twice),
+    Breach("randomtarget_rank_positive", random_target, lambda r: {"rank": 0}),
+    Breach("randomtarget_weight_range", random_target, lambda r: {"weight": 0}, label="zero"),
+    Breach("randomtarget_weight_range", random_target, lambda r: {"weight": 11}, label="eleven"),
+    Breach(
+        "randomtarget_district_valid", random_target, lambda r: {"district": "540202"}, "district"
+    ),
+    # RandomCheckAssignment
+    Breach(
+        "randomassignment_once_per_target",
+        random_assignment,
+        lambda r: {"inspector": _another_assignment(r).inspector},
+    ),
+    Breach(
+        "randomassignment_position_unique",
+        random_assignment,
+        lambda r: {"position": _another_assignment(r).position},
+    ),
+    Breach(
+        "randomassignment_withdrawn_with_reason",
+        random_assignment,
+        lambda r: {"withdrawn_on": D(2026, 3, 5)},
+        label="date-without-reason",
+    ),
+    Breach(
+        "randomassignment_withdrawn_with_reason",
+        random_assignment,
+        lambda r: {"withdrawn_reason": "病假"},
+        label="reason-without-date",
+    ),
+    Breach(
+        "randomassignment_drawn_or_substitute",
+        random_assignment,
+        lambda r: {"drawn": False},
+        label="substitute-for-nobody",
+    ),
+    Breach(
+        "randomassignment_drawn_or_substitute",
+        random_assignment,
+        lambda r: {"replaces": _another_assignment(r)},
+        label="drawn-and-substitute",
+    ),
+    Breach(
+        "randomassignment_withdrawn_reason_length",
+        random_assignment,
+        lambda r: {"withdrawn_on": D(2026, 3, 5), "withdrawn_reason": "字" * 1001},
+    ),
+    # PublicEdition (one row: the public pages' cache key)
+    Breach("publicedition_single_row", public_edition, lambda r: {"id": 2}),
+    # GradePublication
+    Breach(
+        "gradepublication_once",
+        grade_publication,
+        lambda r: {"year": GradePublicationFactory(year=2023).year},
+    ),
+    Breach(
+        "gradepublication_facility_category",
+        grade_publication,
+        lambda r: {"category": _category(CreditCategoryCode.EMPLOYER)},
+        # The field's limit_choices_to offers the facility categories only.
+        "category",
+    ),
+    Breach("gradepublication_year_in_range", grade_publication, lambda r: {"year": 2017}, "year"),
+    Breach("gradepublication_note_length", grade_publication, lambda r: {"note": "字" * 2001}),
+    # TypicalCase
+    Breach(
+        "typicalcase_status_valid",
+        typical_case,
+        lambda r: {"status": "lost"},
+        "status",
+        # No branch of the status rules matches a status that does not exist.
+        also=frozenset(
+            {"typicalcase_submitted_on_with_status", "typicalcase_published_with_review"}
+        ),
+    ),
+    Breach("typicalcase_text_required", typical_case, lambda r: {"title": ""}, "title"),
+    Breach(
+        "typicalcase_text_required",
+        typical_case,
+        lambda r: {"handling": ""},
+        "handling",
+        label="handling",
+    ),
+    Breach(
+        "typicalcase_submitted_on_with_status",
+        typical_case,
+        lambda r: {"status": TypicalCaseStatus.SUBMITTED},
+    ),
+    Breach(
+        "typicalcase_published_with_review",
+        typical_case_published,
+        lambda r: {"reviewed_by": None},
+        label="without-reviewer",
+    ),
+    Breach(
+        "typicalcase_published_with_review",
+        typical_case_published,
+        lambda r: {"published_on": None},
+        label="without-date",
+    ),
+    Breach(
+        "typicalcase_published_with_review",
+        typical_case,
+        lambda r: {"published_on": D(2025, 4, 3)},
+        label="draft-with-date",
+    ),
+    Breach(
+        "typicalcase_withdrawn_with_reason",
+        typical_case_published,
+        lambda r: {"status": TypicalCaseStatus.WITHDRAWN, "withdrawn_on": D(2025, 5, 1)},
+        label="withdrawn-without-reason",
+    ),
+    Breach(
+        "typicalcase_withdrawn_with_reason",
+        typical_case_withdrawn,
+        lambda r: {"status": TypicalCaseStatus.PUBLISHED},
+        label="reason-while-published",
+    ),
+    Breach("typicalcase_facts_length", typical_case, lambda r: {"facts": "字" * 5001}),
+    Breach("typicalcase_handling_length", typical_case, lambda r: {"handling": "字" * 5001}),
+    Breach("typicalcase_legal_basis_length", typical_case, lambda r: {"legal_basis": "字" * 2001}),
+    Breach("typicalcase_lesson_length", typical_case, lambda r: {"lesson": "字" * 2001}),
+    Breach(
+        "typicalcase_review_comment_length",
+        typical_case,
+        lambda r: {"review_comment": "字" * 1001},
+    ),
+    Breach(
+        "typicalcase_withdraw_reason_length",
+        typical_case_withdrawn,
+        lambda r: {"withdraw_reason": "字" * 1001},
+    ),
+]
+
+
 BREACHES += TIP_BREACHES
 BREACHES += CREDIT_BREACHES
 BREACHES += PRACTITIONER_BREACHES
+BREACHES += PUBLICATION_BREACHES
 
 MODELS = [
     Tip,
@@ -1577,6 +1941,13 @@ MODELS = [
     SuspensionPeriod,
     PointsRecord,
     QualificationMeasure,
+    Inspector,
+    RandomCheckPlan,
+    RandomCheckTarget,
+    RandomCheckAssignment,
+    PublicEdition,
+    GradePublication,
+    TypicalCase,
 ]
 
 

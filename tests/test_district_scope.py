@@ -34,16 +34,21 @@ from supervision.models import (
     EvaluationCycle,
     Evidence,
     Facility,
+    GradePublication,
     Indicator,
     Inspection,
     InsuredPerson,
     Objection,
     PlannedCheck,
+    RandomCheckAssignment,
+    RandomCheckPlan,
+    RandomCheckTarget,
     RatingChange,
     Referral,
     Sanction,
     Tip,
     TipReward,
+    TypicalCase,
     UserDistrict,
 )
 from supervision.roles import SUPERVISOR
@@ -56,16 +61,19 @@ from tests.factories import (
     CreditRatingFactory,
     EvidenceFactory,
     FacilityFactory,
+    GradePublicationFactory,
     InspectionFactory,
     InspectorFactory,
     InsuredPersonFactory,
     ObjectionFactory,
+    RandomCheckPlanFactory,
     RatingChangeFactory,
     ReferralFactory,
     SanctionFactory,
     TipFactory,
     TipReporterFactory,
     TipRewardFactory,
+    TypicalCaseFactory,
     UserFactory,
 )
 
@@ -82,6 +90,10 @@ EXPLICIT_MODELS: dict[str, type[Model]] = {
     "evaluationcycle-detail": EvaluationCycle,
 }
 RECORD_KWARGS = {"pk", "object_id"}
+# The public site (信息公开) has no accounts: it shows what the bureau published to anyone, the
+# same whoever asks, so no district scope applies to it (tests/test_public_*.py check that it
+# shows nothing unpublished).
+PUBLIC_NAMESPACES = ("public:", "public_en:")
 
 
 # --- the URL patterns ---------------------------------------------------------------------------
@@ -139,6 +151,8 @@ def _walk(patterns, namespace: str = ""):
 def routes() -> list[Route]:
     found: dict[str, Route] = {}
     for name, pattern in _walk(get_resolver().url_patterns):
+        if name.startswith(PUBLIC_NAMESPACES):
+            continue
         regex = pattern.pattern.regex
         kwargs = frozenset(regex.groupindex) - {"format"}
         if regex.groups and not regex.groupindex:
@@ -184,13 +198,19 @@ def _is_list_view(callback) -> bool:
     return view is not None and issubclass(view, RecordListView)
 
 
-PAGE_LISTS = [r for r in ROUTES if r.kind == "page" and _is_list_view(r.callback) and not r.kwargs]
+_PAGE_LISTS = [r for r in ROUTES if r.kind == "page" and _is_list_view(r.callback) and not r.kwargs]
+PAGE_LISTS = [r for r in _PAGE_LISTS if district_bound(r.model)]
+# Lists of records the whole bureau shares (a random-check plan covers several districts, grade
+# publications are per category): every account that may read them reads them all.
+SHARED_LISTS = [r for r in _PAGE_LISTS if not district_bound(r.model)]
 
 
 def test_the_generated_cases_cover_pages_api_and_admin():
     kinds = {r.kind for r in RECORD_ROUTES}
     assert {"page", "api", "admin"} <= kinds
     assert {r.model for r in PAGE_LISTS} >= {Facility, Inspection, Referral, Sanction}
+    assert {r.model for r in PAGE_LISTS} >= {TypicalCase}
+    assert {r.model for r in SHARED_LISTS} >= {RandomCheckPlan, GradePublication}
     assert {r.model for r in ADMIN_LISTS} >= {Facility, CreditRating, RatingChange, Inspection}
     assert len(API_LISTS) >= 6
     unknown = [r.name for r in RECORD_ROUTES if r.model is None]
@@ -280,9 +300,25 @@ def case_file(district: str, tag: str) -> SimpleNamespace:
         decision_number=f"{tag}记分决定",
         decided_on=datetime.date(2025, 3, 20),
     )
+    # Publication: a typical case written from the completed inspection; a random-check plan of
+    # the district drawn (its targets and their inspectors are the district's), and a grade
+    # publication (the bureau's, of no district).
+    from supervision.services import random_checks
+
+    case = TypicalCaseFactory(inspection=completed, title=f"{tag}典型案例")
+    plan = random_checks.draw(
+        RandomCheckPlanFactory(
+            name=f"{district}批次抽查", districts=[district], target_count=None, target_share=100
+        ),
+        seed=f"{district}-8 15 23 42",
+        user=None,
+    )
+    target = RandomCheckTarget.objects.get(plan=plan, facility=facility)
+    GradePublicationFactory(year=2024 if district == MINE else 2023)
     return SimpleNamespace(
         facility=facility,
         rating=rating,
+        plan=plan,
         change=change,
         inspection=inspection,
         referral=referral,
@@ -309,6 +345,9 @@ def case_file(district: str, tag: str) -> SimpleNamespace:
             Registration: registration,
             PointsRecord: points,
             QualificationMeasure: QualificationMeasure.objects.get(points_record=points),
+            TypicalCase: case,
+            RandomCheckTarget: target,
+            RandomCheckAssignment: target.assignments.first(),
         },
     )
 
@@ -452,6 +491,38 @@ def test_an_unlimited_accounts_lists_show_every_district(client, unlimited, mine
     client.force_login(unlimited)
     page = client.get(reverse(route.name)).content.decode()
     assert OTHER_TAG in page and MINE_TAG in page
+
+
+@pytest.mark.parametrize("route", SHARED_LISTS, ids=lambda r: r.id)
+def test_a_limited_account_lists_and_exports_the_shared_records_of_every_district(
+    client, limited, unlimited, mine, other, route
+):
+    url = reverse(route.name)
+    seen, exports = [], []
+    for user in (limited, unlimited):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200
+        seen.append(list(response.context["object_list"]))
+        exported = client.get(url, {"export": "csv"})
+        assert exported.status_code == 200
+        exports.append(text(exported))
+    assert len(seen[0]) >= 2
+    assert seen[0] == seen[1]
+    assert exports[0] == exports[1]
+    if route.model is RandomCheckPlan:
+        assert {mine.plan, other.plan} <= set(seen[0])
+
+
+def test_a_shared_plan_shows_a_limited_account_the_targets_of_its_district_only(
+    client, limited, unlimited, mine, other
+):
+    client.force_login(limited)
+    assert OTHER_TAG not in text(client.get(other.plan.get_absolute_url()))
+    page = text(client.get(mine.plan.get_absolute_url()))
+    assert MINE_TAG in page and OTHER_TAG not in page
+    client.force_login(unlimited)
+    assert OTHER_TAG in text(client.get(other.plan.get_absolute_url()))
 
 
 def _api_ids(response) -> set[int]:

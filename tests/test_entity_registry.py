@@ -46,7 +46,10 @@ from supervision.models import (
     PointsPolicy,
     PointsRecord,
     PractitionerIdentity,
+    PublicEdition,
     QualificationMeasure,
+    RandomCheckAssignment,
+    RandomCheckTarget,
     RatingChange,
     SupervisionMeasure,
     SuspensionPeriod,
@@ -83,6 +86,10 @@ NOT_AUDITED = {
     UserDistrict: "an account's setting, kept by administrators in the admin",
     GradeTally: "a total kept by triggers from the ratings",
     InspectionTally: "a total kept by triggers from the inspections",
+    PublicEdition: "a counter, not a record: every publication moves it on, and the "
+    "publications themselves (grades, typical cases, random-check plans, sanctions) are audited",
+    RandomCheckTarget: "it keeps no history: written once by the draw, which the plan's history "
+    "records and its result digest fixes; the inspection it opens has a history of its own",
 }
 NOT_GRANTED = {
     InsuredIdentity: "personal data: an insured person's ID number; only supervisors hold "
@@ -96,6 +103,8 @@ NOT_GRANTED = {
     UserDistrict: "administrators only",
     GradeTally: "read with the permission of the rows it counts (permission_model)",
     InspectionTally: "read with the permission of the rows it counts (permission_model)",
+    PublicEdition: "the public pages' cache key, read by code and never by a person: no role, the "
+    "auditor included, is granted it (migration 0119 grants none)",
 }
 NO_DISTRICT = {
     UserDistrict: "the districts of an account: a limited account sees none (scoping fails shut)",
@@ -103,6 +112,8 @@ NO_DISTRICT = {
 NOT_IN_ADMIN = {
     GradeTally: "derived: manage.py rebuild_tallies recomputes it",
     InspectionTally: "derived: manage.py rebuild_tallies recomputes it",
+    PublicEdition: "a counter moved by services.publication.bump_edition; changing it by hand "
+    "would only empty the public pages' cache",
 }
 NO_FACTORY = {
     CreditCategory: "its 8 rows come with the migrations",
@@ -124,6 +135,10 @@ NO_FACTORY = {
     PointsRecord: "written by services.practitioners.score_points, which the tests call",
     QualificationMeasure: "written by services.practitioners.recompute_year, which the tests "
     "reach through score_points and decide_objection",
+    PublicEdition: "its one row comes with migration 0119; services.publication moves it on",
+    RandomCheckTarget: "written by services.random_checks.draw, which the tests call",
+    RandomCheckAssignment: "written by services.random_checks.draw and substitute, which the "
+    "tests call",
 }
 # Choices no endpoint shows, so the API schema needs no name for them.
 NO_API_ENUM = {

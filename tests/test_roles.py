@@ -135,11 +135,50 @@ def test_a_persona_holds_exactly_its_role_s_permissions(request, persona):
         ("auditor", "view_historicalassessment", True),
         ("auditor", "view_insuredidentity", False),
         ("auditor", "change_assessmentitem", False),
+        # Random checks and publication: a supervisor writes, draws and publishes plans and
+        # writes typical cases; review_typicalcase lets another supervisor publish them. Grade
+        # publications are added by the services only, never changed.
+        ("supervisor", "draw_randomcheckplan", True),
+        ("supervisor", "review_typicalcase", True),
+        ("supervisor", "add_gradepublication", True),
+        ("supervisor", "change_gradepublication", False),
+        ("supervisor", "change_randomchecktarget", False),
+        ("supervisor", "change_randomcheckassignment", False),
+        ("supervisor", "delete_randomcheckplan", False),
+        ("supervisor", "delete_typicalcase", False),
+        ("inspector", "view_randomcheckplan", True),
+        ("inspector", "view_randomcheckassignment", True),
+        ("inspector", "draw_randomcheckplan", False),
+        ("inspector", "add_typicalcase", False),
+        ("inspector", "view_historicaltypicalcase", False),
+        ("evaluator", "view_typicalcase", True),
+        ("evaluator", "review_typicalcase", False),
+        ("tip_desk", "view_gradepublication", True),
+        ("tip_desk", "view_randomcheckplan", False),
+        ("auditor", "view_historicalrandomcheckplan", True),
+        ("auditor", "view_historicalrandomcheckassignment", True),
+        ("auditor", "view_historicalgradepublication", True),
+        ("auditor", "change_typicalcase", False),
+        ("auditor", "draw_randomcheckplan", False),
+        ("outsider", "view_typicalcase", False),
     ],
 )
 def test_personas_may_do_what_their_role_says(request, persona, permission, allowed):
     user = request.getfixturevalue(persona)
     assert user.has_perm(f"supervision.{permission}") is allowed
+
+
+@pytest.mark.parametrize("persona", [*PERSONA_ROLES, "outsider"])
+def test_nobody_is_granted_the_public_edition_counter(request, persona):
+    """PublicEdition is the public pages' cache key, moved by the services: no role reads or
+    writes it (tests/test_entity_registry.py NOT_GRANTED)."""
+    user = request.getfixturevalue(persona)
+    everything = Permission.objects.filter(
+        content_type__app_label="supervision", content_type__model="publicedition"
+    )
+    assert {p.codename for p in everything} >= {"view_publicedition", "change_publicedition"}
+    assert not [p.codename for p in everything if user.has_perm(f"supervision.{p.codename}")]
+    assert not [c for r in ROLES for c in ROLE_PERMISSIONS[r] if c.endswith("_publicedition")]
 
 
 def test_the_migration_creates_the_lookup_rows():

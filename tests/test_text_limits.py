@@ -14,15 +14,26 @@ from supervision import services
 from supervision.choices import Grade, InspectionStatus
 from supervision.forms import inspections, referrals, sanctions
 from supervision.history import FULL_TEXT, SHORT_TEXT, shorten
-from supervision.models import Facility, Inspection, Referral, Sanction
+from supervision.models import (
+    Facility,
+    GradePublication,
+    Inspection,
+    RandomCheckPlan,
+    Referral,
+    Sanction,
+    TypicalCase,
+)
 from tests.admin_support import admin_url, change_form_data
 from tests.api import client_for
 from tests.factories import (
     FacilityFactory,
+    GradePublicationFactory,
     InspectionFactory,
     InspectorFactory,
+    RandomCheckPlanFactory,
     ReferralFactory,
     SanctionFactory,
+    TypicalCaseFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +75,13 @@ def test_the_forms_read_their_limits_from_the_models():
         (ReferralFactory, Referral, "outcome"),
         (SanctionFactory, Sanction, "legal_basis"),
         (SanctionFactory, Sanction, "note"),
+        (RandomCheckPlanFactory, RandomCheckPlan, "note"),
+        (GradePublicationFactory, GradePublication, "note"),
+        (TypicalCaseFactory, TypicalCase, "facts"),
+        (TypicalCaseFactory, TypicalCase, "handling"),
+        (TypicalCaseFactory, TypicalCase, "legal_basis"),
+        (TypicalCaseFactory, TypicalCase, "lesson"),
+        (TypicalCaseFactory, TypicalCase, "review_comment"),
     ],
 )
 def test_the_database_refuses_text_past_the_limit_on_any_path(factory, model, field):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from supervision import services
 from supervision.admin.base import BaseAdmin
 from supervision.models import CalendarDay, CalendarYear, Hotline
+from supervision.services import publication
 from supervision.services._common import save_with_history
 
 NAME_LENGTH = CalendarDay._meta.get_field("name").max_length
@@ -227,3 +228,6 @@ class HotlineAdmin(BaseAdmin):
         if change and not form.changed_data:
             return
         save_with_history(obj, request.user)
+        if obj.published or "published" in form.changed_data:
+            # The public pages' footer and hotline page show it.
+            publication.bump_edition()

@@ -134,7 +134,7 @@ class Migration(migrations.Migration):
                 ('handling', models.TextField(max_length=5000, verbose_name='处理结果')),
                 ('legal_basis', models.TextField(blank=True, default='', max_length=2000, verbose_name='法律依据')),
                 ('lesson', models.TextField(blank=True, default='', max_length=2000, verbose_name='警示意义')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('submitted', '待审核'), ('published', '已发布'), ('withdrawn', '已撤回')], default='draft', max_length=16, verbose_name='状态')),
+                ('status', models.CharField(choices=[('draft', '草稿'), ('submitted', '待审核'), ('published', '已公布'), ('withdrawn', '已撤回')], default='draft', max_length=16, verbose_name='状态')),
                 ('submitted_on', models.DateField(blank=True, null=True, verbose_name='提交审核日期')),
                 ('review_comment', models.TextField(blank=True, default='', max_length=1000, verbose_name='审核意见')),
                 ('published_on', models.DateField(blank=True, null=True, verbose_name='发布日期')),
@@ -253,7 +253,7 @@ class Migration(migrations.Migration):
                 ('handling', models.TextField(max_length=5000, verbose_name='处理结果')),
                 ('legal_basis', models.TextField(blank=True, default='', max_length=2000, verbose_name='法律依据')),
                 ('lesson', models.TextField(blank=True, default='', max_length=2000, verbose_name='警示意义')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('submitted', '待审核'), ('published', '已发布'), ('withdrawn', '已撤回')], default='draft', max_length=16, verbose_name='状态')),
+                ('status', models.CharField(choices=[('draft', '草稿'), ('submitted', '待审核'), ('published', '已公布'), ('withdrawn', '已撤回')], default='draft', max_length=16, verbose_name='状态')),
                 ('submitted_on', models.DateField(blank=True, null=True, verbose_name='提交审核日期')),
                 ('review_comment', models.TextField(blank=True, default='', max_length=1000, verbose_name='审核意见')),
                 ('published_on', models.DateField(blank=True, null=True, verbose_name='发布日期')),
@@ -387,7 +387,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='publicedition',
-            constraint=models.CheckConstraint(condition=models.Q(('id', 1)), name='publicedition_single_row', violation_error_message='1'),
+            constraint=models.CheckConstraint(condition=models.Q(('id', 1)), name='publicedition_single_row', violation_error_message='公开信息版本只有一行。'),
         ),
         migrations.AddField(
             model_name='randomcheckassignment',
@@ -502,7 +502,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='randomcheckplan',
-            constraint=models.CheckConstraint(condition=models.Q(('target_share__isnull', True), models.Q(('target_share__gt', 0), ('target_share__lte', 100)), _connector='OR'), name='randomplan_share_range', violation_error_message='抽取比例应大于0且不超过100%。'),
+            constraint=models.CheckConstraint(condition=models.Q(('target_share__isnull', True), models.Q(('target_share__gt', 0), ('target_share__lte', 100)), _connector='OR'), name='randomplan_share_range', violation_error_message='抽取比例应大于0且不超过100%%。'),
         ),
         migrations.AddConstraint(
             model_name='randomcheckplan',

@@ -52,7 +52,9 @@ class PublicEdition(models.Model):
         verbose_name_plural = pgettext_lazy("plural", "公开信息版本")
         constraints = [
             models.CheckConstraint(
-                condition=Q(id=1), name="publicedition_single_row", violation_error_message="1"
+                condition=Q(id=1),
+                name="publicedition_single_row",
+                violation_error_message=_("公开信息版本只有一行。"),
             ),
         ]
 

@@ -206,13 +206,13 @@ class RandomCheckPlan(Versioned, TimeStamped):
                 condition=Q(target_count__isnull=True)
                 | Q(target_count__gte=1, target_count__lte=MAX_TARGETS),
                 name="randomplan_count_range",
-                violation_error_message=_("抽取数量应在1到%(max)d之间。") % {"max": MAX_TARGETS},
+                violation_error_message=_("抽取数量应在1到100000之间。"),
             ),
             models.CheckConstraint(
                 condition=Q(target_share__isnull=True)
                 | Q(target_share__gt=0, target_share__lte=100),
                 name="randomplan_share_range",
-                violation_error_message=_("抽取比例应大于0且不超过100%。"),
+                violation_error_message=_("抽取比例应大于0且不超过100%%。"),
             ),
             models.CheckConstraint(
                 condition=Q(inspectors_per_target__gte=MIN_INSPECTORS_PER_TARGET)

@@ -21,7 +21,7 @@ from supervision.models import (
 )
 from supervision.models.base import check_version
 from supervision.models.inspection import check_inspectors
-from supervision.services import reasons
+from supervision.services import publication, reasons
 from supervision.services._common import User, refuse, save_with_history
 from supervision.services.check_plans import match_planned_checks
 from supervision.services.facilities import save_record
@@ -110,6 +110,7 @@ def edit_inspection(
         getattr(inspection, name).set(values)
     if "start_date" in changes or "kind" in changes:
         fulfil_planned_checks(inspection, user)
+    publication.note_inspection_change(inspection)
     return inspection
 
 
@@ -138,4 +139,5 @@ def complete_inspection(
     if findings is not None:
         inspection.findings = findings.strip()
     save_with_history(inspection, user, reasons.INSPECTION_COMPLETED)
+    publication.note_inspection_change(inspection)
     return inspection

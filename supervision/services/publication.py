@@ -15,12 +15,19 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from supervision.choices import CATEGORY_FACILITY_KINDS, SanctionKind, category_of_facility_kind
+from supervision.choices import (
+    CATEGORY_FACILITY_KINDS,
+    RandomCheckStatus,
+    SanctionKind,
+    category_of_facility_kind,
+)
 from supervision.models import (
     CreditCategory,
     CreditRating,
     GradePublication,
+    Inspection,
     PublicEdition,
+    RandomCheckTarget,
     Sanction,
 )
 from supervision.models.base import NOTE_LENGTH
@@ -32,7 +39,9 @@ IN_FORCE_KINDS = (SanctionKind.SUSPENSION, SanctionKind.TERMINATION)
 
 def bump_edition() -> None:
     """Move the public pages on to a new edition (their caches are then stale)."""
-    if not PublicEdition.objects.filter(pk=1).update(number=F("number") + 1):
+    if not PublicEdition.objects.filter(pk=1).update(
+        number=F("number") + 1, changed_at=timezone.now()
+    ):
         PublicEdition.objects.get_or_create(pk=1)
 
 
@@ -100,6 +109,15 @@ def note_rating_change(year: int, facility_kind: str) -> None:
     facility's category are public, the public pages move on."""
     if GradePublication.objects.filter(
         year=year, category_id=category_of_facility_kind(facility_kind)
+    ).exists():
+        bump_edition()
+
+
+def note_inspection_change(inspection: Inspection) -> None:
+    """An inspection changed: if it is the work of a published random-check plan, the plan's
+    public results move on."""
+    if RandomCheckTarget.objects.filter(
+        inspection=inspection, plan__status=RandomCheckStatus.PUBLISHED
     ).exists():
         bump_edition()
 

@@ -30,6 +30,7 @@ from supervision.choices import (
     InspectionStatus,
     RandomCheckStatus,
 )
+from supervision.formats.punctuation import clauses, labelled
 from supervision.models import (
     Facility,
     Inspection,
@@ -546,7 +547,9 @@ def publish(
         raise refuse("__all__", _("只有已抽取、未公布的计划可以公布。"))
     check = verify(plan)
     if not check.ok:
-        raise refuse("__all__", _("抽取结果核验未通过，不能公布：") + "；".join(check.problems))
+        raise refuse(
+            "__all__", labelled(_("抽取结果核验未通过，不能公布"), clauses(check.problems))
+        )
     _open_inspections(plan, user)
     plan.status = RandomCheckStatus.PUBLISHED
     plan.published_on = today

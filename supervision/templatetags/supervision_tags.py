@@ -58,10 +58,12 @@ from supervision.choices import (
     ObjectionStatus,
     PointsState,
     QualificationStatus,
+    RandomCheckStatus,
     ReferralStatus,
     RepairStatus,
     RewardStatus,
     TipStatus,
+    TypicalCaseStatus,
 )
 from supervision.formats.values import DASH, cny, who, ymd, ymdhm
 from supervision.models import Hotline
@@ -84,6 +86,8 @@ _STATUS_CHOICES = (
     # and a points record's state.
     QualificationStatus,
     PointsState,
+    RandomCheckStatus,
+    TypicalCaseStatus,
 )
 
 # The formats of supervision.formats.values, as filters.
