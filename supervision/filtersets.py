@@ -1122,3 +1122,152 @@ class PointsRecordFilterSet(BaseFilterSet):
     class Meta:
         model = PointsRecord
         fields = ["practitioner", "facility", "inspection", "year", "state", "responsibility"]
+
+
+# --- Publication (信息公开): typical cases and grade publications ------------------------------
+
+from supervision.choices import (  # noqa: E402 - this section's own
+    CATEGORY_FACILITY_KINDS,
+    TypicalCaseStatus,
+)
+from supervision.models import GradePublication, TypicalCase  # noqa: E402 - this section's own
+
+MAX_CASE_SEARCH_WORDS = 8
+TYPICAL_CASE_SEARCH_HELP = _(
+    "标题的一部分，或被检查机构的名称、拼音、编码；多个词用空格分开，须同时符合。"
+)
+
+
+class TypicalCaseFilterSet(BaseFilterSet):
+    """Typical cases (pages and API): by status, the inspected facility and its district, the
+    inspection, the publication date; a search of the title and the facility."""
+
+    q = filters.CharFilter(
+        label=_("搜索"),
+        method="search",
+        max_length=MAX_SEARCH_LENGTH,
+        help_text=TYPICAL_CASE_SEARCH_HELP,
+    )
+    status = ChoicesFilter(label=_("状态"), choices=TypicalCaseStatus.choices)
+    facility = id_filter(_("机构"), "inspection__facility")
+    inspection = id_filter(_("检查记录"), "inspection")
+    district = district_filter("inspection__facility__")
+    published_on = DateFromToRangeFilter(label=_("发布日期"))
+    ordering = TotalOrderingFilter(
+        label=_("排序"),
+        fields=(
+            ("published_on", "published_on"),
+            ("submitted_on", "submitted_on"),
+            ("created_at", "created_at"),
+            ("title", "title"),
+            ("status", "status"),
+        ),
+        field_labels={
+            "published_on": _("发布日期"),
+            "submitted_on": _("提交审核日期"),
+            "created_at": _("创建时间"),
+            "title": _("标题"),
+            "status": _("状态"),
+        },
+    )
+
+    class Meta:
+        model = TypicalCase
+        fields = ["q", "status", "facility", "inspection", "district", "published_on"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Each word in the title or the facility (typical cases are a few a month: the title
+        # needs no index of its own).
+        condition = Q()
+        for word in (value or "").split()[:MAX_CASE_SEARCH_WORDS]:
+            word_condition = Q(title__icontains=word)
+            facility_terms = search_terms(word)
+            if facility_terms:
+                word_condition |= terms_query(facility_terms, "inspection__facility__")
+            condition &= word_condition
+        return queryset.filter(condition) if condition else queryset
+
+
+class GradePublicationFilterSet(BaseFilterSet):
+    """Grade publications (pages and API): by year and facility category."""
+
+    year = rating_year_filter()
+    category = filters.ChoiceFilter(
+        label=_("信用主体类别"),
+        field_name="category_id",
+        choices=[
+            (code, label)
+            for code, label in CreditCategoryCode.choices
+            if code in CATEGORY_FACILITY_KINDS
+        ],
+    )
+    ordering = filters.OrderingFilter(
+        label=_("排序"),
+        fields=(("year", "year"), ("published_on", "published_on")),
+        field_labels={"year": _("评价年度"), "published_on": _("公布日期")},
+    )
+
+    class Meta:
+        model = GradePublication
+        fields = ["year", "category"]
+
+
+# --- Random checks (双随机抽查计划) ------------------------------------------------------------
+
+from supervision.choices import RandomCheckStatus  # noqa: E402 - this section's own
+from supervision.models import RandomCheckPlan  # noqa: E402 - this section's own
+
+RANDOM_PLAN_SEARCH_HELP = _("计划名称的一部分；多个词用空格分开，须同时符合。")
+
+
+class RandomCheckPlanFilterSet(BaseFilterSet):
+    """The random-check plans (pages and API): by status, by the year their checks start, by
+    name; every column of the list sorts, ties broken by id."""
+
+    q = filters.CharFilter(
+        label=_("搜索"),
+        method="search",
+        max_length=MAX_SEARCH_LENGTH,
+        help_text=RANDOM_PLAN_SEARCH_HELP,
+    )
+    status = ChoicesFilter(label=_("状态"), choices=RandomCheckStatus.choices)
+    year = filters.NumberFilter(
+        label=_("检查年度"),
+        field_name="starts_on__year",
+        min_value=MIN_RATING_YEAR,
+        max_value=MAX_RATING_YEAR,
+    )
+    ordering = TotalOrderingFilter(
+        label=_("排序"),
+        fields=(
+            ("name", "name"),
+            ("starts_on", "starts_on"),
+            ("ends_on", "ends_on"),
+            ("status", "status"),
+            ("target_count", "target_count"),
+            ("target_share", "target_share"),
+            ("pool_size", "pool_size"),
+            ("drawn_at", "drawn_at"),
+            ("published_on", "published_on"),
+        ),
+        field_labels={
+            "name": _("计划名称"),
+            "starts_on": _("检查开始日期"),
+            "ends_on": _("检查截止日期"),
+            "status": _("状态"),
+            "target_count": _("抽取数量"),
+            "target_share": _("抽取比例（%）"),
+            "pool_size": _("抽取范围机构数"),
+            "drawn_at": _("抽取时间"),
+            "published_on": _("公布日期"),
+        },
+    )
+
+    class Meta:
+        model = RandomCheckPlan
+        fields = ["q", "status", "year"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for term in search_terms(value):
+            queryset = queryset.filter(name__icontains=term)
+        return queryset

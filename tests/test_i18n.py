@@ -192,6 +192,8 @@ NAV = [
     "Referrals",
     "Sanctions",
     "Practitioner",
+    "Random checks",
+    "Typical cases",
     "Tips",
     "Credit rating",
     "Audit",

@@ -113,9 +113,7 @@ def test_any_change_to_the_pool_changes_the_draw(supervisor, facilities, inspect
         pool_digest = random_draw.digest(random_draw.pool_text(pool))
         salt = random_draw.salt(plan.seed, pool_digest, inspector_digest)
         return random_draw.result_digest(
-            random_draw.draw(
-                salt, pool, 4, inspector_pool, None, 2, exclude_home_district=False
-            )
+            random_draw.draw(salt, pool, 4, inspector_pool, None, 2, exclude_home_district=False)
         )
 
     baseline = rerun(entries)
@@ -204,9 +202,7 @@ def test_a_share_rounds_up(supervisor, facilities, inspectors):
     assert plan.targets.count() == 2  # 10 % of 12, rounded up
 
 
-def test_an_inspector_who_checked_the_facility_recently_is_not_drawn_for_it(
-    supervisor, facilities
-):
+def test_an_inspector_who_checked_the_facility_recently_is_not_drawn_for_it(supervisor, facilities):
     team = InspectorFactory.create_batch(2)
     others = InspectorFactory.create_batch(2)
     target = facilities[0]
@@ -377,9 +373,7 @@ def test_progress_counts_the_targets_by_their_inspections(supervisor, facilities
         amount_involved=Decimal("1200.50"),
         amount_recovered=Decimal("1000.00"),
     )
-    Inspection.objects.filter(pk=second.inspection_id).update(
-        status=InspectionStatus.IN_PROGRESS
-    )
+    Inspection.objects.filter(pk=second.inspection_id).update(status=InspectionStatus.IN_PROGRESS)
     figures = random_checks.progress(plan, today=datetime.date(2026, 7, 1))
     assert (figures.targets, figures.planned, figures.in_progress, figures.completed) == (
         4,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext, pgettext_lazy
 
 from supervision import services
 from supervision.admin.base import (
@@ -19,10 +20,12 @@ from supervision.admin.filters import InForceFilter
 from supervision.admin.forms import InspectionAdminForm, ReferralAdminForm, SanctionAdminForm
 from supervision.choices import ReferralStatus
 from supervision.models import Inspection, Inspector, Referral, Sanction
-from supervision.services import reasons
+from supervision.services import publication, reasons
 from supervision.services.sanction_kinds import KIND_SPECIFIC, record_sanction
 
 _FACILITY_SEARCH = ("facility__name", "=facility__credit_code", "^facility__insurance_code")
+# Sanctions made public by one action: a page of the changelist, not the whole table.
+MAX_PUBLISH = 200
 
 
 def _names(objects) -> str:
@@ -246,8 +249,44 @@ class SanctionAdmin(FacilityCodeSearchMixin, CaseRecordAdmin):
         (_("依据"), {"fields": ("inspection", "rating", "note", "created_by")}),
     )
 
+    actions = ("publish_selected",)
+
     def get_queryset(self, request):
         return super().get_queryset(request).for_lists()
+
+    @admin.action(description=_("对外公开所选处理措施"), permissions=["change"])
+    def publish_selected(self, request, queryset):
+        """services.publication.publish_sanction for each selected sanction, each in its own
+        transaction: a refusal (already public, a commendation, no legal basis) is reported and
+        leaves the others published."""
+        sanctions = list(queryset.order_by("pk")[: MAX_PUBLISH + 1])
+        if len(sanctions) > MAX_PUBLISH:
+            self.message_user(
+                request,
+                gettext("一次最多公开%(n)d项处理措施，请先筛选。") % {"n": MAX_PUBLISH},
+                messages.ERROR,
+            )
+            return
+        published = 0
+        for sanction in sanctions:
+            try:
+                publication.publish_sanction(sanction, user=request.user)
+            except ValidationError as refusal:
+                self.message_user(
+                    request,
+                    gettext("%(sanction)s未公开：%(reason)s")
+                    % {"sanction": sanction, "reason": " ".join(refusal.messages)},
+                    messages.ERROR,
+                )
+                continue
+            published += 1
+        if published:
+            self.message_user(
+                request,
+                ngettext("已对外公开%(n)d项处理措施。", "已对外公开%(n)d项处理措施。", published)
+                % {"n": published},
+                messages.SUCCESS,
+            )
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

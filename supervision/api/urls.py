@@ -7,7 +7,14 @@ from __future__ import annotations
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from supervision.api import credit_views, docs, practitioner_views, tip_views, views
+from supervision.api import (
+    credit_views,
+    docs,
+    practitioner_views,
+    random_check_views,
+    tip_views,
+    views,
+)
 from supervision.api import schema as _schema  # noqa: F401  (registers the schema extensions)
 
 router = DefaultRouter()
@@ -47,6 +54,19 @@ router.register(
     basename="qualificationmeasure",
 )
 router.register("points-policies", practitioner_views.PointsPolicyViewSet, basename="pointspolicy")
+router.register(
+    "random-check-plans", random_check_views.RandomCheckPlanViewSet, basename="randomcheckplan"
+)
+router.register(
+    "random-check-targets",
+    random_check_views.RandomCheckTargetViewSet,
+    basename="randomchecktarget",
+)
+router.register(
+    "random-check-assignments",
+    random_check_views.RandomCheckAssignmentViewSet,
+    basename="randomcheckassignment",
+)
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
 
 app_name = "api"

@@ -502,7 +502,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='randomcheckplan',
-            constraint=models.CheckConstraint(condition=models.Q(('target_share__isnull', True), models.Q(('target_share__gt', 0), ('target_share__lte', 100)), _connector='OR'), name='randomplan_share_range', violation_error_message='抽取比例应大于0且不超过100%%。'),
+            constraint=models.CheckConstraint(condition=models.Q(('target_share__isnull', True), models.Q(('target_share__gt', 0), ('target_share__lte', 100)), _connector='OR'), name='randomplan_share_range', violation_error_message='抽取比例应大于0且不超过100。'),
         ),
         migrations.AddConstraint(
             model_name='randomcheckplan',

@@ -212,7 +212,7 @@ class RandomCheckPlan(Versioned, TimeStamped):
                 condition=Q(target_share__isnull=True)
                 | Q(target_share__gt=0, target_share__lte=100),
                 name="randomplan_share_range",
-                violation_error_message=_("抽取比例应大于0且不超过100%%。"),
+                violation_error_message=_("抽取比例应大于0且不超过100。"),
             ),
             models.CheckConstraint(
                 condition=Q(inspectors_per_target__gte=MIN_INSPECTORS_PER_TARGET)

@@ -126,7 +126,7 @@ def _with_changes(plan: RandomCheckPlan, changes: Mapping[str, Any]) -> None:
         raise ValueError(f"not a plan field: {sorted(unknown)}")
     for name, value in changes.items():
         setattr(plan, name, value)
-    plan.name = (plan.name or "").strip()
+    plan.name = " ".join((plan.name or "").split())  # one line, whatever was typed
     plan.note = (plan.note or "").strip()
 
 

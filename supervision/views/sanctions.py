@@ -4,20 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.forms import Form
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 
+from supervision.choices import SanctionKind
 from supervision.exports import Column
 from supervision.filtersets import SanctionFilterSet
+from supervision.formats.punctuation import labelled
 from supervision.forms.fields import facility_from_query, plain_id
+from supervision.forms.publication import PublishSanctionForm, WithdrawSanctionForm
 from supervision.forms.sanctions import SanctionForm
 from supervision.models import Facility, Inspection, Referral, Sanction
 from supervision.people import person_name
 from supervision.scoping import scoped_queryset
+from supervision.services import publication
 from supervision.services.sanction_kinds import record_sanction
-from supervision.views.base import RecordDetailView, ServiceFormView
+from supervision.views.base import RecordDetailView, ServiceFormView, StaffView
 from supervision.views.case_lists import CaseListView
 from supervision.views.evidence import EvidenceSectionMixin
 
@@ -57,7 +67,13 @@ class SanctionDetailView(EvidenceSectionMixin, RecordDetailView):
         return (
             super()
             .get_queryset()
-            .select_related("facility", "inspection", "rating", "created_by__inspector")
+            .select_related(
+                "facility",
+                "inspection",
+                "rating",
+                "created_by__inspector",
+                "published_by__inspector",
+            )
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -69,6 +85,17 @@ class SanctionDetailView(EvidenceSectionMixin, RecordDetailView):
             else []
         )
         context["can_sanction"] = self.request.user.has_perm("supervision.add_sanction")
+        may_publish = self.request.user.has_perm("supervision.change_sanction")
+        context["can_publish"] = (
+            may_publish
+            and sanction.published_on is None
+            and sanction.kind != SanctionKind.COMMENDATION
+        )
+        context["withdraw_form"] = (
+            WithdrawSanctionForm(auto_id="id_withdraw_%s")
+            if may_publish and sanction.published_on is not None
+            else None
+        )
         return context
 
 
@@ -107,8 +134,60 @@ class SanctionCreateView(ServiceFormView):
         )
 
 
+class _PublicationStep(StaffView, PermissionRequiredMixin, View):
+    """A POST on a sanction's page that makes it public or takes it off the public pages
+    (services.publication); a refusal comes back as a message on that page, nothing changed."""
+
+    model = Sanction
+    permission_required = "supervision.change_sanction"
+    http_method_names = ["post"]
+    form_class: type[Form] = PublishSanctionForm
+    success_message = ""
+
+    def perform(self, sanction: Sanction, form: Form) -> None:
+        raise NotImplementedError
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        sanction = get_object_or_404(scoped_queryset(request.user, Sanction.objects.all()), pk=pk)
+        back = HttpResponseRedirect(f"{sanction.get_absolute_url()}#publication")
+        form = self.form_class(request.POST)
+        if not form.is_valid():
+            for name, errors in form.errors.items():
+                for error in errors:
+                    label = form.fields[name].label if name in form.fields else None
+                    messages.error(request, labelled(label, error) if label else error)
+            return back
+        try:
+            self.perform(sanction, form)
+        except ValidationError as refusal:
+            for message in refusal.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, self.success_message)
+        return back
+
+
+class PublishSanctionView(_PublicationStep):
+    success_message = _("该处理措施已对外公开。")
+
+    def perform(self, sanction: Sanction, form: Form) -> None:
+        publication.publish_sanction(sanction, user=self.request.user)
+
+
+class WithdrawSanctionView(_PublicationStep):
+    form_class = WithdrawSanctionForm
+    success_message = _("已撤回公开，该处理措施不再在公开页面显示。")
+
+    def perform(self, sanction: Sanction, form: Form) -> None:
+        publication.withdraw_sanction(
+            sanction, user=self.request.user, reason=form.cleaned_data["reason"]
+        )
+
+
 urlpatterns = [
     path("", SanctionListView.as_view(), name="sanction-list"),
     path("new/", SanctionCreateView.as_view(), name="sanction-create"),
     path("<int:pk>/", SanctionDetailView.as_view(), name="sanction-detail"),
+    path("<int:pk>/publish/", PublishSanctionView.as_view(), name="sanction-publish"),
+    path("<int:pk>/unpublish/", WithdrawSanctionView.as_view(), name="sanction-unpublish"),
 ]

@@ -37,6 +37,7 @@ from supervision.choices import (
 )
 from supervision.codes import resident_id_check_char
 from supervision.management.commands._demo_practitioners import load_demo_practitioners
+from supervision.management.commands._demo_publication import load_demo_publication
 from supervision.models import (
     EvaluationCycle,
     Facility,
@@ -134,6 +135,17 @@ class Command(BaseCommand):
         if people:
             self.stdout.write(
                 f"Demo data: {people} practitioners registered, with points from the inspections."
+            )
+        with transaction.atomic():
+            published = load_demo_publication(
+                User.objects.get(username="supervisor"),
+                User.objects.get(username="admin"),
+                timezone.localdate(),
+            )
+        if published:
+            self.stdout.write(
+                "Demo data: the 2024 grades, the D grades' sanctions, a random-check plan and a "
+                "typical case published (the public pages: /public/)."
             )
         self.stdout.write("")
         url = site_url(options["address"])
