@@ -29,6 +29,12 @@ def case_file(superuser):
     case_file = make_case_file()
     case_file.credit = make_credit_file(case_file.facility)
     case_file.practitioners = make_practitioner_file(case_file.facility)
+    from tests.factories import GradePublicationFactory, TypicalCaseFactory
+    from tests.test_form_round_trip import _drawn_plan
+
+    case_file.plan = _drawn_plan()
+    case_file.typical_case = TypicalCaseFactory()
+    case_file.grade_publication = GradePublicationFactory()
     return case_file
 
 
@@ -175,6 +181,12 @@ ALLOWED = {
     "pointsrecord": ("LCH", "LCH", "LC", "LCH", ""),
     "qualificationmeasure": ("LCH", "LCH", "LC", "LCH", ""),
     "pointspolicy": ("LACH", "LACH", "LC", "LCH", ""),
+    # Random checks: drafts through the service; drawn plans, targets and inspectors read-only.
+    "randomcheckplan": ("LACH", "LACH", "LC", "LCH", ""),
+    "randomchecktarget": ("LCH", "LCH", "LCH", "LCH", ""),
+    "randomcheckassignment": ("LCH", "LCH", "LC", "LCH", ""),
+    "typicalcase": ("LCH", "LCH", "LC", "LCH", ""),
+    "gradepublication": ("LCH", "LCH", "LC", "LCH", ""),
 }
 VIEWS = {"L": "changelist", "A": "add", "C": "change", "H": "history", "D": "delete"}
 APP_ADMINS = [(m, a) for m, a in ADMINS if m._meta.app_label == "supervision"]

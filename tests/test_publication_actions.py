@@ -12,7 +12,13 @@ from supervision.choices import Grade, SanctionKind
 from supervision.models import GradePublication, Sanction
 from supervision.services import publication
 from tests.dbstate import snapshot
-from tests.factories import CreditRatingFactory, FacilityFactory, SanctionFactory
+from tests.factories import (
+    CreditRatingFactory,
+    FacilityFactory,
+    GradePublicationFactory,
+    SanctionFactory,
+    TypicalCaseFactory,
+)
 from tests.pages import html_of, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -309,4 +315,39 @@ def test_the_admin_action_is_not_offered_without_the_change_permission(client, a
     assert "publish_selected" not in html_of(response)
     before = snapshot()
     run_action(client, [ready])
+    assert snapshot() == before
+
+
+# --- the admin pages of typical cases and grade publications (read only) ----------------------
+
+# L changelist, A add, C change (view), H history, D delete; as tests/test_admin.py's ALLOWED.
+ADMIN_ALLOWED = {
+    "superuser": "LCH",
+    "supervisor": "LCH",
+    "inspector": "LC",
+    "auditor": "LCH",
+    "outsider": "",
+}
+
+
+@pytest.mark.parametrize("persona", list(ADMIN_ALLOWED))
+@pytest.mark.parametrize("model_name", ["typicalcase", "gradepublication"])
+def test_the_admin_reads_typical_cases_and_grade_publications_only(
+    client, request, persona, model_name
+):
+    obj = TypicalCaseFactory() if model_name == "typicalcase" else GradePublicationFactory()
+    sign_in(client, request, persona)
+    base = f"admin:supervision_{model_name}"
+    urls = {
+        "L": reverse(f"{base}_changelist"),
+        "A": reverse(f"{base}_add"),
+        "C": reverse(f"{base}_change", args=[obj.pk]),
+        "H": reverse(f"{base}_history", args=[obj.pk]),
+        "D": reverse(f"{base}_delete", args=[obj.pk]),
+    }
+    for letter, url in urls.items():
+        expected = 200 if letter in ADMIN_ALLOWED[persona] else 403
+        assert client.get(url).status_code == expected, (persona, letter)
+    before = snapshot()
+    client.post(urls["C"], {"title": "改"})
     assert snapshot() == before
