@@ -11,6 +11,7 @@ from supervision.api import (
     credit_views,
     docs,
     practitioner_views,
+    publication_views,
     random_check_views,
     tip_views,
     views,
@@ -66,6 +67,10 @@ router.register(
     "random-check-assignments",
     random_check_views.RandomCheckAssignmentViewSet,
     basename="randomcheckassignment",
+)
+router.register("typical-cases", publication_views.TypicalCaseViewSet, basename="typicalcase")
+router.register(
+    "grade-publications", publication_views.GradePublicationViewSet, basename="gradepublication"
 )
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
 
