@@ -110,11 +110,6 @@ def test_the_command_line_exits_with_1_for_an_unknown_plan(db):
     assert "计划编号无效" in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.random_checks.verify treats a cancelled plan as never drawn, though "
-    "cancel() keeps its draw on record (reported, not fixed here)",
-)
 def test_a_cancelled_plan_keeps_a_verifiable_draw(supervisor, pools):
     plan = service.cancel(drawn(supervisor), reason="部署调整", user=supervisor)
     assert plan.result_digest  # the draw stays on record

@@ -410,7 +410,8 @@ def verify(plan: RandomCheckPlan) -> Verification:
     """Re-run the draw from the stored seed and pools alone and compare it with what is stored:
     the pools' digests, the targets in rank order, each target's drawn inspectors and the
     result's digest. Reads nothing else (not today's facilities, grades or inspectors)."""
-    if not plan.is_drawn or plan.pool is None or plan.inspector_pool is None:
+    # A cancelled plan keeps the draw it had, if any: that draw stays verifiable.
+    if plan.drawn_at is None or plan.pool is None or plan.inspector_pool is None:
         return Verification(ok=False, problems=[_("该计划尚未抽取。")])
     problems: list[str] = []
     entries = random_draw.unpack_pool(bytes(plan.pool))
