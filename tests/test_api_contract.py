@@ -126,6 +126,27 @@ def test_the_schema_lists_every_resource_and_action(contract):
         "/api/qualification-measures/{id}/",
         "/api/points-policies/",
         "/api/points-policies/{id}/",
+        "/api/random-check-plans/",
+        "/api/random-check-plans/{id}/",
+        "/api/random-check-plans/{id}/draw/",
+        "/api/random-check-plans/{id}/verify/",
+        "/api/random-check-plans/{id}/publish/",
+        "/api/random-check-plans/{id}/cancel/",
+        "/api/random-check-plans/{id}/pool/",
+        "/api/random-check-plans/{id}/inspector-pool/",
+        "/api/random-check-targets/",
+        "/api/random-check-targets/{id}/",
+        "/api/random-check-assignments/",
+        "/api/random-check-assignments/{id}/",
+        "/api/random-check-assignments/{id}/substitute/",
+        "/api/typical-cases/",
+        "/api/typical-cases/{id}/",
+        "/api/typical-cases/{id}/submit/",
+        "/api/typical-cases/{id}/approve/",
+        "/api/typical-cases/{id}/return/",
+        "/api/typical-cases/{id}/withdraw/",
+        "/api/grade-publications/",
+        "/api/grade-publications/{id}/",
     }
     # Nothing is deleted through the API; rating changes are read-only.
     methods = {m for ops in contract["paths"].values() for m in ops if m != "parameters"}
@@ -136,6 +157,9 @@ def test_the_schema_lists_every_resource_and_action(contract):
     assert set(contract["paths"]["/api/tips/{id}/reporter/"]) == {"get", "put"}
     # Evidence is added on its record's endpoint and then only read.
     assert set(contract["paths"]["/api/evidence/{id}/"]) == {"get"}
+    # Verifying writes nothing: it is read (GET) or asked for (POST) alike.
+    assert set(contract["paths"]["/api/random-check-plans/{id}/verify/"]) == {"get", "post"}
+    assert set(contract["paths"]["/api/random-check-plans/{id}/pool/"]) == {"get"}
     # Credit: the systems and measures are kept in the admin; cycles, assessments, objections
     # and repairs change through their actions only; the check plan is derived.
     for read_only in (
@@ -152,6 +176,11 @@ def test_the_schema_lists_every_resource_and_action(contract):
         "points-records",
         "qualification-measures",
         "points-policies",
+        # Random checks: a drawn plan's targets and inspectors come from the draw and the
+        # substitutions; a year's grades once public stay public.
+        "random-check-targets",
+        "random-check-assignments",
+        "grade-publications",
     ):
         assert set(contract["paths"][f"/api/{read_only}/{{id}}/"]) == {"get"}, read_only
 

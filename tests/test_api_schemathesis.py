@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections import ChainMap
+from collections.abc import Callable, Iterator, Mapping
 
 import pytest
 import schemathesis
@@ -30,13 +31,16 @@ from supervision.wsgi import application
 from tests.api import client_for, if_match_for
 from tests.factories import (
     EvidenceFactory,
+    GradePublicationFactory,
     RatingChangeFactory,
     TipFactory,
     TipReporterFactory,
     TipRewardFactory,
+    TypicalCaseFactory,
 )
 from tests.test_api_credit import CreditIds, CreditWorld
 from tests.test_api_practitioners import PractitionerIds, PractitionerWorld
+from tests.test_api_random_checks import RandomCheckIds, RandomCheckWorld
 
 MAX_EXAMPLES = 20
 _calls = itertools.count()
@@ -63,6 +67,25 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
+
+
+class LazyIds(Mapping):
+    """An id per endpoint, its record made the first time it is asked for."""
+
+    def __init__(self, makers: dict[str, Callable[[], int]]) -> None:
+        self.makers = makers
+        self.made: dict[str, int] = {}
+
+    def __getitem__(self, endpoint: str) -> int:
+        if endpoint not in self.made:
+            self.made[endpoint] = self.makers[endpoint]()
+        return self.made[endpoint]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.makers)
+
+    def __len__(self) -> int:
+        return len(self.makers)
 
 
 @pytest.fixture
@@ -106,6 +129,13 @@ def existing_ids(world, supervisor):
         },
         CreditIds(CreditWorld(supervisor)),
         PractitionerIds(PractitionerWorld(supervisor)),
+        RandomCheckIds(RandomCheckWorld(supervisor)),
+        LazyIds(
+            {
+                "typical-cases": lambda: TypicalCaseFactory().pk,
+                "grade-publications": lambda: GradePublicationFactory().pk,
+            }
+        ),
     )
 
 

@@ -4,9 +4,6 @@ draft, submit, approve, return, withdraw, all through services.typical_cases) an
 action per persona, the reviewer not the writer, the public-text guard, stale versions refused
 (428 without If-Match, 412 with an old one), wrongly typed and hostile input refused with 400s,
 district scope, and a fixed number of queries per list.
-
-Until supervision/api/urls.py registers the two endpoints, this module is its own URLconf: the
-project's URLs with the two registrations added under /api/.
 """
 
 from __future__ import annotations
@@ -16,12 +13,7 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import include, path
-from rest_framework.routers import DefaultRouter
 
-import supervision.urls as project_urls
-from supervision.api import urls as api_urls
-from supervision.api.publication_views import GradePublicationViewSet, TypicalCaseViewSet
 from supervision.choices import District, InspectionStatus, TypicalCaseStatus
 from supervision.models import GradePublication, TypicalCase
 from supervision.roles import SUPERVISOR
@@ -42,16 +34,7 @@ from tests.factories import (
     _resident_id,
 )
 
-_router = DefaultRouter()
-_router.register("typical-cases", TypicalCaseViewSet, basename="typicalcase")
-_router.register("grade-publications", GradePublicationViewSet, basename="gradepublication")
-_api = [path("", include(_router.urls)), *api_urls.urlpatterns]
-urlpatterns = [
-    path("api/", include((_api, "api"))),
-    *(p for p in project_urls.urlpatterns if str(p.pattern) != "api/"),
-]
-
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 D = datetime.date
 TODAY = D(2025, 6, 30)

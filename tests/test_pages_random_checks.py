@@ -808,3 +808,12 @@ def test_progress_shows_money_as_yuan_and_overdue_targets(client, auditor, super
     assert "¥2,000.00" in html
     progress = response.context["progress"]
     assert (progress.completed, progress.planned) == (1, 2)
+
+
+def test_a_drawn_inspection_links_its_plan_on_its_page(client, supervisor, world):
+    service.publish(world.drawn, user=supervisor)
+    inspection = Inspection.objects.filter(random_check_target__plan=world.drawn).first()
+    client.force_login(supervisor)
+    html = html_of(client.get(inspection.get_absolute_url()))
+    assert f'href="{world.drawn.get_absolute_url()}"' in html
+    assert world.drawn.name in html

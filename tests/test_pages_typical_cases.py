@@ -248,6 +248,19 @@ def test_writing_from_an_inspection_preselects_it_and_saves_a_draft(client, supe
     assert case.history.get().history_user == supervisor
 
 
+def test_a_completed_inspections_page_offers_writing_a_case_to_who_may(
+    client, supervisor, inspector, world
+):
+    link = f"{reverse('typical-case-create')}?inspection={world.inspection.pk}"
+    client.force_login(supervisor)
+    assert link in html_of(client.get(world.inspection.get_absolute_url()))
+    client.force_login(inspector)
+    assert link not in html_of(client.get(world.inspection.get_absolute_url()))
+    open_one = InspectionFactory(status=InspectionStatus.IN_PROGRESS)
+    client.force_login(supervisor)
+    assert "typical-cases/new/" not in html_of(client.get(open_one.get_absolute_url()))
+
+
 def test_only_completed_inspections_in_scope_are_offered(client, supervisor, world):
     open_one = InspectionFactory(status=InspectionStatus.IN_PROGRESS)
     elsewhere = InspectionFactory(facility=FacilityFactory(district=District.DAGZE), completed=True)

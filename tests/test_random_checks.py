@@ -24,6 +24,7 @@ from supervision.models import (
     RandomCheckTarget,
 )
 from supervision.services import random_checks
+from tests.dbstate import snapshot
 from tests.factories import (
     CreditRatingFactory,
     FacilityFactory,
@@ -31,6 +32,7 @@ from tests.factories import (
     InspectorFactory,
     RandomCheckPlanFactory,
     UserDistrictFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -294,6 +296,23 @@ def test_a_limited_supervisor_draws_only_in_their_districts(supervisor):
     with pytest.raises(ValidationError, match="本人负责的区县"):
         _plan(supervisor, districts=[District.DAGZE, District.CHENGGUAN])
     assert _plan(supervisor, districts=[District.DAGZE]).districts == [District.DAGZE]
+
+
+def test_a_limited_supervisor_cannot_publish_or_cancel_a_plan_reaching_beyond_their_districts(
+    supervisor, facilities, inspectors
+):
+    drawn = random_checks.draw(_plan(supervisor), seed="s", user=supervisor)  # every district
+    draft = _plan(supervisor, name="2026年第二批双随机抽查")
+    limited = UserFactory(username="dagze")
+    limited.groups.set(supervisor.groups.all())
+    UserDistrictFactory(user=limited, district=District.DAGZE)
+    before = snapshot()
+    with pytest.raises(ValidationError, match="负责范围以外"):
+        random_checks.publish(drawn, user=limited)
+    for plan in (drawn, draft):
+        with pytest.raises(ValidationError, match="负责范围以外"):
+            random_checks.cancel(plan, reason="重复", user=limited)
+    assert snapshot() == before
 
 
 def test_publishing_makes_each_target_a_planned_random_inspection(

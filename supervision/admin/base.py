@@ -126,6 +126,13 @@ class ScopedAdminMixin:
     def get_queryset(self, request):
         return scoped_queryset(request.user, super().get_queryset(request))
 
+    def history_view(self, request, object_id, extra_context=None):
+        # An account that may not read this model is refused before the record is looked up
+        # in its districts: a 403 as on the other pages, whether the record exists or not.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         return self._scoped_relation_field(
             db_field, request, kwargs, SafeAutocompleteSelect, super().formfield_for_foreignkey
@@ -169,6 +176,8 @@ class ScopedAdminMixin:
         raise Http404
 
     def _in_scope_or_404(self, request, object_id) -> None:
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied  # as for any record: whether this one exists is not told
         if user_districts(request.user) is None:
             return  # unlimited: the history of a deleted record stays readable
         if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():

@@ -248,6 +248,9 @@ class RandomCheckAssignmentAdmin(BaseAdmin):
         "recorded_by",
         "recorded_at",
     )
+    # Written only by the draw and substitutions (services.random_checks); the history page
+    # builds its form from these too.
+    readonly_fields = fields
 
     def view_on_site(self, obj):
         return staff_page_url(obj.target.plan)

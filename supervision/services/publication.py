@@ -31,7 +31,9 @@ from supervision.models import (
     Sanction,
 )
 from supervision.models.base import NOTE_LENGTH
+from supervision.services import reasons
 from supervision.services._common import User, refuse, required_text, save_with_history
+from supervision.services.reasons import source_text
 
 # The sanctions the public "in force" page lists; the D-grade page lists every published kind.
 IN_FORCE_KINDS = (SanctionKind.SUSPENSION, SanctionKind.TERMINATION)
@@ -139,7 +141,7 @@ def publish_sanction(
         raise refuse("legal_basis", _("公开前请先填写法律依据。"))
     sanction.published_on = on or timezone.localdate()
     sanction.published_by = user
-    save_with_history(sanction, user, reason=_("对外公开"))
+    save_with_history(sanction, user, reason=source_text(reasons.SANCTION_PUBLISHED))
     bump_edition()
     return sanction
 
@@ -153,6 +155,8 @@ def withdraw_sanction(sanction: Sanction, *, user: User, reason: str) -> Sanctio
         raise refuse("__all__", _("该处理措施未公开。"))
     sanction.published_on = None
     sanction.published_by = None
-    save_with_history(sanction, user, reason=_("撤回公开：") + reason)
+    save_with_history(
+        sanction, user, reason=source_text(reasons.SANCTION_UNPUBLISHED, reason=reason)
+    )
     bump_edition()
     return sanction

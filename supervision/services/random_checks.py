@@ -45,7 +45,7 @@ from supervision.models.inspection import check_inspectors
 from supervision.models.random_check import MAX_TARGETS, MAX_WEIGHT
 from supervision.models.sanction import add_months
 from supervision.scoping import user_districts
-from supervision.services import publication
+from supervision.services import publication, reasons
 from supervision.services._common import (
     User,
     refuse,
@@ -54,6 +54,7 @@ from supervision.services._common import (
     write_history,
 )
 from supervision.services.check_plans import match_planned_checks
+from supervision.services.reasons import source_text
 
 UNRATED = ""  # the key of "no grade that year" in a plan's grades and weights
 GRADE_KEYS = (*Grade.values, UNRATED)
@@ -118,6 +119,16 @@ def _clean_criteria(plan: RandomCheckPlan, user: User) -> None:
         problems["districts"] = _("您只能在本人负责的区县范围内抽查，请选择这些区县。")
     if problems:
         raise ValidationError(problems)
+
+
+def _within_districts(plan: RandomCheckPlan, user: User) -> None:
+    """A limited account publishes or cancels only a plan wholly within its districts (it may
+    read one that merely touches them)."""
+    limited = user_districts(user)
+    if limited is not None and (not plan.districts or not set(plan.districts) <= limited):
+        raise refuse(
+            "__all__", _("该计划包含您负责范围以外的区县，只有负责这些区县的人员可以操作。")
+        )
 
 
 def _with_changes(plan: RandomCheckPlan, changes: Mapping[str, Any]) -> None:
@@ -341,7 +352,7 @@ def draw(
     plan.drawn_at = timezone.now()
     plan.drawn_by = user
     plan.status = RandomCheckStatus.DRAWN
-    save_with_history(plan, user, reason=_("抽取：种子 %(seed)s") % {"seed": seed})
+    save_with_history(plan, user, reason=source_text(reasons.PLAN_DRAWN, seed=seed))
 
     targets = RandomCheckTarget.objects.bulk_create(
         [
@@ -508,7 +519,7 @@ def _open_inspections(plan: RandomCheckPlan, user: User) -> None:
     history = Inspection.history.model  # type: ignore[attr-defined]
     links = history._meta.get_field("historicalinspection_inspectors").related_model
     team_of = {target.inspection_id: teams.get(target.pk, ()) for target in targets}
-    reason = _("随机抽查计划公布：%(name)s") % {"name": plan.name}
+    reason = source_text(reasons.RANDOM_INSPECTION_OPENED, name=plan.name)
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         write_history(Inspection.objects.filter(pk__in=chunk), kind="+", user=user, reason=reason)
@@ -544,6 +555,7 @@ def publish(
     random inspection (双随机抽查) from the plan's first day with its current inspectors."""
     today = today or timezone.localdate()
     _lock(plan, version)
+    _within_districts(plan, user)
     if plan.status != RandomCheckStatus.DRAWN:
         raise refuse("__all__", _("只有已抽取、未公布的计划可以公布。"))
     check = verify(plan)
@@ -555,7 +567,7 @@ def publish(
     plan.status = RandomCheckStatus.PUBLISHED
     plan.published_on = today
     plan.published_by = user
-    save_with_history(plan, user, reason=_("公布"))
+    save_with_history(plan, user, reason=source_text(reasons.RANDOM_PLAN_PUBLISHED))
     publication.bump_edition()
     return plan
 
@@ -572,6 +584,7 @@ def cancel(
     """Cancel a plan before publication (its draw, if any, stays on record)."""
     reason = required_text(reason, "reason", _("请填写撤销原因。"))
     _lock(plan, version)
+    _within_districts(plan, user)
     if plan.status not in (RandomCheckStatus.DRAFT, RandomCheckStatus.DRAWN):
         raise refuse("__all__", _("已公布或已撤销的计划不能撤销。"))
     plan.status = RandomCheckStatus.CANCELLED

@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
 from supervision.choices import Agency, ReferralStatus, RewardStatus, SanctionKind, TipStatus
+from supervision.models.base import REASON_LENGTH
 
 INSPECTION_COMPLETED = gettext_noop("检查完成")
 EVIDENCE_UPLOADED = gettext_noop("上传证据材料")
@@ -60,6 +61,24 @@ QUALIFICATION_TERMINATED = gettext_noop("记分达到终止分值，终止医保
 QUALIFICATION_LIFTED = gettext_noop("记分变更，撤销支付资格处理")
 REGISTRATION_TERMINATED = gettext_noop("终止医保支付资格，注销登记备案")
 REGISTRATION_REOPENED = gettext_noop("撤销终止决定，恢复登记备案")
+# Random checks (双随机抽查) and publication (信息公开).
+PLAN_DRAWN = gettext_noop("抽取：种子 %(seed)s")
+RANDOM_PLAN_PUBLISHED = gettext_noop("公布")
+RANDOM_INSPECTION_OPENED = gettext_noop("随机抽查计划公布：%(name)s")
+SANCTION_PUBLISHED = gettext_noop("对外公开")
+SANCTION_UNPUBLISHED = gettext_noop("撤回公开：%(reason)s")
+CASE_WRITTEN = gettext_noop("撰写典型案例")
+CASE_SUBMITTED = gettext_noop("提交审核")
+CASE_APPROVED = gettext_noop("审核通过，发布")
+CASE_RETURNED = gettext_noop("审核退回：%(comment)s")
+CASE_WITHDRAWN = gettext_noop("撤回：%(reason)s")
+_PUBLICATION = [
+    RANDOM_PLAN_PUBLISHED,
+    SANCTION_PUBLISHED,
+    CASE_WRITTEN,
+    CASE_SUBMITTED,
+    CASE_APPROVED,
+]
 _PRACTITIONERS = [
     PRACTITIONER_REGISTERED,
     REGISTRATION_ENDED,
@@ -129,7 +148,16 @@ def _writers() -> list[Callable[[], str]]:
         *(_label(status.label) for status in RewardStatus),
         *((lambda text=text: gettext(text)) for text in _CREDIT),
         *((lambda text=text: gettext(text)) for text in _PRACTITIONERS),
+        *((lambda text=text: gettext(text)) for text in _PUBLICATION),
     ]
+
+
+def source_text(template: str, **values: object) -> str:
+    """A reason with values in it (a seed, a comment typed), stored in the source language and
+    cut to what a history row holds; shown as stored."""
+    with translation.override(None):
+        text = gettext(template) % values if values else gettext(template)
+    return text if len(text) <= REASON_LENGTH else text[: REASON_LENGTH - 1] + "…"
 
 
 def referred_to(agency: str) -> str:

@@ -18,26 +18,21 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from supervision.choices import InspectionStatus, TypicalCaseStatus
 from supervision.models import Facility, Inspection, Practitioner, TypicalCase
 from supervision.models.base import REASON_LENGTH, check_version
+from supervision.services import reasons
 from supervision.services._common import User, refuse, required_text, save_with_history
 from supervision.services.publication import bump_edition
+from supervision.services.reasons import source_text
 
 # The fields a case's author writes; all of them are made public.
 CASE_FIELDS = ("title", "facts", "handling", "legal_basis", "lesson")
 REVIEW_PERMISSION = "supervision.review_typicalcase"
 
-# History reasons, stored in the source language (Chinese) whatever the page's language.
-WRITTEN = gettext_noop("撰写典型案例")
-SUBMITTED = gettext_noop("提交审核")
-APPROVED = gettext_noop("审核通过，发布")
-RETURNED = gettext_noop("审核退回：%(comment)s")
-WITHDRAWN = gettext_noop("撤回：%(reason)s")
 
 # An ID number as people write it: 6 + 8 + 3 digits and a check character, maybe spaced.
 _RESIDENT_ID = re.compile(r"(?<![0-9])[0-9]{6}[ -]?[0-9]{8}[ -]?[0-9]{3}[0-9X](?![0-9])", re.I)
@@ -45,13 +40,6 @@ _RESIDENT_ID = re.compile(r"(?<![0-9])[0-9]{6}[ -]?[0-9]{8}[ -]?[0-9]{3}[0-9X](?
 _MOBILE = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}(?![0-9])")
 # A name this short matches too much ordinary text to be told from a name.
 MIN_NAME_LENGTH = 2
-
-
-def _stored(template: str, **values: Any) -> str:
-    """A history reason in the source language, cut to what a history row holds."""
-    with translation.override(None):
-        text = _(template) % values if values else _(template)
-    return text if len(text) <= REASON_LENGTH else text[: REASON_LENGTH - 1] + "…"
 
 
 def _plain(text: str) -> str:
@@ -238,7 +226,7 @@ def write_case(
         created_by=user if getattr(user, "pk", None) else None,
     )
     _check_lengths(case)
-    save_with_history(case, user, _stored(WRITTEN))
+    save_with_history(case, user, source_text(reasons.CASE_WRITTEN))
     return case
 
 
@@ -277,7 +265,7 @@ def submit_case(
     _refuse_public_text(locked)
     locked.status = TypicalCaseStatus.SUBMITTED
     locked.submitted_on = timezone.localdate()
-    save_with_history(locked, user, _stored(SUBMITTED))
+    save_with_history(locked, user, source_text(reasons.CASE_SUBMITTED))
     return locked
 
 
@@ -302,7 +290,7 @@ def approve_case(
     locked.published_on = timezone.localdate()
     locked.reviewed_by = user
     locked.review_comment = comment
-    save_with_history(locked, user, _stored(APPROVED))
+    save_with_history(locked, user, source_text(reasons.CASE_APPROVED))
     bump_edition()
     return locked
 
@@ -321,7 +309,7 @@ def return_case(
     locked.submitted_on = None
     locked.reviewed_by = user
     locked.review_comment = comment
-    save_with_history(locked, user, _stored(RETURNED, comment=comment))
+    save_with_history(locked, user, source_text(reasons.CASE_RETURNED, comment=comment))
     return locked
 
 
@@ -353,6 +341,6 @@ def withdraw_case(
     locked.status = TypicalCaseStatus.WITHDRAWN
     locked.withdrawn_on = timezone.localdate()
     locked.withdraw_reason = reason
-    save_with_history(locked, user, _stored(WITHDRAWN, reason=reason))
+    save_with_history(locked, user, source_text(reasons.CASE_WITHDRAWN, reason=reason))
     bump_edition()
     return locked

@@ -18,7 +18,15 @@ from supervision.filtersets import InspectionFilterSet
 from supervision.forms.fields import facility_from_query
 from supervision.forms.inspections import CompleteInspectionForm, InspectionForm
 from supervision.forms.referrals import ReferForm
-from supervision.models import Facility, Inspection, PointsRecord, Referral, Sanction, Tip
+from supervision.models import (
+    Facility,
+    Inspection,
+    PointsRecord,
+    RandomCheckPlan,
+    Referral,
+    Sanction,
+    Tip,
+)
 from supervision.people import person_name
 from supervision.scoping import can_view
 from supervision.views.base import RecordDetailView, ServiceFormView
@@ -110,6 +118,18 @@ class InspectionDetailView(EvidenceSectionMixin, RecordDetailView):
             user.has_perm("supervision.add_pointsrecord")
             and inspection.status == InspectionStatus.COMPLETED
             and bool(inspection.violations.all())
+        )
+        # 双随机抽查: the plan that drew this inspection, if any; a completed inspection may
+        # become a typical case (典型案例).
+        context["random_plan"] = (
+            self.scoped(RandomCheckPlan.objects.filter(targets__inspection=inspection))
+            .only("pk", "name")
+            .first()
+            if can_view(user, RandomCheckPlan)
+            else None
+        )
+        context["can_write_case"] = (
+            user.has_perm("supervision.add_typicalcase") and not not_completed
         )
         return context
 
