@@ -16,10 +16,14 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## Set up, migrate, load the 2024 demo data (first run only), create demo accounts, serve.
+## Set up, migrate, load the 2024 demo data (first run only), create demo accounts, serve, with
+## the task worker (reminders) beside the server: started in the background, stopped with it.
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py setup_demo --address $(HOST):$(PORT)
+	$(BIN)/python manage.py schedule_reminders
+	$(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Production-style server: gunicorn, DEBUG off, static files by WhiteNoise. Needs
@@ -31,6 +35,9 @@ THREADS ?= 4
 serve: setup
 	DJANGO_DEBUG=false DJANGO_STATIC_MANIFEST=true $(BIN)/python manage.py collectstatic --noinput -v0
 	DJANGO_DEBUG=false DJANGO_STATIC_MANIFEST=true $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=false DJANGO_STATIC_MANIFEST=true $(BIN)/python manage.py schedule_reminders
+	DJANGO_DEBUG=false DJANGO_STATIC_MANIFEST=true $(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=false DJANGO_STATIC_MANIFEST=true $(BIN)/gunicorn supervision.wsgi:application \
 	  --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread --threads $(THREADS) \
 	  --access-logfile - --timeout 60

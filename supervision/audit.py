@@ -76,6 +76,7 @@ from supervision.models import (
     QualificationMeasure,
     RandomCheckAssignment,
     RandomCheckPlan,
+    Rectification,
     Referral,
     Registration,
     Sanction,
@@ -129,6 +130,7 @@ AUDITED: dict[type[models.Model], tuple[str, ...]] = {
     RandomCheckAssignment: ("inspector",),
     GradePublication: (),
     TypicalCase: (),
+    Rectification: ("facility",),
 }
 # Records that hang from another one: their rows are scoped, and found by facility, through it.
 _PARENT: dict[type[models.Model], tuple[type[models.Model], str]] = {
@@ -170,6 +172,7 @@ _FACILITY_OF: dict[type[models.Model], str] = {
     PlannedCheck: "facility_id",
     Registration: "facility_id",
     PointsRecord: "facility_id",
+    Rectification: "facility_id",
 }
 EVENT = "event"  # the record_type of the union's event rows
 # The union's columns, the same in every part (aliases: an event has no history_id).

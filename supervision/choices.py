@@ -469,3 +469,23 @@ class TypicalCaseStatus(models.TextChoices):
     SUBMITTED = "submitted", _("待审核")
     PUBLISHED = "published", _("已公布")
     WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class RectificationStatus(models.TextChoices):
+    """A rectification order (责令整改): ordered, the facility's report received, then the
+    follow-up inspection (复查) finds it done or not done."""
+
+    ORDERED = "ordered", _("整改中")
+    REPORTED = "reported", _("已报告整改")
+    CONFIRMED = "confirmed", _("整改到位")
+    NOT_DONE = "not_done", _("整改不到位")
+
+
+class DigestState(models.TextChoices):
+    """A person's daily reminder e-mail (每日待办提醒) of one day: claimed by a worker, sent, or
+    nothing to send."""
+
+    CLAIMED = "claimed", _("发送中")
+    SENT = "sent", _("已发送")
+    EMPTY = "empty", _("无待办")
+    FAILED = "failed", _("发送失败")

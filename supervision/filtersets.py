@@ -1271,3 +1271,65 @@ class RandomCheckPlanFilterSet(BaseFilterSet):
         for term in search_terms(value):
             queryset = queryset.filter(name__icontains=term)
         return queryset
+
+
+# --- Rectification orders (责令整改) -------------------------------------------------------------
+
+from supervision.choices import RectificationStatus  # noqa: E402 - this section's own
+from supervision.models import Rectification  # noqa: E402 - this section's own
+from supervision.models.rectification import OPEN_STATUSES  # noqa: E402 - this section's own
+
+
+class RectificationFilterSet(MineFilterMixin, BaseFilterSet):
+    """The rectification orders (the API, and the pages' links): by status, the facility and
+    its district, the inspection, the dates; overdue ones (open past their deadline)."""
+
+    q = facility_search("facility__")
+    mine = mine_filter(_("我的整改"), _("我责令的，或依据我登记、我参加的检查责令的整改。"))
+    status = ChoicesFilter(label=_("状态"), choices=RectificationStatus.choices)
+    facility = id_filter(_("机构"), "facility")
+    inspection = id_filter(_("检查记录"), "inspection")
+    district = district_filter("facility__")
+    ordered_on = DateFromToRangeFilter(label=_("责令整改日期"))
+    due_on = DateFromToRangeFilter(label=_("整改期限"))
+    overdue = StrictBooleanFilter(
+        label=_("逾期未复查"),
+        method="filter_overdue",
+        help_text=_("整改期限已过，尚未复查的整改。"),
+    )
+    ordering = TotalOrderingFilter(
+        label=_("排序"),
+        fields=(
+            ("ordered_on", "ordered_on"),
+            ("due_on", "due_on"),
+            ("status", "status"),
+        ),
+        field_labels={
+            "ordered_on": _("责令整改日期"),
+            "due_on": _("整改期限"),
+            "status": _("状态"),
+        },
+    )
+
+    class Meta:
+        model = Rectification
+        fields = [
+            "q",
+            "mine",
+            "status",
+            "facility",
+            "inspection",
+            "district",
+            "ordered_on",
+            "due_on",
+            "overdue",
+        ]
+
+    def mine_condition(self, user: AbstractBaseUser) -> Q:
+        return Q(created_by=user) | inspection_is_mine(user, "inspection__")
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        overdue = Q(status__in=OPEN_STATUSES, due_on__lt=timezone.localdate())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)

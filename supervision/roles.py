@@ -241,6 +241,21 @@ PUBLICATION_PERMISSIONS: dict[str, list[str]] = {
     AUDITOR: [*_PUBLICATION_READ, *_PUBLICATION_HISTORY],
 }
 
+# Migration 0121_rectification_roles: rectification orders (责令整改) are made and followed up by
+# the inspectors and supervisors who do the inspections; read by the auditors (with history).
+RECTIFICATION_PERMISSIONS: dict[str, list[str]] = {
+    INSPECTOR: ["view_rectification", "add_rectification", "change_rectification"],
+    TIP_DESK: ["view_rectification"],
+    CREDIT_EVALUATOR: ["view_rectification"],
+    SUPERVISOR: [
+        "view_rectification",
+        "add_rectification",
+        "change_rectification",
+        "view_historicalrectification",
+    ],
+    AUDITOR: ["view_rectification", "view_historicalrectification"],
+}
+
 ROLES = (INSPECTOR, SUPERVISOR, AUDITOR, TIP_DESK, CREDIT_EVALUATOR)
 
 # What each role may do now.
@@ -252,6 +267,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *CREDIT_PERMISSIONS.get(role, []),
         *PRACTITIONER_PERMISSIONS.get(role, []),
         *PUBLICATION_PERMISSIONS.get(role, []),
+        *RECTIFICATION_PERMISSIONS.get(role, []),
     ]
     for role in ROLES
 }

@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    # Background jobs: django-tasks (Django 6's tasks framework for 5.2) and its database queue.
+    "django_tasks",
+    "django_tasks_db",
     "supervision",
 ]
 
@@ -462,6 +465,7 @@ SPECTACULAR_SETTINGS = {
         "MeasureKindEnum": "supervision.choices.MeasureKind",
         "RandomCheckStatusEnum": "supervision.choices.RandomCheckStatus",
         "TypicalCaseStatusEnum": "supervision.choices.TypicalCaseStatus",
+        "RectificationStatusEnum": "supervision.choices.RectificationStatus",
     },
 }
 
@@ -492,6 +496,52 @@ CREDIT_FINALISE_SECONDS = env_int("SUPERVISION_CREDIT_FINALISE_SECONDS", 20)
 CREDIT_REPAIR_WAIT_MONTHS_C = env_int("SUPERVISION_CREDIT_REPAIR_WAIT_MONTHS_C", 3)
 CREDIT_REPAIR_WAIT_MONTHS_D = env_int("SUPERVISION_CREDIT_REPAIR_WAIT_MONTHS_D", 6)
 
+# Deadlines and reminders (期限与提醒), local figures: a due item is "due soon" this many
+# working days ahead; an item overdue by this many working days also appears to the
+# supervisors of its district (escalation); a referral the agency has not answered (still
+# 已移送) is followed up after this many calendar days.
+DUE_SOON_WORKDAYS = env_int("SUPERVISION_DUE_SOON_WORKDAYS", 3)
+ESCALATE_AFTER_WORKDAYS = env_int("SUPERVISION_ESCALATE_AFTER_WORKDAYS", 5)
+REFERRAL_FOLLOW_UP_DAYS = env_int("SUPERVISION_REFERRAL_FOLLOW_UP_DAYS", 60)
+# An inspection in progress without an end date is overdue this many days after its start.
+INSPECTION_OPEN_DAYS = env_int("SUPERVISION_INSPECTION_OPEN_DAYS", 90)
+# A rectification order's default period, in working days (the order may set another).
+RECTIFICATION_DEFAULT_WORKDAYS = env_int("SUPERVISION_RECTIFICATION_DEFAULT_WORKDAYS", 20)
+# The daily run (reminders and the e-mail digest) starts at this local time.
+DAILY_RUN_AT = os.environ.get("SUPERVISION_DAILY_RUN_AT", "07:30")
+
+# Background jobs: queued in the database (SQLite or PostgreSQL alike) and run by
+# `python manage.py db_worker`, a process beside the web server (`make run` and `make serve`
+# start one). A job queued while no worker runs waits in the table and runs when one starts.
+# DJANGO_TASKS_IMMEDIATE=1 runs them in the request instead (tests).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if env_bool("DJANGO_TASKS_IMMEDIATE", False)
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
+
+# E-mail (the daily digest): SMTP when DJANGO_EMAIL_HOST is set, else the console (development).
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "noreply@ybj.lasa.example")
+# Where the digest's links point (the address staff open the product at).
+SITE_URL = os.environ.get("SUPERVISION_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # History: the middleware records the signed-in user for requests; services set the acting user
 # explicitly for everything else. History is read-only: no revert, and its own view permissions.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
@@ -506,5 +556,6 @@ LOGGING = {
 }
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dashboard"
+# "my work" for those who own due items, else the overview (supervision.views.my_work.start).
+LOGIN_REDIRECT_URL = "start"
 LOGOUT_REDIRECT_URL = "login"

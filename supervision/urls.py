@@ -8,8 +8,11 @@ from supervision.views import account, errors
 
 urlpatterns = [
     path("", include("supervision.views.dashboard")),
+    path("my-work/", include("supervision.views.my_work")),
+    path("notifications/", include("supervision.views.notifications")),
     path("facilities/", include("supervision.views.facilities")),
     path("inspections/", include("supervision.views.inspections")),
+    path("rectifications/", include("supervision.views.rectifications")),
     path("referrals/", include("supervision.views.referrals")),
     path("sanctions/", include("supervision.views.sanctions")),
     path("tips/rewards/", include("supervision.views.tip_rewards")),

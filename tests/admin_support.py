@@ -222,3 +222,22 @@ def _seeded(model):
     row = model.objects.order_by("pk").first()
     row.save()
     return row
+
+
+def task_result():
+    """A job the task worker ran (django-tasks' database queue, whose results its admin lists):
+    the daily reminders of one day, finished."""
+    from django.apps import apps
+
+    model = apps.get_model("django_tasks_database", "DBTaskResult")
+    now = timezone.now()
+    return model.objects.create(
+        task_path="supervision.tasks.daily_reminders",
+        args_kwargs={"args": ["2025-06-16"], "kwargs": {}},
+        backend_name="default",
+        run_after=now,
+        status="SUCCESSFUL",
+        started_at=now,
+        finished_at=now,
+        return_value={"notified": 0},
+    )

@@ -599,3 +599,119 @@ class TypicalCaseFactory(factory.django.DjangoModelFactory):
     inspection = factory.SubFactory(InspectionFactory, completed=True)
     facts = "检查发现该机构串换药品项目结算。"
     handling = "追回医保基金并处罚款。"
+
+
+# --- Rectification orders (责令整改) and reminders (提醒) -----------------------------------------
+
+from django.utils import timezone  # noqa: E402
+
+from supervision.choices import DigestState, RectificationStatus  # noqa: E402
+from supervision.models import (  # noqa: E402
+    DigestDelivery,
+    Notification,
+    Rectification,
+    ReminderPreference,
+    ScheduledRun,
+)
+from supervision.workdays import Calendar  # noqa: E402
+
+
+class RectificationFactory(factory.django.DjangoModelFactory):
+    """An order (整改中) on a completed inspection that found an amount involved, its deadline
+    computed from the calendar; written directly (order one with services.rectifications to get
+    its history). Traits: reported, confirmed, not_done (the last two with their follow-up)."""
+
+    class Meta:
+        model = Rectification
+
+    inspection = factory.SubFactory(
+        InspectionFactory, completed=True, amount_involved=Decimal("3000.00")
+    )
+    facility = factory.SelfAttribute("inspection.facility")
+    requirement = "规范药品进销存管理，退回多收取的费用。"
+    ordered_on = datetime.date(2025, 3, 14)
+    workdays = 20
+    due_on = factory.LazyAttribute(lambda o: Calendar.load().deadline(o.ordered_on, o.workdays))
+
+    class Params:
+        reported = factory.Trait(
+            status=RectificationStatus.REPORTED,
+            reported_on=datetime.date(2025, 4, 1),
+            report="已完成药品盘点，多收费用已退回参保人。",
+        )
+        checked = factory.Trait(
+            reported_on=datetime.date(2025, 4, 1),
+            report="已完成药品盘点，多收费用已退回参保人。",
+            follow_up=factory.SubFactory(
+                InspectionFactory,
+                facility=factory.SelfAttribute("..facility"),
+                kind=InspectionKind.FOLLOWUP,
+                status=InspectionStatus.COMPLETED,
+                start_date=datetime.date(2025, 4, 15),
+                end_date=datetime.date(2025, 4, 15),
+            ),
+            checked_on=datetime.date(2025, 4, 15),
+        )
+        confirmed = factory.Trait(
+            checked=True, status=RectificationStatus.CONFIRMED, outcome="复查确认已整改到位。"
+        )
+        not_done = factory.Trait(
+            checked=True, status=RectificationStatus.NOT_DONE, outcome="复查发现仍未整改。"
+        )
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """An unread in-app notification of an overdue rectification order."""
+
+    class Meta:
+        model = Notification
+
+    user = factory.SubFactory(UserFactory)
+    kind = "rectification"
+    key = factory.Sequence(lambda n: f"rectification:{n + 1}:overdue")
+    title = "整改期满，待复查"
+    url = "/inspections/1/#rectification"
+    due_on = datetime.date(2025, 6, 4)
+    overdue = True
+
+    class Params:
+        read = factory.Trait(read_at=factory.LazyFunction(timezone.now))
+
+
+class ReminderPreferenceFactory(factory.django.DjangoModelFactory):
+    """A person who wants no e-mail about referrals, and no daily e-mail at all."""
+
+    class Meta:
+        model = ReminderPreference
+
+    user = factory.SubFactory(UserFactory)
+    muted_by_email = factory.LazyFunction(lambda: ["referral"])
+    email_digest = False
+
+
+class DigestDeliveryFactory(factory.django.DjangoModelFactory):
+    """A daily e-mail claimed by a worker, not yet sent."""
+
+    class Meta:
+        model = DigestDelivery
+
+    user = factory.SubFactory(UserFactory)
+    day = datetime.date(2025, 6, 16)
+    worker = "worker-1"
+
+    class Params:
+        sent = factory.Trait(
+            state=DigestState.SENT, items=3, sent_at=factory.LazyFunction(timezone.now)
+        )
+        empty = factory.Trait(state=DigestState.EMPTY)
+
+
+class ScheduledRunFactory(factory.django.DjangoModelFactory):
+    """The daily run of a day, enqueued."""
+
+    class Meta:
+        model = ScheduledRun
+
+    job = "daily_reminders"
+    day = factory.Sequence(lambda n: datetime.date(2025, 6, 1) + datetime.timedelta(days=n))
+    task_id = factory.Sequence(lambda n: f"task-{n}")

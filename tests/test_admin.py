@@ -14,7 +14,13 @@ from supervision.admin.filters import GradeByYearFilter
 from supervision.choices import Grade
 from supervision.models import Facility
 from supervision.twofactor import new_recovery_codes
-from tests.admin_support import admin_url, make_case_file, make_credit_file, registered_admins
+from tests.admin_support import (
+    admin_url,
+    make_case_file,
+    make_credit_file,
+    registered_admins,
+    task_result,
+)
 from tests.factories import CreditRatingFactory, FacilityFactory, SanctionFactory
 from tests.test_admin_practitioners import make_practitioner_file
 
@@ -29,12 +35,17 @@ def case_file(superuser):
     case_file = make_case_file()
     case_file.credit = make_credit_file(case_file.facility)
     case_file.practitioners = make_practitioner_file(case_file.facility)
-    from tests.factories import GradePublicationFactory, TypicalCaseFactory
+    from tests.factories import (
+        GradePublicationFactory,
+        RectificationFactory,
+        TypicalCaseFactory,
+    )
     from tests.test_form_round_trip import _drawn_plan
 
     case_file.plan = _drawn_plan()
     case_file.typical_case = TypicalCaseFactory()
     case_file.grade_publication = GradePublicationFactory()
+    case_file.rectification = RectificationFactory(not_done=True)
     return case_file
 
 
@@ -47,6 +58,8 @@ def some_object(model, superuser):
         Token.objects.get_or_create(user=superuser)
     if model._meta.label == "otp_static.StaticDevice":  # recovery codes
         new_recovery_codes(superuser)
+    if model._meta.label == "django_tasks_database.DBTaskResult":  # the task worker's jobs
+        task_result()
     if model._meta.app_label == "axes" and not model._default_manager.exists():
         # Sign-in failures and lockouts, as django-axes records them.
         extra = {"failures_since_start": 1} if model._meta.model_name == "accessattempt" else {}
@@ -187,6 +200,9 @@ ALLOWED = {
     "randomcheckassignment": ("LCH", "LCH", "LC", "LCH", ""),
     "typicalcase": ("LCH", "LCH", "LC", "LCH", ""),
     "gradepublication": ("LCH", "LCH", "LC", "LCH", ""),
+    # Rectification orders: made and followed up on the pages and the API; here read, and their
+    # wording corrected (inspectors may, without the history).
+    "rectification": ("LCH", "LCH", "LC", "LCH", ""),
 }
 VIEWS = {"L": "changelist", "A": "add", "C": "change", "H": "history", "D": "delete"}
 APP_ADMINS = [(m, a) for m, a in ADMINS if m._meta.app_label == "supervision"]

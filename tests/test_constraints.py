@@ -23,6 +23,7 @@ from supervision.choices import (
     Agency,
     CreditCategoryCode,
     CycleStatus,
+    DigestState,
     District,
     Grade,
     IndicatorFact,
@@ -35,6 +36,7 @@ from supervision.choices import (
     Profession,
     RandomCheckStatus,
     RatingChangeKind,
+    RectificationStatus,
     ReferralStatus,
     RegistrationEnd,
     RepairStatus,
@@ -57,6 +59,7 @@ from supervision.models import (
     CreditInstitution,
     CreditRating,
     CreditRepair,
+    DigestDelivery,
     Dimension,
     EvaluationCycle,
     Evidence,
@@ -71,6 +74,7 @@ from supervision.models import (
     Inspector,
     InsuredIdentity,
     InsuredPerson,
+    Notification,
     Objection,
     PlannedCheck,
     PointsBand,
@@ -84,9 +88,11 @@ from supervision.models import (
     RandomCheckPlan,
     RandomCheckTarget,
     RatingChange,
+    Rectification,
     Referral,
     Registration,
     Sanction,
+    ScheduledRun,
     SupervisionMeasure,
     SuspensionPeriod,
     Tip,
@@ -103,6 +109,7 @@ from tests.factories import (
     CalendarDayFactory,
     CalendarYearFactory,
     CreditRatingFactory,
+    DigestDeliveryFactory,
     EvaluationCycleFactory,
     EvidenceFactory,
     FacilityFactory,
@@ -111,11 +118,14 @@ from tests.factories import (
     IndicatorSystemFactory,
     InspectionFactory,
     InspectorFactory,
+    NotificationFactory,
     ObjectionFactory,
     RandomCheckPlanFactory,
     RatingChangeFactory,
+    RectificationFactory,
     ReferralFactory,
     SanctionFactory,
+    ScheduledRunFactory,
     TipExtensionFactory,
     TipFactory,
     TipRewardFactory,
@@ -1897,10 +1907,157 @@ PUBLICATION_BREACHES = [
 ]
 
 
+# --- rectification orders (责令整改) and reminders (提醒) -----------------------------------------
+
+
+def rectification() -> Rectification:
+    """An order (整改中): ordered 14 March 2025 on an inspection that began on 10 March."""
+    return RectificationFactory.build(
+        inspection=InspectionFactory(completed=True, amount_involved=Decimal("3000.00"))
+    )
+
+
+def rectification_checked() -> Rectification:
+    """An order found carried out by its follow-up inspection on 15 April 2025."""
+    inspection = InspectionFactory(completed=True, amount_involved=Decimal("3000.00"))
+    return RectificationFactory.build(
+        inspection=inspection,
+        status=RectificationStatus.CONFIRMED,
+        reported_on=D(2025, 4, 1),
+        report="已整改。",
+        follow_up=InspectionFactory(
+            facility=inspection.facility,
+            kind=InspectionKind.FOLLOWUP,
+            completed=True,
+            start_date=D(2025, 4, 15),
+            end_date=D(2025, 4, 15),
+        ),
+        checked_on=D(2025, 4, 15),
+        outcome="复查确认整改到位。",
+    )
+
+
+def notification() -> Notification:
+    return NotificationFactory.build(user=UserFactory())
+
+
+def _notified_twice(row: Notification) -> dict[str, Any]:
+    NotificationFactory(user=row.user, key="rectification:1:due_soon")
+    return {"key": "rectification:1:due_soon"}
+
+
+def digest() -> DigestDelivery:
+    return DigestDeliveryFactory.build(user=UserFactory())
+
+
+def _digest_twice(row: DigestDelivery) -> dict[str, Any]:
+    DigestDeliveryFactory(user=row.user, day=D(2025, 6, 17))
+    return {"day": D(2025, 6, 17)}
+
+
+def scheduled_run() -> ScheduledRun:
+    return ScheduledRunFactory.build(day=D(2025, 6, 16))
+
+
+def _run_twice(row: ScheduledRun) -> dict[str, Any]:
+    ScheduledRunFactory(job=row.job, day=D(2025, 6, 17))
+    return {"day": D(2025, 6, 17)}
+
+
+RECTIFICATION_BREACHES = [
+    Breach("rectification_status_valid", rectification, lambda r: {"status": "lost"}, "status"),
+    Breach(
+        "rectification_requirement_required",
+        rectification,
+        lambda r: {"requirement": ""},
+        "requirement",
+    ),
+    Breach("rectification_workdays_range", rectification, lambda r: {"workdays": 0}, label="none"),
+    Breach(
+        "rectification_workdays_range",
+        rectification,
+        lambda r: {"workdays": 181},
+        label="too-many",
+    ),
+    Breach("rectification_due_after_order", rectification, lambda r: {"due_on": D(2025, 3, 14)}),
+    Breach(
+        "rectification_reported_after_order",
+        rectification,
+        lambda r: {"reported_on": D(2025, 3, 13)},
+    ),
+    Breach(
+        "rectification_reported_has_date",
+        rectification,
+        lambda r: {"status": RectificationStatus.REPORTED},
+    ),
+    Breach(
+        "rectification_checked_after_order",
+        rectification_checked,
+        lambda r: {"checked_on": D(2025, 3, 13)},
+    ),
+    Breach(
+        "rectification_checked_has_follow_up",
+        rectification,
+        lambda r: {"status": RectificationStatus.CONFIRMED},
+        label="without-follow-up",
+    ),
+    Breach(
+        "rectification_checked_has_follow_up",
+        rectification_checked,
+        lambda r: {"checked_on": None},
+        label="without-date",
+    ),
+    Breach(
+        "rectification_open_not_checked",
+        rectification,
+        lambda r: {"checked_on": D(2025, 4, 15)},
+        label="dated",
+    ),
+    Breach(
+        "rectification_open_not_checked",
+        rectification_checked,
+        lambda r: {"status": RectificationStatus.REPORTED},
+        label="reopened",
+    ),
+    Breach(
+        "rectification_follow_up_is_another_inspection",
+        rectification_checked,
+        lambda r: {"follow_up": r.inspection},
+    ),
+    Breach(
+        "rectification_requirement_length", rectification, lambda r: {"requirement": "字" * 2001}
+    ),
+    Breach("rectification_report_length", rectification, lambda r: {"report": "字" * 2001}),
+    Breach("rectification_outcome_length", rectification, lambda r: {"outcome": "字" * 2001}),
+    # Notification, DigestDelivery, ScheduledRun (the reminders' own bookkeeping)
+    Breach("notification_once_per_item", notification, _notified_twice),
+    Breach(
+        "notification_key_and_title_required",
+        notification,
+        lambda r: {"key": ""},
+        "key",
+        label="key",
+    ),
+    Breach(
+        "notification_key_and_title_required",
+        notification,
+        lambda r: {"title": ""},
+        "title",
+        label="title",
+    ),
+    Breach("digest_once_per_day", digest, _digest_twice),
+    Breach("digest_state_valid", digest, lambda r: {"state": "lost"}, "state"),
+    Breach("digest_sent_has_time", digest, lambda r: {"state": DigestState.SENT}),
+    Breach("scheduled_run_once_per_day", scheduled_run, _run_twice),
+    Breach("scheduled_run_job_required", scheduled_run, lambda r: {"job": ""}, "job"),
+]
+
+
 BREACHES += TIP_BREACHES
 BREACHES += CREDIT_BREACHES
 BREACHES += PRACTITIONER_BREACHES
 BREACHES += PUBLICATION_BREACHES
+BREACHES += RECTIFICATION_BREACHES
 
 MODELS = [
     Tip,
@@ -1948,6 +2105,10 @@ MODELS = [
     PublicEdition,
     GradePublication,
     TypicalCase,
+    Rectification,
+    Notification,
+    DigestDelivery,
+    ScheduledRun,
 ]
 
 

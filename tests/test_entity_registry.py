@@ -33,6 +33,7 @@ from supervision.models import (
     AuditEvent,
     CreditCategory,
     CreditRepair,
+    DigestDelivery,
     Dimension,
     Evidence,
     GradeTally,
@@ -40,6 +41,7 @@ from supervision.models import (
     InspectionTally,
     Inspector,
     InsuredIdentity,
+    Notification,
     PartnerAgency,
     PlannedCheck,
     PointsBand,
@@ -51,6 +53,8 @@ from supervision.models import (
     RandomCheckAssignment,
     RandomCheckTarget,
     RatingChange,
+    ReminderPreference,
+    ScheduledRun,
     SupervisionMeasure,
     SuspensionPeriod,
     TipReporter,
@@ -90,6 +94,13 @@ NOT_AUDITED = {
     "publications themselves (grades, typical cases, random-check plans, sanctions) are audited",
     RandomCheckTarget: "it keeps no history: written once by the draw, which the plan's history "
     "records and its result digest fixes; the inspection it opens has a history of its own",
+    # Reminders (提醒): copies and bookkeeping of the due items, which are computed from the
+    # audited records themselves (services.due_items); none keeps a history.
+    Notification: "a copy of a due item for one person (written by the reminder run, marked "
+    "read by its reader); the record it is about is audited",
+    ReminderPreference: "an account's own setting of what it is reminded of, not a case record",
+    DigestDelivery: "bookkeeping of the daily e-mail (who was sent what day), not a case record",
+    ScheduledRun: "bookkeeping of the task worker (which daily run was enqueued), not a record",
 }
 NOT_GRANTED = {
     InsuredIdentity: "personal data: an insured person's ID number; only supervisors hold "
@@ -105,15 +116,36 @@ NOT_GRANTED = {
     InspectionTally: "read with the permission of the rows it counts (permission_model)",
     PublicEdition: "the public pages' cache key, read by code and never by a person: no role, the "
     "auditor included, is granted it (migration 0119 grants none)",
+    # Reminders: each person reads and sets their own through the pages (my work, settings),
+    # which scope them to request.user; no role reads anyone else's (migration 0121 grants none).
+    Notification: "personal: each person reads their own notifications, scoped to the account",
+    ReminderPreference: "personal: each person sets their own, scoped to the account",
+    DigestDelivery: "system bookkeeping of the daily e-mail, read by code only",
+    ScheduledRun: "system bookkeeping of the task worker, read by code only",
 }
 NO_DISTRICT = {
     UserDistrict: "the districts of an account: a limited account sees none (scoping fails shut)",
+    # Reminders belong to an account, not to a district: what is due comes from records already
+    # in the account's districts (services.due_items), and nobody reads another's rows.
+    Notification: "an account's own: the pages read the signed-in user's rows only",
+    ReminderPreference: "an account's own: the pages read the signed-in user's row only",
+    DigestDelivery: "an account's daily e-mail, read by code only (no page, endpoint or admin)",
+    ScheduledRun: "the task worker's bookkeeping, of no facility (no page, endpoint or admin)",
 }
 NOT_IN_ADMIN = {
     GradeTally: "derived: manage.py rebuild_tallies recomputes it",
     InspectionTally: "derived: manage.py rebuild_tallies recomputes it",
     PublicEdition: "a counter moved by services.publication.bump_edition; changing it by hand "
     "would only empty the public pages' cache",
+    # Reminders: personal data and system bookkeeping, kept by the reminder services.
+    Notification: "personal data (what one person is told, and when they read it): shown to "
+    "that person only, on their pages",
+    ReminderPreference: "personal data (one person's choices): set by that person on their "
+    "settings page",
+    DigestDelivery: "system bookkeeping of the daily e-mail; a row is the worker's claim, and "
+    "changing one by hand could send an e-mail twice or never",
+    ScheduledRun: "system bookkeeping of the task worker; a row is the claim of a day's run, and "
+    "changing one by hand could run it twice or never",
 }
 NO_FACTORY = {
     CreditCategory: "its 8 rows come with the migrations",
@@ -143,6 +175,7 @@ NO_FACTORY = {
 # Choices no endpoint shows, so the API schema needs no name for them.
 NO_API_ENUM = {
     choices.AuditAction: "audit events have no endpoint",
+    choices.DigestState: "the daily e-mail's bookkeeping has no endpoint",
 }
 
 TEXT_CHOICES = {

@@ -1152,6 +1152,8 @@ NOT_RECORD_FORMS = {
     "two-factor-recovery-codes": "the account's recovery codes",
     "set_language": "the language of the pages",
     "session-keepalive": "extends the session, no record",
+    "notification-settings": "the account's own reminder settings (tests/test_reminders.py)",
+    "notification-mark-read": "marks the account's own notifications read",
 }
 
 

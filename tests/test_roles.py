@@ -161,6 +161,23 @@ def test_a_persona_holds_exactly_its_role_s_permissions(request, persona):
         ("auditor", "change_typicalcase", False),
         ("auditor", "draw_randomcheckplan", False),
         ("outsider", "view_typicalcase", False),
+        # Rectification orders: made and followed up by inspectors and supervisors, read by
+        # every role, their history by supervisors and auditors; deleted by none.
+        ("inspector", "add_rectification", True),
+        ("inspector", "change_rectification", True),
+        ("inspector", "view_historicalrectification", False),
+        ("supervisor", "add_rectification", True),
+        ("supervisor", "change_rectification", True),
+        ("supervisor", "view_historicalrectification", True),
+        ("supervisor", "delete_rectification", False),
+        ("auditor", "view_rectification", True),
+        ("auditor", "view_historicalrectification", True),
+        ("auditor", "change_rectification", False),
+        ("tip_desk", "view_rectification", True),
+        ("tip_desk", "add_rectification", False),
+        ("evaluator", "view_rectification", True),
+        ("evaluator", "change_rectification", False),
+        ("outsider", "view_rectification", False),
     ],
 )
 def test_personas_may_do_what_their_role_says(request, persona, permission, allowed):
@@ -179,6 +196,23 @@ def test_nobody_is_granted_the_public_edition_counter(request, persona):
     assert {p.codename for p in everything} >= {"view_publicedition", "change_publicedition"}
     assert not [p.codename for p in everything if user.has_perm(f"supervision.{p.codename}")]
     assert not [c for r in ROLES for c in ROLE_PERMISSIONS[r] if c.endswith("_publicedition")]
+
+
+@pytest.mark.parametrize("persona", [*PERSONA_ROLES, "outsider"])
+@pytest.mark.parametrize(
+    "model", ["notification", "reminderpreference", "digestdelivery", "scheduledrun"]
+)
+def test_nobody_is_granted_the_reminders_tables(request, persona, model):
+    """A person's notifications and settings are read through pages scoped to that person, the
+    daily e-mail's and the worker's bookkeeping by code only: no role holds a permission on them
+    (tests/test_entity_registry.py NOT_GRANTED)."""
+    user = request.getfixturevalue(persona)
+    everything = Permission.objects.filter(
+        content_type__app_label="supervision", content_type__model=model
+    )
+    assert {p.codename for p in everything} >= {f"view_{model}", f"change_{model}"}
+    assert not [p.codename for p in everything if user.has_perm(f"supervision.{p.codename}")]
+    assert not [c for r in ROLES for c in ROLE_PERMISSIONS[r] if c.endswith(f"_{model}")]
 
 
 def test_the_migration_creates_the_lookup_rows():

@@ -12,13 +12,14 @@ from django.urls import reverse
 
 from supervision import services
 from supervision.choices import Grade, InspectionStatus
-from supervision.forms import inspections, referrals, sanctions
+from supervision.forms import inspections, rectifications, referrals, sanctions
 from supervision.history import FULL_TEXT, SHORT_TEXT, shorten
 from supervision.models import (
     Facility,
     GradePublication,
     Inspection,
     RandomCheckPlan,
+    Rectification,
     Referral,
     Sanction,
     TypicalCase,
@@ -31,6 +32,7 @@ from tests.factories import (
     InspectionFactory,
     InspectorFactory,
     RandomCheckPlanFactory,
+    RectificationFactory,
     ReferralFactory,
     SanctionFactory,
     TypicalCaseFactory,
@@ -64,6 +66,13 @@ def test_the_forms_read_their_limits_from_the_models():
     assert Referral._meta.get_field("outcome").max_length == referrals.MAX_OUTCOME_LENGTH
     assert Sanction._meta.get_field("legal_basis").max_length == sanctions.MAX_LEGAL_BASIS_LENGTH
     assert Sanction._meta.get_field("note").max_length == sanctions.MAX_NOTE_LENGTH
+    forms_of = {
+        "requirement": rectifications.OrderRectificationForm,
+        "report": rectifications.ReportRectificationForm,
+        "outcome": rectifications.FollowUpForm,
+    }
+    for name, form in forms_of.items():
+        assert form.base_fields[name].max_length == Rectification._meta.get_field(name).max_length
 
 
 @pytest.mark.parametrize(
@@ -82,6 +91,9 @@ def test_the_forms_read_their_limits_from_the_models():
         (TypicalCaseFactory, TypicalCase, "legal_basis"),
         (TypicalCaseFactory, TypicalCase, "lesson"),
         (TypicalCaseFactory, TypicalCase, "review_comment"),
+        (RectificationFactory, Rectification, "requirement"),
+        (RectificationFactory, Rectification, "report"),
+        (RectificationFactory, Rectification, "outcome"),
     ],
 )
 def test_the_database_refuses_text_past_the_limit_on_any_path(factory, model, field):
@@ -147,6 +159,41 @@ def test_the_admin_refuses_a_note_past_the_limit(client, superuser):
     assert "note" in response.context["adminform"].form.errors
     facility.refresh_from_db()
     assert facility.note == ""
+
+
+def test_the_rectification_pages_and_api_refuse_a_requirement_past_the_limit(client, supervisor):
+    inspection = InspectionFactory(completed=True, amount_involved=100)
+    client.force_login(supervisor)
+    page = client.post(
+        f"{reverse('rectification-create')}?inspection={inspection.pk}",
+        {"requirement": "字" * 2001, "workdays": "20", "ordered_on": "2025-03-14"},
+    )
+    assert page.status_code == 200
+    assert "最多2000个字符（当前2001个）。" in page.content.decode()
+    api = client_for(supervisor).post(
+        "/api/rectifications/",
+        {
+            "inspection": inspection.pk,
+            "requirement": "字" * 2001,
+            "workdays": 20,
+            "ordered_on": "2025-03-14",
+        },
+        format="json",
+    )
+    assert api.status_code == 400
+    assert "2000" in str(api.json()["requirement"])
+    assert not Rectification.objects.exists()
+
+
+def test_the_admin_refuses_a_rectification_requirement_past_the_limit(client, superuser):
+    rect = RectificationFactory()
+    client.force_login(superuser)
+    url = admin_url(rect, "change")
+    response = client.post(url, change_form_data(client.get(url), requirement="字" * 2001))
+    assert response.status_code == 200
+    assert "requirement" in response.context["adminform"].form.errors
+    rect.refresh_from_db()
+    assert len(rect.requirement) < 2001
 
 
 def test_a_reason_past_the_limit_is_refused_and_writes_nothing(supervisor):

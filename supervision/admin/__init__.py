@@ -14,6 +14,7 @@ from supervision.admin import (  # noqa: F401  (registers)
     publication,
     random_checks,
     rating,
+    rectifications,
     reference,
     tips,
 )

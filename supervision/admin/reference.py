@@ -3,8 +3,9 @@ hotlines.
 
 A year's schedule is entered on one page, as the State Council's notice lists it: the holidays
 that fall on weekdays and the weekend days worked instead (调休), one per line. Every save of the
-calendar computes the running deadlines of the tips again (services.tips.recompute_deadlines), so
-a deadline that fell in an unknown year gets its date, and says how many tips changed.
+calendar computes the running deadlines of the tips again (services.tips.recompute_deadlines), and
+those of the open rectification orders (services.rectifications.recompute_due_dates), so a
+deadline that fell in an unknown year gets its date, and says how many changed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from supervision import services
 from supervision.admin.base import BaseAdmin
 from supervision.models import CalendarDay, CalendarYear, Hotline
-from supervision.services import publication
+from supervision.services import publication, rectifications
 from supervision.services._common import save_with_history
 
 NAME_LENGTH = CalendarDay._meta.get_field("name").max_length
@@ -175,6 +176,18 @@ def report_recomputed(request, since: datetime.date) -> None:
         )
         % {"count": count},
     )
+    # The open rectification orders' deadlines (责令整改), said only when one moved.
+    orders = rectifications.recompute_due_dates(request.user, since=since)
+    if orders:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d项责令整改的整改期限已重新计算。",
+                "%(count)d项责令整改的整改期限已重新计算。",
+                orders,
+            )
+            % {"count": orders},
+        )
 
 
 @admin.register(CalendarDay)

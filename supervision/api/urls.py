@@ -13,6 +13,7 @@ from supervision.api import (
     practitioner_views,
     publication_views,
     random_check_views,
+    rectification_views,
     tip_views,
     views,
 )
@@ -25,6 +26,9 @@ router.register("rating-changes", views.RatingChangeViewSet, basename="ratingcha
 router.register("inspections", views.InspectionViewSet, basename="inspection")
 router.register("referrals", views.ReferralViewSet, basename="referral")
 router.register("sanctions", views.SanctionViewSet, basename="sanction")
+router.register(
+    "rectifications", rectification_views.RectificationViewSet, basename="rectification"
+)
 router.register("tips", tip_views.TipViewSet, basename="tip")
 router.register("tip-rewards", tip_views.TipRewardViewSet, basename="tipreward")
 router.register("hotlines", tip_views.HotlineViewSet, basename="hotline")

@@ -41,7 +41,14 @@ from supervision.models.random_check import (
     RandomCheckTarget,
 )
 from supervision.models.rating import CreditRating, RatingChange
+from supervision.models.rectification import Rectification
 from supervision.models.referral import Referral
+from supervision.models.reminders import (
+    DigestDelivery,
+    Notification,
+    ReminderPreference,
+    ScheduledRun,
+)
 from supervision.models.sanction import Sanction
 from supervision.models.scope import UserDistrict
 from supervision.models.tally import GradeTally, InspectionTally
@@ -57,6 +64,7 @@ __all__ = [
     "CreditInstitution",
     "CreditRating",
     "CreditRepair",
+    "DigestDelivery",
     "Dimension",
     "EvaluationCycle",
     "Evidence",
@@ -71,6 +79,7 @@ __all__ = [
     "Inspector",
     "InsuredIdentity",
     "InsuredPerson",
+    "Notification",
     "Objection",
     "PartnerAgency",
     "PlannedCheck",
@@ -85,9 +94,12 @@ __all__ = [
     "RandomCheckPlan",
     "RandomCheckTarget",
     "RatingChange",
+    "Rectification",
     "Referral",
     "Registration",
+    "ReminderPreference",
     "Sanction",
+    "ScheduledRun",
     "SupervisionMeasure",
     "SuspensionPeriod",
     "Tip",

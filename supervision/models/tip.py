@@ -167,6 +167,13 @@ class Tip(Versioned, TimeStamped):
             # Overdue and due soon (a range of deadlines: only running clocks have one), and
             # the list sorted by deadline (the pages put tips without one last).
             models.Index(fields=["due_on", "id"], name="tip_due_idx"),
+            # A district's running clocks by deadline (我的待办 of a district's tip desk and
+            # supervisors): without it, a district's few were filtered out of the country's.
+            models.Index(
+                fields=["district", "due_on", "id"],
+                name="tip_district_due_idx",
+                condition=Q(due_on__isnull=False) & ~Q(clock=""),
+            ),
             # A clock whose deadline falls in a year the calendar does not know (a few tips at
             # the turn of a year): counted and listed without reading the others.
             models.Index(

@@ -45,8 +45,13 @@ def record_inspection(
     findings: str = "",
     amount_involved: Decimal = Decimal("0"),
     amount_recovered: Decimal = Decimal("0"),
+    reason: str = "",
 ) -> Inspection:
-    """Create an inspection with its inspectors, partner agencies and violation categories."""
+    """Create an inspection with its inspectors, partner agencies and violation categories.
+
+    reason: for the history row, when another workflow records the inspection (a follow-up
+    inspection of a rectification order, services.rectifications).
+    """
     inspectors = list(inspectors)
     check_inspectors(kind, len(set(inspectors)))
     inspection = Inspection(
@@ -60,7 +65,7 @@ def record_inspection(
         amount_recovered=amount_recovered,
         created_by=user,
     )
-    save_with_history(inspection, user)
+    save_with_history(inspection, user, reason)
     # A new inspection has no links yet: add them (set() would first read the none there are),
     # and skip the empty ones.
     inspection.inspectors.add(*inspectors)

@@ -72,6 +72,21 @@ CASE_SUBMITTED = gettext_noop("提交审核")
 CASE_APPROVED = gettext_noop("审核通过，发布")
 CASE_RETURNED = gettext_noop("审核退回：%(comment)s")
 CASE_WITHDRAWN = gettext_noop("撤回：%(reason)s")
+# Rectification orders (责令整改) and their follow-up inspections (复查).
+RECTIFICATION_ORDERED = gettext_noop("责令整改")
+RECTIFICATION_REPORTED = gettext_noop("收到整改报告")
+RECTIFICATION_CONFIRMED = gettext_noop("复查：整改到位")
+RECTIFICATION_NOT_DONE = gettext_noop("复查：整改不到位")
+FOLLOW_UP_RECORDED = gettext_noop("整改复查")
+RECTIFICATION_DUE_RECOMPUTED = gettext_noop("工作日历变更，重新计算整改期限")
+_RECTIFICATION = [
+    RECTIFICATION_ORDERED,
+    RECTIFICATION_REPORTED,
+    RECTIFICATION_CONFIRMED,
+    RECTIFICATION_NOT_DONE,
+    FOLLOW_UP_RECORDED,
+    RECTIFICATION_DUE_RECOMPUTED,
+]
 _PUBLICATION = [
     RANDOM_PLAN_PUBLISHED,
     SANCTION_PUBLISHED,
@@ -149,6 +164,7 @@ def _writers() -> list[Callable[[], str]]:
         *((lambda text=text: gettext(text)) for text in _CREDIT),
         *((lambda text=text: gettext(text)) for text in _PRACTITIONERS),
         *((lambda text=text: gettext(text)) for text in _PUBLICATION),
+        *((lambda text=text: gettext(text)) for text in _RECTIFICATION),
     ]
 
 

@@ -59,6 +59,7 @@ from supervision.choices import (
     PointsState,
     QualificationStatus,
     RandomCheckStatus,
+    RectificationStatus,
     ReferralStatus,
     RepairStatus,
     RewardStatus,
@@ -68,6 +69,7 @@ from supervision.choices import (
 from supervision.formats.values import DASH, cny, who, ymd, ymdhm
 from supervision.models import Hotline
 from supervision.people import person_name
+from supervision.services import due_items
 
 register = template.Library()
 
@@ -88,6 +90,7 @@ _STATUS_CHOICES = (
     PointsState,
     RandomCheckStatus,
     TypicalCaseStatus,
+    RectificationStatus,
 )
 
 # The formats of supervision.formats.values, as filters.
@@ -108,6 +111,14 @@ def person(user: object) -> str:
 def can_audit(user: object) -> bool:
     """Whether user may open the audit log (supervision.audit)."""
     return allowed(user)
+
+
+@register.simple_tag
+def my_work_link(user: object) -> dict[str, object]:
+    """The navigation's 我的待办: shown (a role with due items) and the count "my work" last
+    found (supervision.services.due_items.navigation_count; no query for the count)."""
+    shown, count = due_items.navigation_count(user)
+    return {"shown": shown, "count": count}
 
 
 @register.simple_tag

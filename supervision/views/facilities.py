@@ -35,6 +35,7 @@ from supervision.models import (
     Inspection,
     Practitioner,
     RatingChange,
+    Rectification,
     Referral,
     Registration,
     Sanction,
@@ -139,8 +140,12 @@ class Event:
     """One line of the facility's timeline; the template renders it by `type`."""
 
     day: datetime.date
-    type: str  # rating, inspection, referral, sanction, designated
+    type: str  # rating, inspection, rectification, referral, sanction, designated
     record: Any = None
+
+
+def _ordered_on(rectification: Rectification) -> datetime.date:
+    return rectification.ordered_on
 
 
 def _recent(queryset: QuerySet, n: int = RECENT) -> tuple[list[Model], bool]:
@@ -182,6 +187,12 @@ class FacilityDetailView(RecordDetailView):
             )
         )
         sanctions, more_sanctions = _recent(self.scoped(Sanction.objects.filter(facility=facility)))
+        # 责令整改: the orders made on the facility's inspections (None without the permission).
+        rectifications, more_rectifications = (
+            _recent(self.scoped(Rectification.objects.filter(facility=facility)))
+            if can_view(user, Rectification)
+            else (None, False)
+        )
         context.update(
             today=today,
             agreement=self.agreement(facility, today),
@@ -192,6 +203,8 @@ class FacilityDetailView(RecordDetailView):
             more_referrals=more_referrals,
             sanctions=sanctions,
             more_sanctions=more_sanctions,
+            rectifications=rectifications,
+            more_rectifications=more_rectifications,
             can_edit=user.has_perm("supervision.change_facility"),
             can_grade=user.has_perms(GRADE_PERMISSIONS),
             can_inspect=user.has_perm("supervision.add_inspection"),
@@ -206,6 +219,7 @@ class FacilityDetailView(RecordDetailView):
                 (inspections, more_inspections, "inspection", lambda i: i.start_date),
                 (referrals, more_referrals, "referral", lambda r: r.referred_on),
                 (sanctions, more_sanctions, "sanction", lambda s: s.decided_on),
+                (rectifications or [], more_rectifications, "rectification", _ordered_on),
             ],
         )
         return context
@@ -292,7 +306,14 @@ class FacilityDetailView(RecordDetailView):
             events.append(Event(facility.designated_on, "designated"))
         if since is not None:
             events = [event for event in events if event.day >= since]
-        order = {"rating": 0, "sanction": 1, "referral": 2, "inspection": 3, "designated": 4}
+        order = {
+            "rating": 0,
+            "sanction": 1,
+            "referral": 2,
+            "rectification": 3,
+            "inspection": 4,
+            "designated": 5,
+        }
         events.sort(key=lambda e: (e.day, -order[e.type]), reverse=True)
         return events, since
 

@@ -5,30 +5,33 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.forms import Form
 from django.urls import path
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 
 from supervision import services
-from supervision.choices import Agency, InspectionStatus
+from supervision.choices import Agency, InspectionStatus, RectificationStatus
 from supervision.exports import Column
 from supervision.filtersets import InspectionFilterSet
 from supervision.forms.fields import facility_from_query
 from supervision.forms.inspections import CompleteInspectionForm, InspectionForm
 from supervision.forms.referrals import ReferForm
+from supervision.history import History, can_view_history, merged_history, related_history
 from supervision.models import (
     Facility,
     Inspection,
     PointsRecord,
     RandomCheckPlan,
+    Rectification,
     Referral,
     Sanction,
     Tip,
 )
 from supervision.people import person_name
 from supervision.scoping import can_view
+from supervision.services.rectifications import found_problems
 from supervision.views.base import RecordDetailView, ServiceFormView
 from supervision.views.case_lists import CaseListView
 from supervision.views.evidence import EvidenceSectionMixin
@@ -131,7 +134,64 @@ class InspectionDetailView(EvidenceSectionMixin, RecordDetailView):
         context["can_write_case"] = (
             user.has_perm("supervision.add_typicalcase") and not not_completed
         )
+        context.update(self.rectification_context(inspection))
         return context
+
+    def rectification_context(self, inspection: Inspection) -> dict[str, Any]:
+        """责令整改: the order made on this inspection and the steps the user may take on it, or
+        whether one can be ordered; and the order this inspection is the follow-up of (复查).
+        Nothing without the view permission."""
+        user = self.request.user
+        if not can_view(user, Rectification):
+            return {"show_rectification": False}
+        found = {
+            r.inspection_id == inspection.pk: r
+            for r in self.scoped(
+                Rectification.objects.filter(
+                    Q(inspection=inspection) | Q(follow_up=inspection)
+                ).select_related("follow_up", "created_by__inspector")
+            )
+        }
+        rectification, checked = found.get(True), found.get(False)
+        may_change = user.has_perm("supervision.change_rectification")
+        is_open = rectification is not None and rectification.is_open
+        return {
+            "show_rectification": True,
+            "rectification": rectification,
+            "checked_rectification": checked,
+            "can_order": (
+                rectification is None
+                and user.has_perm("supervision.add_rectification")
+                and inspection.status == InspectionStatus.COMPLETED
+                and found_problems(inspection)  # the violations are prefetched
+            ),
+            "can_report": (
+                may_change
+                and rectification is not None
+                and rectification.status == RectificationStatus.ORDERED
+            ),
+            "can_follow_up": is_open and may_change and user.has_perm("supervision.add_inspection"),
+            "can_sanction_after_check": (
+                rectification is not None
+                and rectification.status == RectificationStatus.NOT_DONE
+                and user.has_perm("supervision.add_sanction")
+            ),
+        }
+
+    def get_history(self) -> History:
+        """The inspection's changes and its rectification order's (which has no page of its
+        own)."""
+        own = super().get_history()
+        if not can_view_history(self.request.user, Rectification):
+            return own
+        label = gettext("责令整改")
+        ordered = related_history(
+            Rectification,
+            Rectification.history.filter(inspection_id=self.object.pk),
+            subject=lambda row: label,
+            limit=self.history_limit,
+        )
+        return merged_history(own, ordered, limit=self.history_limit)
 
 
 class InspectionCreateView(ServiceFormView):

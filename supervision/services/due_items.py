@@ -1,0 +1,675 @@
+"""Due items (待办事项): every dated obligation in the product, computed from the records.
+
+A due item is not stored: each kind (a Source below) reads its records' own dates and states,
+so the list can never disagree with them, and an item leaves it as soon as its record moves on
+(the rectification checked, the referral answered, the inspection completed). Each item has
+
+* an owner: people (the inspectors of an inspection, the person who referred a case) and/or a
+  role in a district (the tip desk of the tip's district, the supervisors of the facility's);
+* a due date, in statutory working days where the rules say so (supervision.workdays);
+* a state: due soon (due within settings.DUE_SOON_WORKDAYS working days, today included) or
+  overdue (the due date has passed). Done items are simply no longer open.
+
+An item overdue by settings.ESCALATE_AFTER_WORKDAYS working days or more is escalated: it
+also appears to the supervisors of its district ("my team's overdue items").
+
+for_user() answers the "my work" page (每个来源两次有索引的查询，最多取 PAGE 条); all_items()
+reads every open item once for the daily reminders (services.reminders).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from supervision.choices import (
+    InspectionStatus,
+    ObjectionStatus,
+    ReferralStatus,
+    SanctionKind,
+)
+from supervision.models import (
+    Inspection,
+    Inspector,
+    Objection,
+    PlannedCheck,
+    Rectification,
+    Referral,
+    Sanction,
+    Tip,
+)
+from supervision.models.rectification import OPEN_STATUSES
+from supervision.roles import CREDIT_EVALUATOR, INSPECTOR, SUPERVISOR, TIP_DESK
+from supervision.scoping import can_view, user_districts
+from supervision.workdays import Calendar, UnknownYear
+
+OVERDUE = "overdue"
+SOON = "soon"
+# Items shown per kind and section on "my work"; a section's count stops past COUNT_CAP ("200+").
+PAGE = 50
+COUNT_CAP = 200
+
+
+@dataclass(frozen=True)
+class Window:
+    """The dates of one day's due items: soon up to horizon, escalated up to cutoff."""
+
+    today: datetime.date
+    horizon: datetime.date  # due on or before: due soon (or overdue)
+    escalation: datetime.date  # due on or before: overdue by the escalation's working days
+
+    @classmethod
+    def of(cls, today: datetime.date | None = None, calendar: Calendar | None = None) -> Window:
+        today = today or timezone.localdate()
+        calendar = calendar or Calendar.load()
+        return cls(
+            today=today,
+            horizon=_workdays_after(calendar, today, settings.DUE_SOON_WORKDAYS),
+            escalation=_workdays_before(calendar, today, settings.ESCALATE_AFTER_WORKDAYS),
+        )
+
+    def state(self, due_on: datetime.date) -> str:
+        return OVERDUE if due_on < self.today else SOON
+
+
+def _workdays_after(calendar: Calendar, day: datetime.date, count: int) -> datetime.date:
+    """The count-th working day after day (day itself when count is 0); calendar days when the
+    year's schedule is not known."""
+    if count <= 0:
+        return day
+    try:
+        return calendar.add_workdays(day, count)
+    except UnknownYear:
+        return day + datetime.timedelta(days=count)
+
+
+def _workdays_before(calendar: Calendar, day: datetime.date, count: int) -> datetime.date:
+    """The latest date D with `count` working days in (D, day]: a due date on or before D is
+    overdue by at least count working days. Calendar days where the schedule is not known."""
+    found = 0
+    while found < count:
+        try:
+            found += calendar.is_workday(day)
+        except UnknownYear:
+            found += 1
+        day -= datetime.timedelta(days=1)
+    return day
+
+
+@dataclass(frozen=True)
+class DueItem:
+    kind: str
+    pk: int
+    title: str
+    subject: str
+    district: str
+    due_on: datetime.date
+    state: str
+    url: str
+    action_url: str = ""
+    action_label: str = ""
+    people: frozenset[int] = frozenset()
+    role: str = ""
+    escalated: bool = False
+
+    @property
+    def key(self) -> str:
+        """What a notification of this item is unique by: the record and its state."""
+        return f"{self.kind}:{self.pk}:{self.state}"
+
+    @property
+    def overdue(self) -> bool:
+        return self.state == OVERDUE
+
+    def days_overdue(self, today: datetime.date) -> int:
+        return max((today - self.due_on).days, 0)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One kind of due item: its open records with a due date, and how to own and show one."""
+
+    kind: str
+    label: Promise
+    model: type[Model]
+    # The open records due on or before a date, as rows of plain values (see _row_fields).
+    rows: Callable[[datetime.date], QuerySet]
+    # The same records narrowed to those of an officer (the user's Inspector id): their
+    # inspections and what follows from them (None: only a role owns them).
+    mine: Callable[[QuerySet, int], QuerySet] | None
+    role: str
+    # The row as an item: (title, subject, url, action url, action label).
+    show: Callable[[dict[str, Any]], tuple[str, str, str, str, str]]
+    # Only due soon, never overdue (a suspension that ends: nothing to do after the day).
+    soon_only: bool = False
+    # Values read for a row's people (user ids), for the reminders: a separate query per page.
+    people: Callable[[list[int]], dict[int, set[int]]] | None = None
+    fields: tuple[str, ...] = field(default=())
+
+
+def _planned_rows(until: datetime.date) -> QuerySet:
+    return Inspection.objects.filter(status=InspectionStatus.PLANNED, start_date__lte=until)
+
+
+def _running_rows(until: datetime.date) -> QuerySet:
+    """In progress past its end date, or, without one, past INSPECTION_OPEN_DAYS from its
+    start (read in start-date order by inspection_status_idx; the page sorts by due date)."""
+    open_ended = until - datetime.timedelta(days=settings.INSPECTION_OPEN_DAYS)
+    return Inspection.objects.filter(
+        Q(end_date__lte=until) | Q(end_date__isnull=True, start_date__lte=open_ended),
+        status=InspectionStatus.IN_PROGRESS,
+    )
+
+
+def _inspection_due(row: dict[str, Any]) -> datetime.date:
+    if row["status"] == InspectionStatus.PLANNED:
+        return row["start_date"]
+    if row["end_date"] is not None:
+        return row["end_date"]
+    return row["start_date"] + datetime.timedelta(days=settings.INSPECTION_OPEN_DAYS)
+
+
+def _people_of_inspections(pks: list[int]) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = {}
+    through = Inspection.inspectors.through.objects.filter(
+        inspection_id__in=pks, inspector__user__isnull=False
+    ).values_list("inspection_id", "inspector__user_id")
+    for inspection_id, user_id in through:
+        found.setdefault(inspection_id, set()).add(user_id)
+    return found
+
+
+def _people_of_rectifications(pks: list[int]) -> dict[int, set[int]]:
+    by_inspection = dict(
+        Rectification.objects.filter(pk__in=pks).values_list("inspection_id", "pk")
+    )
+    people = _people_of_inspections(list(by_inspection))
+    return {by_inspection[i]: users for i, users in people.items()}
+
+
+def _show_inspection(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    url = reverse("inspection-detail", args=[row["pk"]])
+    if row["status"] == InspectionStatus.PLANNED:
+        title = str(_("计划检查逾期未开始"))
+        action = (reverse("inspection-edit", args=[row["pk"]]), str(_("开始检查")))
+    else:
+        title = str(_("检查逾期未办结"))
+        action = (reverse("inspection-complete", args=[row["pk"]]), str(_("完成检查")))
+    return title, row["facility__name"], url, *action
+
+
+def _show_rectification(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    return (
+        str(_("整改期满，待复查")),
+        row["facility__name"],
+        reverse("inspection-detail", args=[row["inspection_id"]]) + "#rectification",
+        reverse("rectification-follow-up", args=[row["pk"]]),
+        str(_("登记复查")),
+    )
+
+
+def _show_referral(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    url = reverse("referral-detail", args=[row["pk"]])
+    return (
+        str(_("移送后未获反馈")),
+        row["inspection__facility__name"],
+        url,
+        reverse("referral-move", args=[row["pk"]]),
+        str(_("登记反馈")),
+    )
+
+
+def _show_tip(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    url = reverse("tip-detail", args=[row["pk"]])
+    subject = row["facility__name"] or row["subject_name"]
+    if row["clock"] == "acceptance":
+        return str(_("举报线索受理期限")), subject, url, url, str(_("受理或不予受理"))
+    return str(_("举报线索核查期限")), subject, url, url, str(_("办结或延期"))
+
+
+def _show_objection(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    return (
+        str(_("信用评价异议办理期限")),
+        row["assessment__subject_name"],
+        reverse("objection-detail", args=[row["pk"]]),
+        reverse("objection-decide", args=[row["pk"]]),
+        str(_("处理异议")),
+    )
+
+
+def _show_planned_check(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    return (
+        str(_("年度检查计划应检查")),
+        row["facility__name"],
+        reverse("plannedcheck-list") + f"?year={row['year']}",
+        reverse("inspection-create") + f"?facility={row['facility_id']}",
+        str(_("登记检查")),
+    )
+
+
+def _show_suspension(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    url = reverse("sanction-detail", args=[row["pk"]])
+    return str(_("暂停医保服务协议期满")), row["facility__name"], url, "", ""
+
+
+SOURCES: tuple[Source, ...] = (
+    Source(
+        kind="inspection",
+        label=_("计划检查未开始"),
+        model=Inspection,
+        rows=_planned_rows,
+        mine=lambda rows, officer: rows.filter(inspectors=officer),
+        role="",
+        show=_show_inspection,
+        people=_people_of_inspections,
+        fields=("status", "start_date", "end_date", "facility__name", "facility__district"),
+    ),
+    Source(
+        kind="inspection_open",
+        label=_("检查未办结"),
+        model=Inspection,
+        rows=_running_rows,
+        mine=lambda rows, officer: rows.filter(inspectors=officer),
+        role="",
+        show=_show_inspection,
+        people=_people_of_inspections,
+        fields=("status", "start_date", "end_date", "facility__name", "facility__district"),
+    ),
+    Source(
+        kind="rectification",
+        label=_("整改复查"),
+        model=Rectification,
+        rows=lambda until: Rectification.objects.filter(
+            status__in=OPEN_STATUSES, due_on__lte=until
+        ),
+        mine=lambda rows, officer: rows.filter(inspection__inspectors=officer),
+        role="",
+        show=_show_rectification,
+        people=_people_of_rectifications,
+        fields=("due_on", "inspection_id", "facility__name", "facility__district"),
+    ),
+    Source(
+        kind="referral",
+        label=_("移送反馈"),
+        model=Referral,
+        rows=lambda until: Referral.objects.filter(
+            status=ReferralStatus.REFERRED,
+            referred_on__lte=until - datetime.timedelta(days=settings.REFERRAL_FOLLOW_UP_DAYS),
+        ),
+        mine=None,
+        role=SUPERVISOR,
+        show=_show_referral,
+        fields=(
+            "referred_on",
+            "created_by_id",
+            "inspection__facility__name",
+            "inspection__facility__district",
+        ),
+    ),
+    Source(
+        kind="tip",
+        label=_("举报线索期限"),
+        model=Tip,
+        rows=lambda until: Tip.objects.filter(due_on__lte=until).exclude(clock=""),
+        mine=None,
+        role=TIP_DESK,
+        show=_show_tip,
+        fields=("due_on", "clock", "subject_name", "facility__name", "district"),
+    ),
+    Source(
+        kind="objection",
+        label=_("信用评价异议"),
+        model=Objection,
+        rows=lambda until: Objection.objects.filter(
+            status=ObjectionStatus.PENDING, due_on__lte=until
+        ),
+        mine=None,
+        role=CREDIT_EVALUATOR,
+        show=_show_objection,
+        fields=("due_on", "assessment__subject_name", "assessment__district"),
+    ),
+    Source(
+        kind="planned_check",
+        label=_("年度检查计划"),
+        model=PlannedCheck,
+        # This year's check plan and last year's (an annual plan: older ones are history).
+        rows=lambda until: PlannedCheck.objects.filter(
+            year__in=[until.year - 1, until.year], inspection__isnull=True, due_on__lte=until
+        ),
+        mine=None,
+        role=SUPERVISOR,
+        show=_show_planned_check,
+        fields=("due_on", "year", "facility_id", "facility__name", "facility__district"),
+    ),
+    Source(
+        kind="suspension",
+        label=_("协议暂停期满"),
+        model=Sanction,
+        rows=lambda until: Sanction.objects.filter(
+            kind=SanctionKind.SUSPENSION, ends_on__lte=until
+        ),
+        mine=None,
+        role=SUPERVISOR,
+        show=_show_suspension,
+        soon_only=True,
+        fields=("ends_on", "facility__name", "facility__district"),
+    ),
+)
+KINDS: dict[str, Source] = {source.kind: source for source in SOURCES}
+
+
+def kind_choices() -> list[tuple[str, Promise]]:
+    return [(source.kind, source.label) for source in SOURCES]
+
+
+def _due_field(source: Source) -> str:
+    return {
+        "inspection": "start_date",
+        "inspection_open": "start_date",
+        "referral": "referred_on",
+        "suspension": "ends_on",
+    }.get(source.kind, "due_on")
+
+
+def _due_of(source: Source, row: dict[str, Any]) -> datetime.date:
+    if source.kind in ("inspection", "inspection_open"):
+        return _inspection_due(row)
+    if source.kind == "referral":
+        return row["referred_on"] + datetime.timedelta(days=settings.REFERRAL_FOLLOW_UP_DAYS)
+    return row[_due_field(source)]
+
+
+def _district_of(row: dict[str, Any]) -> str:
+    for name in ("facility__district", "inspection__facility__district", "district"):
+        if name in row:
+            return row[name] or ""
+    return row.get("assessment__district") or ""
+
+
+def _open(source: Source, window: Window, until: datetime.date) -> QuerySet:
+    rows = source.rows(until)
+    if source.soon_only:
+        rows = rows.filter(**{f"{_due_field(source)}__gte": window.today})
+    return rows
+
+
+def _ordered(source: Source, rows: QuerySet) -> QuerySet:
+    if source.kind == "referral":
+        return rows.order_by("referred_on", "id")
+    return rows.order_by(_due_field(source), "id")
+
+
+_DISTRICT_PATHS = {
+    "tip": "district",
+    "objection": "assessment__district",
+    "referral": "inspection__facility__district",
+}
+
+
+def _in_districts(source: Source, rows: QuerySet, districts: frozenset[str] | None) -> QuerySet:
+    """rows in the districts (None: all). Through a relation, as EXISTS on its primary key:
+    joined, PostgreSQL hashed every inspection of the country to find a district's few."""
+    if districts is None:
+        return rows
+    path = _DISTRICT_PATHS.get(source.kind, "facility__district")
+    relation, _sep, rest = path.partition("__")
+    if not rest:
+        return rows.filter(**{f"{path}__in": sorted(districts)})
+    related = rows.model._meta.get_field(relation).related_model
+    return rows.filter(
+        Exists(
+            related._default_manager.filter(
+                pk=OuterRef(f"{relation}_id"), **{f"{rest}__in": sorted(districts)}
+            )
+        )
+    )
+
+
+def _items(
+    source: Source, rows: QuerySet, window: Window, *, escalated: bool = False
+) -> tuple[list[DueItem], int]:
+    """The first PAGE items of rows (the earliest due) and how many there are, up to
+    COUNT_CAP + 1: one query reading at most that many rows."""
+    values = list(_ordered(source, rows).values("pk", *source.fields)[: COUNT_CAP + 1])
+    items = []
+    for row in values[:PAGE]:
+        due_on = _due_of(source, row)
+        title, subject, url, action_url, action_label = source.show(row)
+        items.append(
+            DueItem(
+                kind=source.kind,
+                pk=row["pk"],
+                title=title,
+                subject=subject,
+                district=_district_of(row),
+                due_on=due_on,
+                state=window.state(due_on),
+                url=url,
+                action_url=action_url,
+                action_label=action_label,
+                role=source.role,
+                escalated=escalated,
+            )
+        )
+    return sorted(items, key=lambda item: (item.due_on, item.pk)), len(values)
+
+
+def _capped(rows: QuerySet) -> int:
+    return rows.order_by().values("pk")[: COUNT_CAP + 1].count()
+
+
+@dataclass
+class Section:
+    """One kind of item in one part of "my work": the first PAGE items and how many in all."""
+
+    source: Source
+    items: list[DueItem]
+    count: int
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+    @property
+    def overdue(self) -> int:
+        return sum(item.overdue for item in self.items)
+
+
+@dataclass
+class MyWork:
+    window: Window
+    mine: list[Section]
+    team: list[Section]
+
+    def items(self) -> list[DueItem]:
+        """Mine, overdue first (the oldest first), then due soon; each record once."""
+        seen: set[tuple[str, int]] = set()
+        found = []
+        for section in self.mine:
+            for item in section.items:
+                if (item.kind, item.pk) not in seen:
+                    seen.add((item.kind, item.pk))
+                    found.append(item)
+        return sorted(found, key=lambda item: (not item.overdue, item.due_on, item.kind, item.pk))
+
+    def team_items(self) -> list[DueItem]:
+        mine = {(item.kind, item.pk) for item in self.items()}
+        found = [
+            item
+            for section in self.team
+            for item in section.items
+            if (item.kind, item.pk) not in mine
+        ]
+        return sorted(found, key=lambda item: (item.due_on, item.kind, item.pk))
+
+    @property
+    def count(self) -> int:
+        return sum(min(section.count, COUNT_CAP) for section in self.mine)
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(item.overdue for item in self.items())
+
+
+def roles_of(user: User) -> frozenset[str]:
+    if user.is_superuser:
+        return frozenset({INSPECTOR, SUPERVISOR, TIP_DESK, CREDIT_EVALUATOR})
+    return frozenset(user.groups.values_list("name", flat=True))
+
+
+def _officer_of(user: User) -> int | None:
+    """The id of the user's enforcement officer (Inspector), if they are one (one query)."""
+    return Inspector.objects.filter(user=user).values_list("pk", flat=True).first()
+
+
+def _mine(source: Source, officer: int | None, roles: frozenset[str], districts, rows: QuerySet):
+    """The rows of source the user owns: by role in their districts, or as the officer."""
+    if source.role and source.role in roles:
+        return _in_districts(source, rows, districts)
+    if source.mine is not None and officer is not None:
+        return source.mine(rows, officer)
+    return None
+
+
+def readable_sources(user: User) -> list[Source]:
+    """The kinds whose records user may read (nobody is told of what they cannot open)."""
+    return [source for source in SOURCES if can_view(user, source.model)]
+
+
+def count_for_user(user: User, window: Window | None = None) -> int:
+    """How many items are due for user (each kind counted up to COUNT_CAP): the navigation's
+    figure, one capped count per kind."""
+    window = window or Window.of()
+    roles = roles_of(user)
+    districts = user_districts(user)
+    officer = _officer_of(user)
+    total = 0
+    for source in readable_sources(user):
+        rows = _mine(source, officer, roles, districts, _open(source, window, window.horizon))
+        if rows is not None:
+            total += min(_capped(rows), COUNT_CAP)
+    return total
+
+
+# The navigation's count, as "my work" last computed it (it refreshes it on every visit, and
+# signing in lands there): the navigation itself never reads the records.
+COUNT_SECONDS = 30 * 60
+
+
+def _count_key(user_id: int) -> str:
+    return f"my-work-count:{user_id}:{timezone.localdate():%Y%m%d}"
+
+
+def remember_count(user: User, count: int) -> None:
+    cache.set(_count_key(user.pk), count, COUNT_SECONDS)
+
+
+def navigation_count(user: Any) -> tuple[bool, int | None]:
+    """Whether the navigation links "my work" for user (a role with due items), and the count
+    "my work" last found for them today (None: not known; no query is made for it)."""
+    if not has_due_items(user):
+        return False, None
+    return True, cache.get(_count_key(user.pk))
+
+
+# A permission each role with due items holds and the others do not (read from the permission
+# cache every page fills already: no query).
+_WORKING_PERMISSIONS = (
+    "supervision.add_inspection",
+    "supervision.add_tip",
+    "supervision.add_objection",
+)
+
+
+def has_due_items(user: Any) -> bool:
+    """Whether user works to deadlines: an inspector, a supervisor, the tip desk or an evaluator
+    (their first page after signing in is "my work")."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and any(user.has_perm(permission) for permission in _WORKING_PERMISSIONS)
+    )
+
+
+def for_user(user: User, window: Window | None = None) -> MyWork:
+    """What is due for user ("my work"), and for a supervisor what is overdue in their team."""
+    window = window or Window.of()
+    roles = roles_of(user)
+    districts = user_districts(user)
+    officer = _officer_of(user)
+    mine, team = [], []
+    for source in readable_sources(user):
+        rows = _mine(source, officer, roles, districts, _open(source, window, window.horizon))
+        if rows is not None:
+            items, count = _items(source, rows, window)
+            if items:
+                mine.append(Section(source, items, count))
+        if SUPERVISOR in roles and not source.soon_only and source.role != SUPERVISOR:
+            late = _in_districts(source, _open(source, window, window.escalation), districts)
+            items, count = _items(source, late, window, escalated=True)
+            if items:
+                team.append(Section(source, items, count))
+    return MyWork(window=window, mine=mine, team=team)
+
+
+def all_items(window: Window | None = None, *, batch: int = 2000) -> Iterator[DueItem]:
+    """Every open item due soon or overdue, with its people, for the daily reminders: each
+    source read once, in batches of `batch` records."""
+    window = window or Window.of()
+    for source in SOURCES:
+        rows = _open(source, window, window.horizon).values("pk", *source.fields)
+        last = None
+        while True:
+            page = list((rows.filter(pk__gt=last) if last else rows).order_by("pk")[:batch])
+            if not page:
+                break
+            last = page[-1]["pk"]
+            people = source.people([row["pk"] for row in page]) if source.people else {}
+            for row in page:
+                due_on = _due_of(source, row)
+                title, subject, url, action_url, action_label = source.show(row)
+                owners = set(people.get(row["pk"], ()))
+                if source.kind == "referral" and row.get("created_by_id"):
+                    owners.add(row["created_by_id"])
+                yield DueItem(
+                    kind=source.kind,
+                    pk=row["pk"],
+                    title=title,
+                    subject=subject,
+                    district=_district_of(row),
+                    due_on=due_on,
+                    state=window.state(due_on),
+                    url=url,
+                    action_url=action_url,
+                    action_label=action_label,
+                    people=frozenset(owners),
+                    role=source.role,
+                    escalated=(
+                        not source.soon_only
+                        and source.role != SUPERVISOR
+                        and due_on <= window.escalation
+                    ),
+                )
+
+
+def owned_by(item: DueItem, user_id: int, roles: Iterable[str], districts) -> bool:
+    """Whether the person (their roles, their districts or None for all) owns or, as a
+    supervisor, is escalated the item."""
+    roles = frozenset(roles)
+    if user_id in item.people:
+        return True
+    in_district = districts is None or item.district in districts
+    if item.role and item.role in roles and in_district:
+        return True
+    return item.escalated and SUPERVISOR in roles and in_district
