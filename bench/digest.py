@@ -161,10 +161,13 @@ def timed_run(label: str, day: datetime.date) -> dict:
         items = list(due_items.all_items(window))
         figures["items s"] = time.perf_counter() - started
         step = time.perf_counter()
-        figures["notifications"] = reminders.notify(window, items)
+        owners = reminders.gather(window, items)
+        figures["owners s"] = time.perf_counter() - step
+        step = time.perf_counter()
+        figures["notifications"] = reminders.notify(window, owners=owners)
         figures["notify s"] = time.perf_counter() - step
         step = time.perf_counter()
-        counts = reminders.send_digests(window, worker="bench", items=items)
+        counts = reminders.send_digests(window, worker="bench", owners=owners)
         figures["digests s"] = time.perf_counter() - step
         figures["total s"] = time.perf_counter() - started
     figures.update(counts.as_dict())
@@ -175,6 +178,7 @@ def timed_run(label: str, day: datetime.date) -> dict:
     figures["largest kB"] = largest / 1024
     log(
         f"{label}: {len(items):,} items in {figures['items s']:.1f} s; "
+        f"owners and piles in {figures['owners s']:.1f} s; "
         f"{figures['notifications']:,} new notifications in {figures['notify s']:.1f} s; "
         f"{counts.sent:,} e-mails sent, {counts.empty:,} empty, {counts.skipped:,} skipped in "
         f"{figures['digests s']:.1f} s; total {figures['total s']:.1f} s, "
@@ -196,13 +200,13 @@ def write_results(runs: list[dict], staff: dict[str, int], notifications: int) -
         f"{notifications:,} notification rows after the runs. "
         "`.venv/bin/python bench/digest.py`.",
         "",
-        "| run | items | items s | new notifications | notify s | e-mails | empty | skipped | "
-        "digests s | total s | statements |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| run | items | items s | owners s | new notifications | notify s | e-mails | empty | "
+        "skipped | digests s | total s | statements |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         lines.append(
-            f"| {run['label']} | {run['items']:,} | {run['items s']:.1f} | "
+            f"| {run['label']} | {run['items']:,} | {run['items s']:.1f} | {run['owners s']:.1f} | "
             f"{run['notifications']:,} | {run['notify s']:.1f} | {run['sent']:,} | "
             f"{run['empty']:,} | {run['skipped']:,} | {run['digests s']:.1f} | "
             f"{run['total s']:.1f} | {run['statements']:,} |"

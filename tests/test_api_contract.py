@@ -60,6 +60,10 @@ def test_the_schema_lists_every_resource_and_action(contract):
         "/api/sanctions/",
         "/api/sanctions/{id}/",
         "/api/sanctions/{id}/evidence/",
+        "/api/rectifications/",
+        "/api/rectifications/{id}/",
+        "/api/rectifications/{id}/report/",
+        "/api/rectifications/{id}/follow-up/",
         "/api/tips/",
         "/api/tips/{id}/",
         "/api/tips/{id}/accept/",
@@ -181,6 +185,8 @@ def test_the_schema_lists_every_resource_and_action(contract):
         "random-check-targets",
         "random-check-assignments",
         "grade-publications",
+        # Rectification orders move through their report and follow-up actions only.
+        "rectifications",
     ):
         assert set(contract["paths"][f"/api/{read_only}/{{id}}/"]) == {"get"}, read_only
 

@@ -174,7 +174,7 @@ def test_an_order_its_report_and_its_follow_up(request, persona):
         .values_list("history_change_reason", "history_user")
     )
     assert reasons == [
-        ("责令整改", user.pk),
+        ("下达责令整改", user.pk),
         ("收到整改报告", user.pk),
         ("复查：整改不到位", user.pk),
     ]

@@ -33,6 +33,7 @@ from tests.factories import (
     EvidenceFactory,
     GradePublicationFactory,
     RatingChangeFactory,
+    RectificationFactory,
     TipFactory,
     TipReporterFactory,
     TipRewardFactory,
@@ -134,6 +135,7 @@ def existing_ids(world, supervisor):
             {
                 "typical-cases": lambda: TypicalCaseFactory().pk,
                 "grade-publications": lambda: GradePublicationFactory().pk,
+                "rectifications": lambda: RectificationFactory().pk,
             }
         ),
     )

@@ -44,6 +44,7 @@ from supervision.models import (
     RandomCheckPlan,
     RandomCheckTarget,
     RatingChange,
+    Rectification,
     Referral,
     Sanction,
     Tip,
@@ -68,6 +69,7 @@ from tests.factories import (
     ObjectionFactory,
     RandomCheckPlanFactory,
     RatingChangeFactory,
+    RectificationFactory,
     ReferralFactory,
     SanctionFactory,
     TipFactory,
@@ -306,6 +308,8 @@ def case_file(district: str, tag: str) -> SimpleNamespace:
     from supervision.services import random_checks
 
     case = TypicalCaseFactory(inspection=completed, title=f"{tag}典型案例")
+    # A rectification order on the completed inspection's findings (责令整改).
+    rectification = RectificationFactory(inspection=completed, requirement=f"{tag}整改要求")
     plan = random_checks.draw(
         RandomCheckPlanFactory(
             name=f"{district}批次抽查", districts=[district], target_count=None, target_share=100
@@ -346,6 +350,7 @@ def case_file(district: str, tag: str) -> SimpleNamespace:
             PointsRecord: points,
             QualificationMeasure: QualificationMeasure.objects.get(points_record=points),
             TypicalCase: case,
+            Rectification: rectification,
             RandomCheckTarget: target,
             RandomCheckAssignment: target.assignments.first(),
         },

@@ -47,7 +47,7 @@ from supervision.models import (
 )
 from supervision.services import evaluation
 from supervision.services.credit_actions import adjustment_inspections
-from tests.admin_support import make_credit_file
+from tests.admin_support import make_credit_file, task_result
 from tests.credit_support import build_system
 from tests.factories import (
     PDF_BYTES,
@@ -1111,6 +1111,60 @@ PAGE_CASES += [
     Case("typical-case-edit", "supervisor", _typical_case_edit),
 ]
 
+
+# Rectification orders (责令整改): the facility's report, and the follow-up inspection (复查)
+# recorded with the order's result; the form opens with today's date and the ordered
+# inspection's officers ticked.
+def _rectification(**traits: Any) -> Model:
+    from tests.factories import RectificationFactory
+
+    return RectificationFactory(
+        requirement="1. 规范进销存管理；\n2. 退回多收费用。",
+        inspection__findings=FINDINGS,
+        **traits,
+    )
+
+
+def _rectification_report(request):
+    rect = _rectification()
+    return reverse("rectification-report", args=[rect.pk]), {
+        "report": "已完成盘点。\n多收费用已退回。"
+    }
+
+
+def _rectification_follow_up(request):
+    rect = _rectification(reported=True)
+    return reverse("rectification-follow-up", args=[rect.pk]), {
+        "done": "false",
+        "outcome": "现场复查：\n多收费用仍未退回。",
+    }
+
+
+def _rectification_fields(*names: str) -> frozenset[tuple[str, str]]:
+    return frozenset(("supervision.Rectification", name) for name in names)
+
+
+PAGE_CASES += [
+    Case(
+        "rectification-report",
+        "inspector",
+        _rectification_report,
+        may_change=_rectification_fields("status", "reported_on", "report"),
+        must_change=_rectification_fields("status", "reported_on", "report"),
+    ),
+    Case(
+        "rectification-follow-up",
+        "inspector",
+        _rectification_follow_up,
+        may_change=_rectification_fields(
+            "status", "follow_up_id", "follow_up", "checked_on", "outcome"
+        )
+        | NEW_INSPECTION,
+        must_change=_rectification_fields("status", "follow_up_id", "checked_on", "outcome"),
+        may_add=frozenset({"supervision.Inspection"}),
+    ),
+]
+
 # The steps of random-check plans, typical cases and publication: their effects, refusals and
 # permissions are tested in tests/test_pages_random_checks.py, test_pages_typical_cases.py and
 # test_publication_actions.py; their round-trip cases are still to be written (issue 15 note).
@@ -1141,6 +1195,7 @@ NOT_RECORD_FORMS = {
     "evaluationcycle-open": "a new record (the cycle and its assessments)",
     "random-plan-create": "a new record",
     "typical-case-create": "a new record",
+    "rectification-create": "a new record (an order on a completed inspection)",
     "grade-publication-create": "a new record (a year's grades made public)",
     "login": "signing in",
     "logout": "signing out",
@@ -1364,6 +1419,10 @@ ADMIN_RECORDS.update(
         ),
         "supervision.GradePublication": _grade_publication,
         "supervision.TypicalCase": lambda: _typical_case_edit(None) and TypicalCase.objects.get(),
+        # Read, and its wording corrected: the report's text once there is one.
+        "supervision.Rectification": lambda: _rectification(reported=True),
+        # The task worker's jobs (django-tasks' database queue), shown read-only.
+        "django_tasks_database.DBTaskResult": lambda: task_result(),
     }
 )
 

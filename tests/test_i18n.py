@@ -27,6 +27,7 @@ from django.utils.formats import date_format, number_format
 from supervision.models import Assessment, Facility, Inspection, Referral, Sanction
 from tests.factories import (
     CreditRatingFactory,
+    RectificationFactory,
     TipExtensionFactory,
     TipReporterFactory,
     TipRewardFactory,
@@ -225,6 +226,12 @@ class EnglishPagesTests(TestCase):
         TipReporterFactory(tip=cls.tip)
         TipExtensionFactory(tip=cls.tip, granted_on=cls.tip.decided_on)
         cls.assessment = Assessment.objects.select_related("cycle").order_by("pk").first()
+        # Rectification orders (责令整改): an inspection to order, and an order with its steps.
+        completed = Inspection.objects.filter(
+            status="completed", amount_involved__gt=0, rectification__isnull=True
+        ).order_by("pk")
+        cls.orderable = completed.first()
+        cls.rectification = RectificationFactory(inspection=completed.last())
         cls.data = _data_values()
         cls.pattern = re.compile("|".join(re.escape(v) for v in cls.data))
 
@@ -279,6 +286,10 @@ class EnglishPagesTests(TestCase):
             "/audit/",
             # A wrong filter: the error messages.
             "/audit/?since=2025-04-01&until=2025-03-01",
+            f"/rectifications/new/?inspection={self.orderable.pk}",
+            self.rectification.get_absolute_url(),
+            f"/rectifications/{self.rectification.pk}/report/",
+            f"/rectifications/{self.rectification.pk}/follow-up/",
         ]
 
     def get(self, url: str) -> str:

@@ -248,7 +248,7 @@ def test_the_inspection_page_shows_the_orders_history(client, auditor, superviso
     )
     client.force_login(auditor)
     history = html_of(client.get(inspection.get_absolute_url())).split('id="history"')[1]
-    assert "收到整改报告" in history and "责令整改" in history
+    assert "收到整改报告" in history and "下达责令整改" in history
 
 
 # --- the forms ----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from decimal import Decimal
 import chinese_calendar
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from supervision import workdays
 from supervision.choices import (
@@ -83,7 +84,7 @@ def test_it_orders_a_completed_inspection_that_recorded_a_violation(supervisor):
     # 14 March 2025 is a Friday: 20 working days later, the Qingming holiday (4 April) skipped.
     assert rect.due_on == D(2025, 4, 14)
     row = last_history(rect)
-    assert (row.history_user, row.history_change_reason) == (supervisor, "责令整改")
+    assert (row.history_user, row.history_change_reason) == (supervisor, "下达责令整改")
 
 
 def test_an_amount_involved_is_a_problem_found_without_a_violation(supervisor):
@@ -357,8 +358,22 @@ def test_the_follow_up_records_a_completed_follow_up_inspection(
         reason,
     )
     created = inspection.history.order_by("history_id").first()
-    assert (created.history_user, created.history_change_reason) == (supervisor, "整改复查")
-    assert shown_reason(created.history_change_reason) == "整改复查"
+    assert (created.history_user, created.history_change_reason) == (supervisor, "依据责令整改复查")
+    assert shown_reason(created.history_change_reason) == "依据责令整改复查"
+
+
+def test_the_reasons_are_stored_in_chinese_whatever_the_language_of_the_user(supervisor, team):
+    with translation.override("en"):
+        rect = order(found_violation(), supervisor)
+        rect = service.record_report(
+            rect, reported_on=D(2025, 4, 1), report="已整改。", user=supervisor, version=1
+        )
+        rect = follow_up(rect, supervisor, inspectors=team)
+        assert shown_reason("复查：整改到位") != "复查：整改到位"  # shown translated
+    stored = rect.history.order_by("history_id").values_list("history_change_reason", flat=True)
+    assert list(stored) == ["下达责令整改", "收到整改报告", "复查：整改到位"]
+    created = rect.follow_up.history.order_by("history_id").first()
+    assert created.history_change_reason == "依据责令整改复查"
 
 
 def test_an_order_without_a_report_can_be_followed_up(supervisor, team):

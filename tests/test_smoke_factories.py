@@ -23,6 +23,17 @@ pytestmark = pytest.mark.django_db
         factories.CreditInstitutionFactory,
         factories.InsuredPersonFactory,
         factories.InsuredIdentityFactory,
+        factories.RectificationFactory,
+        lambda: factories.RectificationFactory(reported=True),
+        lambda: factories.RectificationFactory(confirmed=True),
+        lambda: factories.RectificationFactory(not_done=True),
+        factories.NotificationFactory,
+        lambda: factories.NotificationFactory(read=True),
+        factories.ReminderPreferenceFactory,
+        factories.DigestDeliveryFactory,
+        lambda: factories.DigestDeliveryFactory(sent=True),
+        lambda: factories.DigestDeliveryFactory(empty=True),
+        factories.ScheduledRunFactory,
     ],
 )
 def test_every_factory_builds_a_valid_saved_row(factory):

@@ -73,11 +73,12 @@ CASE_APPROVED = gettext_noop("审核通过，发布")
 CASE_RETURNED = gettext_noop("审核退回：%(comment)s")
 CASE_WITHDRAWN = gettext_noop("撤回：%(reason)s")
 # Rectification orders (责令整改) and their follow-up inspections (复查).
-RECTIFICATION_ORDERED = gettext_noop("责令整改")
+RECTIFICATION_ORDERED = gettext_noop("下达责令整改")
 RECTIFICATION_REPORTED = gettext_noop("收到整改报告")
 RECTIFICATION_CONFIRMED = gettext_noop("复查：整改到位")
 RECTIFICATION_NOT_DONE = gettext_noop("复查：整改不到位")
-FOLLOW_UP_RECORDED = gettext_noop("整改复查")
+# The follow-up inspection's own first history row.
+FOLLOW_UP_RECORDED = gettext_noop("依据责令整改复查")
 RECTIFICATION_DUE_RECOMPUTED = gettext_noop("工作日历变更，重新计算整改期限")
 _RECTIFICATION = [
     RECTIFICATION_ORDERED,

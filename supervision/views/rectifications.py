@@ -15,7 +15,7 @@ from django.db.models import Model
 from django.forms import Form
 from django.http import Http404
 from django.urls import path
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from supervision.choices import InspectionStatus, RectificationStatus
@@ -73,10 +73,10 @@ class RectificationCreateView(ServiceFormView):
         context = super().get_context_data(**kwargs)
         inspection = self.inspection()
         context.update(
-            title=gettext("责令整改"),
+            title=pgettext("action", "责令整改"),
             inspection=inspection,
             rectification=None,
-            button=gettext("责令整改"),
+            button=pgettext("action", "责令整改"),
         )
         return context
 
