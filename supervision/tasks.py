@@ -15,7 +15,7 @@ day's run, if it also waited, finds it claimed).
 
 An hour after a run starts, a catch-up job of the same day sends what the run left: people it
 did not reach (it died), e-mails that failed, claims that a dead worker left (see
-services.reminders for the e-mail's guarantee). It costs two counts when there is nothing left.
+services.digests for the e-mail's guarantee). It costs a few counts when there is nothing left.
 """
 
 from __future__ import annotations

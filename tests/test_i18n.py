@@ -187,6 +187,7 @@ def _chinese_from_code(html: str, data: list[str], pattern: re.Pattern) -> list[
 # Chinese words of the interface that must never reach an English page.
 UI_WORDS = ["总览", "机构", "检查", "移送", "处理措施", "搜索", "导出", "信用等级"]
 NAV = [
+    "My work",
     "Overview",
     "Facilities",
     "Inspections",

@@ -57,13 +57,13 @@ def test_the_login_page_is_in_chinese(client, db):
     assert "登录" in html and "用户名" in html and "密码" in html
 
 
-def test_signing_in_lands_on_the_dashboard(client, inspector):
+def test_signing_in_lands_on_my_work(client, inspector):
     # An inspector needs no second factor (tests/test_two_factor.py has the supervisors').
     response = client.post(
         reverse("login"), {"username": "inspector", "password": PASSWORD}, follow=True
     )
-    assert response.redirect_chain[-1][0] == reverse("dashboard")
-    assert "总览" in response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("my-work")
+    assert "我的待办" in response.content.decode()
     assert response.context["user"] == inspector
 
 

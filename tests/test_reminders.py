@@ -29,7 +29,7 @@ from supervision.models import (
     Tip,
 )
 from supervision.roles import AUDITOR, INSPECTOR, SUPERVISOR, TIP_DESK
-from supervision.services import due_items, reminders
+from supervision.services import due_items, reminder_owners, reminders
 from supervision.services.due_items import Window
 from supervision.tasks import daily_reminders, run_at, schedule_daily
 from tests.factories import (
@@ -149,7 +149,7 @@ def test_a_kind_muted_in_the_product_is_not_notified(world):
 
 
 def test_a_person_is_told_of_the_latest_due_items_first_up_to_the_limit(world, monkeypatch):
-    monkeypatch.setattr(reminders, "NOTIFY_LIMIT", 2)
+    monkeypatch.setattr(reminder_owners, "NOTIFY_LIMIT", 2)
     facility = world["inspection"].facility
     older = TipFactory(facility=facility, due_on=D(2025, 6, 5))
     newest = TipFactory(facility=facility, due_on=D(2025, 6, 17))  # due soon
