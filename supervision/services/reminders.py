@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 
+from supervision.formats.punctuation import labelled
 from supervision.models import Notification, ReminderPreference
 from supervision.models.reminders import KEY_LENGTH, TITLE_LENGTH
 from supervision.services import due_items
@@ -68,7 +69,7 @@ URL_LENGTH = Notification._meta.get_field("url").max_length
 
 
 def _title(item: DueItem) -> str:
-    title = f"{item.title}：{item.subject}" if item.subject else item.title
+    title = labelled(item.title, item.subject) if item.subject else item.title
     return title[:TITLE_LENGTH]
 
 
