@@ -4,7 +4,7 @@ A due item is not stored: each kind (a Source below) reads its records' own date
 so the list can never disagree with them, and an item leaves it as soon as its record moves on
 (the rectification checked, the referral answered, the inspection completed). Each item has
 
-* an owner: people (the inspectors of an inspection, the person who referred a case) and/or a
+* an owner: people (the officers of an inspection or of the one that ordered a rectification) or a
   role in a district (the tip desk of the tip's district, the supervisors of the facility's);
 * a due date, in statutory working days where the rules say so (supervision.workdays);
 * a state: due soon (due within settings.DUE_SOON_WORKDAYS working days, today included) or
@@ -153,6 +153,11 @@ class Source:
     show: Callable[[dict[str, Any]], tuple[str, str, str, str, str]]
     # Only due soon, never overdue (a suspension that ends: nothing to do after the day).
     soon_only: bool = False
+    # The date the rows are read in order of (its index), and the row's district (a path).
+    date_field: str = "due_on"
+    district: str = "facility__district"
+    # The due date of a row, when it is not its date_field.
+    due: Callable[[dict[str, Any]], datetime.date] | None = None
     # Values read for a row's people (user ids), for the reminders: a separate query per page.
     people: Callable[[list[int]], dict[int, set[int]]] | None = None
     fields: tuple[str, ...] = field(default=())
@@ -263,29 +268,26 @@ def _show_suspension(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
     return str(_("暂停医保服务协议期满")), row["facility__name"], url, "", ""
 
 
+def _inspection_source(kind: str, label: Promise, rows: Callable[[datetime.date], QuerySet]):
+    """Inspections are their officers' items, read in start-date order (inspection_status_idx)."""
+    return Source(
+        kind=kind,
+        label=label,
+        model=Inspection,
+        rows=rows,
+        mine=lambda found, officer: found.filter(inspectors=officer),
+        role="",
+        show=_show_inspection,
+        date_field="start_date",
+        due=_inspection_due,
+        people=_people_of_inspections,
+        fields=("status", "start_date", "end_date", "facility__name", "facility__district"),
+    )
+
+
 SOURCES: tuple[Source, ...] = (
-    Source(
-        kind="inspection",
-        label=_("计划检查未开始"),
-        model=Inspection,
-        rows=_planned_rows,
-        mine=lambda rows, officer: rows.filter(inspectors=officer),
-        role="",
-        show=_show_inspection,
-        people=_people_of_inspections,
-        fields=("status", "start_date", "end_date", "facility__name", "facility__district"),
-    ),
-    Source(
-        kind="inspection_open",
-        label=_("检查未办结"),
-        model=Inspection,
-        rows=_running_rows,
-        mine=lambda rows, officer: rows.filter(inspectors=officer),
-        role="",
-        show=_show_inspection,
-        people=_people_of_inspections,
-        fields=("status", "start_date", "end_date", "facility__name", "facility__district"),
-    ),
+    _inspection_source("inspection", _("计划检查未开始"), _planned_rows),
+    _inspection_source("inspection_open", _("检查未办结"), _running_rows),
     Source(
         kind="rectification",
         label=_("整改复查"),
@@ -310,9 +312,13 @@ SOURCES: tuple[Source, ...] = (
         mine=None,
         role=SUPERVISOR,
         show=_show_referral,
+        date_field="referred_on",
+        district="inspection__facility__district",
+        due=lambda row: (
+            row["referred_on"] + datetime.timedelta(days=settings.REFERRAL_FOLLOW_UP_DAYS)
+        ),
         fields=(
             "referred_on",
-            "created_by_id",
             "inspection__facility__name",
             "inspection__facility__district",
         ),
@@ -325,6 +331,7 @@ SOURCES: tuple[Source, ...] = (
         mine=None,
         role=TIP_DESK,
         show=_show_tip,
+        district="district",
         fields=("due_on", "clock", "subject_name", "facility__name", "district"),
     ),
     Source(
@@ -337,6 +344,7 @@ SOURCES: tuple[Source, ...] = (
         mine=None,
         role=CREDIT_EVALUATOR,
         show=_show_objection,
+        district="assessment__district",
         fields=("due_on", "assessment__subject_name", "assessment__district"),
     ),
     Source(
@@ -363,6 +371,7 @@ SOURCES: tuple[Source, ...] = (
         role=SUPERVISOR,
         show=_show_suspension,
         soon_only=True,
+        date_field="ends_on",
         fields=("ends_on", "facility__name", "facility__district"),
     ),
 )
@@ -373,48 +382,19 @@ def kind_choices() -> list[tuple[str, Promise]]:
     return [(source.kind, source.label) for source in SOURCES]
 
 
-def _due_field(source: Source) -> str:
-    return {
-        "inspection": "start_date",
-        "inspection_open": "start_date",
-        "referral": "referred_on",
-        "suspension": "ends_on",
-    }.get(source.kind, "due_on")
-
-
 def _due_of(source: Source, row: dict[str, Any]) -> datetime.date:
-    if source.kind in ("inspection", "inspection_open"):
-        return _inspection_due(row)
-    if source.kind == "referral":
-        return row["referred_on"] + datetime.timedelta(days=settings.REFERRAL_FOLLOW_UP_DAYS)
-    return row[_due_field(source)]
-
-
-def _district_of(row: dict[str, Any]) -> str:
-    for name in ("facility__district", "inspection__facility__district", "district"):
-        if name in row:
-            return row[name] or ""
-    return row.get("assessment__district") or ""
+    return source.due(row) if source.due else row[source.date_field]
 
 
 def _open(source: Source, window: Window, until: datetime.date) -> QuerySet:
     rows = source.rows(until)
     if source.soon_only:
-        rows = rows.filter(**{f"{_due_field(source)}__gte": window.today})
+        rows = rows.filter(**{f"{source.date_field}__gte": window.today})
     return rows
 
 
 def _ordered(source: Source, rows: QuerySet) -> QuerySet:
-    if source.kind == "referral":
-        return rows.order_by("referred_on", "id")
-    return rows.order_by(_due_field(source), "id")
-
-
-_DISTRICT_PATHS = {
-    "tip": "district",
-    "objection": "assessment__district",
-    "referral": "inspection__facility__district",
-}
+    return rows.order_by(source.date_field, "id")
 
 
 def _in_districts(source: Source, rows: QuerySet, districts: frozenset[str] | None) -> QuerySet:
@@ -422,7 +402,7 @@ def _in_districts(source: Source, rows: QuerySet, districts: frozenset[str] | No
     joined, PostgreSQL hashed every inspection of the country to find a district's few."""
     if districts is None:
         return rows
-    path = _DISTRICT_PATHS.get(source.kind, "facility__district")
+    path = source.district
     relation, _sep, rest = path.partition("__")
     if not rest:
         return rows.filter(**{f"{path}__in": sorted(districts)})
@@ -442,27 +422,35 @@ def _items(
     """The first PAGE items of rows (the earliest due) and how many there are, up to
     COUNT_CAP + 1: one query reading at most that many rows."""
     values = list(_ordered(source, rows).values("pk", *source.fields)[: COUNT_CAP + 1])
-    items = []
-    for row in values[:PAGE]:
-        due_on = _due_of(source, row)
-        title, subject, url, action_url, action_label = source.show(row)
-        items.append(
-            DueItem(
-                kind=source.kind,
-                pk=row["pk"],
-                title=title,
-                subject=subject,
-                district=_district_of(row),
-                due_on=due_on,
-                state=window.state(due_on),
-                url=url,
-                action_url=action_url,
-                action_label=action_label,
-                role=source.role,
-                escalated=escalated,
-            )
-        )
+    items = [_item(source, row, window, escalated=escalated) for row in values[:PAGE]]
     return sorted(items, key=lambda item: (item.due_on, item.pk)), len(values)
+
+
+def _item(
+    source: Source,
+    row: dict[str, Any],
+    window: Window,
+    *,
+    escalated: bool,
+    people: frozenset[int] = frozenset(),
+) -> DueItem:
+    due_on = _due_of(source, row)
+    title, subject, url, action_url, action_label = source.show(row)
+    return DueItem(
+        kind=source.kind,
+        pk=row["pk"],
+        title=title,
+        subject=subject,
+        district=row[source.district] or "",
+        due_on=due_on,
+        state=window.state(due_on),
+        url=url,
+        action_url=action_url,
+        action_label=action_label,
+        people=people,
+        role=source.role,
+        escalated=escalated,
+    )
 
 
 def _capped(rows: QuerySet) -> int:
@@ -637,29 +625,17 @@ def all_items(window: Window | None = None, *, batch: int = 2000) -> Iterator[Du
             last = page[-1]["pk"]
             people = source.people([row["pk"] for row in page]) if source.people else {}
             for row in page:
-                due_on = _due_of(source, row)
-                title, subject, url, action_url, action_label = source.show(row)
-                owners = set(people.get(row["pk"], ()))
-                if source.kind == "referral" and row.get("created_by_id"):
-                    owners.add(row["created_by_id"])
-                yield DueItem(
-                    kind=source.kind,
-                    pk=row["pk"],
-                    title=title,
-                    subject=subject,
-                    district=_district_of(row),
-                    due_on=due_on,
-                    state=window.state(due_on),
-                    url=url,
-                    action_url=action_url,
-                    action_label=action_label,
-                    people=frozenset(owners),
-                    role=source.role,
-                    escalated=(
-                        not source.soon_only
-                        and source.role != SUPERVISOR
-                        and due_on <= window.escalation
-                    ),
+                escalated = (
+                    not source.soon_only
+                    and source.role != SUPERVISOR
+                    and _due_of(source, row) <= window.escalation
+                )
+                yield _item(
+                    source,
+                    row,
+                    window,
+                    escalated=escalated,
+                    people=frozenset(people.get(row["pk"], ())),
                 )
 
 
