@@ -10,7 +10,7 @@ to staff accounts. Then it times the page as each owner opens it, through the wh
 off), BENCH_REPEAT times after a warm-up: an inspector (their own inspections and orders), a
 supervisor of every district (their referrals, suspensions and check plan, and the team's items
 overdue past the escalation), a supervisor of one district, the tip desk (2,000,000 tips) and a
-credit evaluator; and the navigation's count uncached. Figures go to bench/RESULTS.md between the
+credit evaluator. Figures go to bench/RESULTS.md between the
 my-work markers.
 """
 
@@ -202,22 +202,6 @@ def measure() -> list[tuple[str, float, float, int, int, str]]:
         shown = f"{len(work.items())} shown, {work.count:,} due, {len(work.team_items())} team"
         rows.append((label, p50, p95, queries, status, shown))
         log(f"{label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, {queries} q, HTTP {status}; {shown}")
-        counts = []
-        for _ in range(REPEAT):
-            started = time.perf_counter()
-            due_items.count_for_user(user)
-            counts.append((time.perf_counter() - started) * 1000)
-        counts.sort()
-        rows.append(
-            (
-                f"{label}: navigation count, uncached",
-                statistics.median(counts),
-                counts[max(0, int(len(counts) * 0.95) - 1)],
-                0,
-                200,
-                "",
-            )
-        )
     log(f"inspector id {inspector_id}")
     return rows
 

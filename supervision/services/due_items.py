@@ -453,10 +453,6 @@ def _item(
     )
 
 
-def _capped(rows: QuerySet) -> int:
-    return rows.order_by().values("pk")[: COUNT_CAP + 1].count()
-
-
 @dataclass
 class Section:
     """One kind of item in one part of "my work": the first PAGE items and how many in all."""
@@ -533,21 +529,6 @@ def _mine(source: Source, officer: int | None, roles: frozenset[str], districts,
 def readable_sources(user: User) -> list[Source]:
     """The kinds whose records user may read (nobody is told of what they cannot open)."""
     return [source for source in SOURCES if can_view(user, source.model)]
-
-
-def count_for_user(user: User, window: Window | None = None) -> int:
-    """How many items are due for user (each kind counted up to COUNT_CAP): the navigation's
-    figure, one capped count per kind."""
-    window = window or Window.of()
-    roles = roles_of(user)
-    districts = user_districts(user)
-    officer = _officer_of(user)
-    total = 0
-    for source in readable_sources(user):
-        rows = _mine(source, officer, roles, districts, _open(source, window, window.horizon))
-        if rows is not None:
-            total += min(_capped(rows), COUNT_CAP)
-    return total
 
 
 # The navigation's count, as "my work" last computed it (it refreshes it on every visit, and
