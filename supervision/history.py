@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supervision.formats.values import cny, who
 from supervision.models import Tip, TipExtension, TipReporter, TipReward
-from supervision.models.base import MONEY, StaleEdit
+from supervision.models.base import MONEY, StaleEdit, history_model_of
 from supervision.models.tip import MASK
 from supervision.scoping import can_view
 from supervision.services.reasons import shown_reason
@@ -113,10 +113,10 @@ def can_view_history(
     user: AbstractBaseUser | AnonymousUser | None, model: type[models.Model]
 ) -> bool:
     """Whether user may read model's history (the historical model's view permission)."""
-    history = getattr(model, "history", None)
-    if user is None or history is None or not user.is_authenticated or not user.is_active:
+    history_model = history_model_of(model)
+    if user is None or history_model is None or not user.is_authenticated or not user.is_active:
         return False
-    opts = history.model._meta
+    opts = history_model._meta
     return user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
 
 

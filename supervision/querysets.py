@@ -190,14 +190,24 @@ class AnyOf(models.Lookup):
 SMALL_SET = 20000
 
 
-def _among(ids: models.QuerySet) -> Q:
-    """pk among the ids a small subquery gives (read at once, then sent as one array), or in
+# Foreign keys too (a rectification's inspection among an officer's).
+models.ForeignKey.register_lookup(AnyOf)
+
+
+def among(ids: models.QuerySet, field: str = "pk") -> Q:
+    """field among the ids a small subquery gives (read at once, then sent as one array), or in
     the subquery itself when it is not small."""
-    found = _ids_or_subquery(ids)
-    return Q(pk__any_of=found) if isinstance(found, list) else Q(pk__in=found)
+    return any_of(ids_or_subquery(ids), field)
 
 
-def _ids_or_subquery(ids: models.QuerySet) -> list[int] | models.QuerySet:
+def any_of(found: list[int] | models.QuerySet, field: str = "pk") -> Q:
+    """field among ids read already (one array), or in a subquery (see ids_or_subquery)."""
+    if isinstance(found, list):
+        return Q(**{f"{field}__any_of": found})
+    return Q(**{f"{field}__in": found})
+
+
+def ids_or_subquery(ids: models.QuerySet) -> list[int] | models.QuerySet:
     """The ids a small subquery gives, read at once; else the subquery itself.
 
     Filtering a five-million-row list ordered by name by `pk IN (subquery)` of a few thousand
@@ -242,9 +252,9 @@ class PractitionerQuerySet(models.QuerySet):
         not_suspended = ~Exists(suspended.filter(practitioner=OuterRef("pk")))
         condition = Q(pk__in=[])
         if QualificationStatus.TERMINATED in statuses:
-            condition |= _among(terminated.values_list("practitioner_id", flat=True))
+            condition |= among(terminated.values_list("practitioner_id", flat=True))
         if QualificationStatus.SUSPENDED in statuses:
-            in_force = _among(suspended.values_list("practitioner_id", flat=True))
+            in_force = among(suspended.values_list("practitioner_id", flat=True))
             condition |= in_force & not_terminated
         if QualificationStatus.ACTIVE in statuses:
             condition |= Q(not_suspended) & not_terminated
@@ -282,7 +292,7 @@ class PractitionerQuerySet(models.QuerySet):
             .filter(total__gte=points)
             .values_list("practitioner_id", flat=True)
         )
-        return self.filter(_among(totals))
+        return self.filter(among(totals))
 
     def for_lists(self, year: int | None = None) -> PractitionerQuerySet:
         """Everything a list of practitioners shows, without a query per row."""

@@ -90,6 +90,26 @@ def test_the_navigation_links_the_audit_log_only_for_those_who_may_open_it(
     assert (f'href="{URL}"' in html) is linked
 
 
+def test_asking_who_may_read_history_builds_no_history_manager(inspector, monkeypatch):
+    """Every page's navigation asks it of each audited record type; reading a model's `history`
+    builds a manager class each time (the cost once was 17 ms a page for an inspector)."""
+    from simple_history.manager import HistoryDescriptor
+
+    from supervision.audit import can_audit
+
+    built = []
+    original = HistoryDescriptor.__get__
+
+    def counting(self, instance, owner):
+        built.append(owner)
+        return original(self, instance, owner)
+
+    can_audit(inspector)  # the first question of a process may look each model up once
+    monkeypatch.setattr(HistoryDescriptor, "__get__", counting)
+    assert can_audit(inspector) is False
+    assert built == []
+
+
 # ------------------------------------------------------------------------------ contents
 
 

@@ -83,6 +83,15 @@ class Linked(BatchedChecks):
 
 
 @functools.cache
+@functools.cache
+def history_model_of(model: type[models.Model]) -> type[models.Model] | None:
+    """model's historical model (django-simple-history), or None when it keeps no history.
+    Looked up once per model: every read of the `history` descriptor builds a new manager class
+    (about 0.4 ms), and the navigation asks it of every audited model on every page."""
+    history = getattr(model, "history", None)
+    return None if history is None else history.model
+
+
 def choice_labels(field: models.Field) -> dict[Any, Any]:
     """A field's choices as {value: label}, built once per field; labels stay lazy, so each is
     translated into the language of the request that shows it."""

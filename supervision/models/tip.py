@@ -174,6 +174,13 @@ class Tip(Versioned, TimeStamped):
                 name="tip_district_due_idx",
                 condition=Q(due_on__isnull=False) & ~Q(clock=""),
             ),
+            # Every district's running clocks by deadline (我的待办 of the tip desk and supervisors
+            # of every district): read in order and stopped at the page, however many are late.
+            models.Index(
+                fields=["due_on", "id"],
+                name="tip_running_due_idx",
+                condition=Q(due_on__isnull=False) & ~Q(clock=""),
+            ),
             # A clock whose deadline falls in a year the calendar does not know (a few tips at
             # the turn of a year): counted and listed without reading the others.
             models.Index(

@@ -30,7 +30,7 @@ from django.core.cache import cache
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import Promise
+from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext_lazy as _
 
 from supervision.choices import (
@@ -50,6 +50,7 @@ from supervision.models import (
     Tip,
 )
 from supervision.models.rectification import OPEN_STATUSES
+from supervision.querysets import any_of, ids_or_subquery
 from supervision.roles import CREDIT_EVALUATOR, INSPECTOR, SUPERVISOR, TIP_DESK
 from supervision.scoping import can_view, user_districts
 from supervision.workdays import Calendar, UnknownYear
@@ -147,7 +148,7 @@ class Source:
     rows: Callable[[datetime.date], QuerySet]
     # The same records narrowed to those of an officer (the user's Inspector id): their
     # inspections and what follows from them (None: only a role owns them).
-    mine: Callable[[QuerySet, int], QuerySet] | None
+    mine: Callable[[QuerySet, Officer], QuerySet] | None
     role: str
     # The row as an item: (title, subject, url, action url, action label).
     show: Callable[[dict[str, Any]], tuple[str, str, str, str, str]]
@@ -275,7 +276,7 @@ def _inspection_source(kind: str, label: Promise, rows: Callable[[datetime.date]
         label=label,
         model=Inspection,
         rows=rows,
-        mine=lambda found, officer: found.filter(inspectors=officer),
+        mine=lambda found, officer: found.filter(any_of(officer.inspections)),
         role="",
         show=_show_inspection,
         date_field="start_date",
@@ -295,7 +296,7 @@ SOURCES: tuple[Source, ...] = (
         rows=lambda until: Rectification.objects.filter(
             status__in=OPEN_STATUSES, due_on__lte=until
         ),
-        mine=lambda rows, officer: rows.filter(inspection__inspectors=officer),
+        mine=lambda rows, officer: rows.filter(any_of(officer.inspections, "inspection")),
         role="",
         show=_show_rectification,
         people=_people_of_rectifications,
@@ -512,12 +513,30 @@ def roles_of(user: User) -> frozenset[str]:
     return frozenset(user.groups.values_list("name", flat=True))
 
 
-def _officer_of(user: User) -> int | None:
-    """The id of the user's enforcement officer (Inspector), if they are one (one query)."""
-    return Inspector.objects.filter(user=user).values_list("pk", flat=True).first()
+class Officer:
+    """The user's enforcement officer (Inspector), and the inspections they are on: read once
+    (one index-only query) and given to each kind as one array. Joined to the link table
+    instead, PostgreSQL scanned every open rectification (15 ms) and started parallel workers
+    for the inspections in progress (30 ms) for an officer of 2,000 inspections."""
+
+    def __init__(self, pk: int) -> None:
+        self.pk = pk
+
+    @cached_property
+    def inspections(self) -> list[int] | QuerySet:
+        links = Inspection.inspectors.through.objects.filter(inspector_id=self.pk)
+        return ids_or_subquery(links.values_list("inspection_id", flat=True))
 
 
-def _mine(source: Source, officer: int | None, roles: frozenset[str], districts, rows: QuerySet):
+def _officer_of(user: User) -> Officer | None:
+    """The user's enforcement officer, if they are one (one query)."""
+    pk = Inspector.objects.filter(user=user).values_list("pk", flat=True).first()
+    return None if pk is None else Officer(pk)
+
+
+def _mine(
+    source: Source, officer: Officer | None, roles: frozenset[str], districts, rows: QuerySet
+):
     """The rows of source the user owns: by role in their districts, or as the officer."""
     if source.role and source.role in roles:
         return _in_districts(source, rows, districts)
