@@ -353,3 +353,25 @@ def test_my_work_reads_a_constant_number_of_queries(world):
         _rectification(world | {"inspector": InspectorFactory()})
     more = queries()
     assert more == few
+
+
+@pytest.mark.parametrize("prefix", ["/", "/supervision/"])
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_an_items_links_are_those_reverse_gives(prefix, language):
+    """Items fill their ids into routes reversed once (due_items.Words): under any script prefix
+    and language the link is the one reverse() gives."""
+    from django.urls import reverse, set_script_prefix
+    from django.utils import translation
+
+    from supervision.services.due_items import Words
+
+    try:
+        set_script_prefix(prefix)
+        with translation.override(language):
+            words = Words()
+            for name in ("inspection-detail", "tip-detail", "rectification-follow-up"):
+                assert words.link(name, 7) == reverse(name, args=[7])
+                assert words.link(name, 1234567) == reverse(name, args=[1234567])
+            assert words.say("planned") == str(due_items.TEXTS["planned"])
+    finally:
+        set_script_prefix("/")

@@ -123,6 +123,42 @@ def test_a_supervisor_sees_the_teams_items_overdue_past_the_escalation(client, o
     assert "团队逾期事项" not in html_of(client.get(URL))
 
 
+def test_the_team_list_shows_the_longest_overdue_of_each_kind_and_counts_the_rest(
+    client, officer, monkeypatch
+):
+    monkeypatch.setattr("supervision.services.due_items.TEAM_PAGE", 1)
+    _, inspector = officer
+    planned(inspector, start=D(2025, 1, 6), name="示例最久药店")
+    planned(inspector, start=D(2025, 3, 3), name="示例次久药店")
+    lead = UserFactory(username="lead", role=SUPERVISOR)
+    client.force_login(lead)
+    html = html_of(client.get(URL))
+    team = html[html.index('id="team-heading"') :]
+    assert "示例最久药店" in team and "示例次久药店" not in team
+    assert "显示逾期最久的 1 项，共 2 项" in team
+
+
+def test_an_officers_items_are_listed_earliest_first_however_many_they_have(
+    client, officer, monkeypatch
+):
+    """An officer's items are read whole and ordered in Python (see due_items._items): the order
+    and the count must be those of the SQL path."""
+    monkeypatch.setattr("supervision.services.due_items.PAGE", 2)
+    monkeypatch.setattr("supervision.services.due_items.COUNT_CAP", 2)
+    user, inspector = officer
+    for start, name in [
+        (D(2025, 5, 6), "示例丙药店"),
+        (D(2025, 1, 6), "示例甲药店"),
+        (D(2025, 3, 3), "示例乙药店"),
+    ]:
+        planned(inspector, start=start, name=name)
+    client.force_login(user)
+    html = html_of(client.get(URL))
+    assert html.index("示例甲药店") < html.index("示例乙药店")
+    assert "示例丙药店" not in html
+    assert "共 2 项以上" in html
+
+
 def test_a_role_without_due_items_has_no_link_and_an_empty_page(client, auditor):
     TipFactory()
     client.force_login(auditor)

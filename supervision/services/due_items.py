@@ -20,6 +20,7 @@ reads every open item once for the daily reminders (services.reminders).
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,9 +29,10 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.functional import Promise, cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from supervision.choices import (
@@ -57,9 +59,12 @@ from supervision.workdays import Calendar, UnknownYear
 
 OVERDUE = "overdue"
 SOON = "soon"
-# Items shown per kind and section on "my work"; a section's count stops past COUNT_CAP ("200+").
+# Items shown per kind on "my work": of one's own, and of the team's (the longest overdue; the
+# rest counted). A section's count stops past COUNT_CAP ("99+"), so no query reads more than
+# COUNT_CAP + 1 rows.
 PAGE = 50
-COUNT_CAP = 200
+TEAM_PAGE = 20
+COUNT_CAP = 99
 
 
 @dataclass(frozen=True)
@@ -151,7 +156,7 @@ class Source:
     mine: Callable[[QuerySet, Officer], QuerySet] | None
     role: str
     # The row as an item: (title, subject, url, action url, action label).
-    show: Callable[[dict[str, Any]], tuple[str, str, str, str, str]]
+    show: Callable[[dict[str, Any], Words], tuple[str, str, str, str, str]]
     # Only due soon, never overdue (a suspension that ends: nothing to do after the day).
     soon_only: bool = False
     # The date the rows are read in order of (its index), and the row's district (a path).
@@ -189,7 +194,7 @@ def _inspection_due(row: dict[str, Any]) -> datetime.date:
 def _people_of_inspections(pks: list[int]) -> dict[int, set[int]]:
     found: dict[int, set[int]] = {}
     through = Inspection.inspectors.through.objects.filter(
-        inspection_id__in=pks, inspector__user__isnull=False
+        inspection_id__any_of=pks, inspector__user__isnull=False
     ).values_list("inspection_id", "inspector__user_id")
     for inspection_id, user_id in through:
         found.setdefault(inspection_id, set()).add(user_id)
@@ -198,75 +203,140 @@ def _people_of_inspections(pks: list[int]) -> dict[int, set[int]]:
 
 def _people_of_rectifications(pks: list[int]) -> dict[int, set[int]]:
     by_inspection = dict(
-        Rectification.objects.filter(pk__in=pks).values_list("inspection_id", "pk")
+        Rectification.objects.filter(pk__any_of=pks).values_list("inspection_id", "pk")
     )
     people = _people_of_inspections(list(by_inspection))
     return {by_inspection[i]: users for i, users in people.items()}
 
 
-def _show_inspection(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
-    url = reverse("inspection-detail", args=[row["pk"]])
+# What the items say: read through Words.say(), each text translated once per language.
+TEXTS: dict[str, Promise] = {
+    "planned": _("计划检查逾期未开始"),
+    "start": _("开始检查"),
+    "running": _("检查逾期未办结"),
+    "complete": _("完成检查"),
+    "rectification": _("整改期满，待复查"),
+    "follow_up": _("登记复查"),
+    "referral": _("移送后未获反馈"),
+    "feedback": _("登记反馈"),
+    "acceptance": _("举报线索受理期限"),
+    "accept": _("受理或不予受理"),
+    "handling": _("举报线索核查期限"),
+    "conclude": _("办结或延期"),
+    "objection": _("信用评价异议办理期限"),
+    "decide": _("处理异议"),
+    "planned_check": _("年度检查计划应检查"),
+    "record_check": _("登记检查"),
+    "suspension": _("暂停医保服务协议期满"),
+}
+_said: dict[tuple[str, str | None], str] = {}
+# A record's links: each route reversed once per script prefix and language, the id then put
+# in its place. The daily run builds 600,000 items with two links each; reversing each (50 µs)
+# was half of its time.
+_MARK = 987654321012345
+
+
+@functools.cache
+def _route(name: str, prefix: str, language: str | None) -> tuple[str, str]:
+    before, after = reverse(name, args=[_MARK]).split(str(_MARK))
+    return before, after
+
+
+class Words:
+    """The texts and links of items, in the language and under the script prefix in force when
+    it is made (one per page or run: asking for them per item cost more than the rest)."""
+
+    def __init__(self) -> None:
+        self.language = get_language()
+        self.prefix = get_script_prefix()
+
+    def say(self, name: str) -> str:
+        key = (name, self.language)
+        found = _said.get(key)
+        if found is None:
+            found = _said[key] = str(TEXTS[name])
+        return found
+
+    def link(self, name: str, pk: int) -> str:
+        before, after = _route(name, self.prefix, self.language)
+        return f"{before}{int(pk)}{after}"
+
+
+def _show_inspection(row: dict[str, Any], words: Words) -> tuple[str, str, str, str, str]:
+    url = words.link("inspection-detail", row["pk"])
     if row["status"] == InspectionStatus.PLANNED:
-        title = str(_("计划检查逾期未开始"))
-        action = (reverse("inspection-edit", args=[row["pk"]]), str(_("开始检查")))
-    else:
-        title = str(_("检查逾期未办结"))
-        action = (reverse("inspection-complete", args=[row["pk"]]), str(_("完成检查")))
-    return title, row["facility__name"], url, *action
-
-
-def _show_rectification(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
+        return (
+            words.say("planned"),
+            row["facility__name"],
+            url,
+            words.link("inspection-edit", row["pk"]),
+            words.say("start"),
+        )
     return (
-        str(_("整改期满，待复查")),
+        words.say("running"),
         row["facility__name"],
-        reverse("inspection-detail", args=[row["inspection_id"]]) + "#rectification",
-        reverse("rectification-follow-up", args=[row["pk"]]),
-        str(_("登记复查")),
-    )
-
-
-def _show_referral(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
-    url = reverse("referral-detail", args=[row["pk"]])
-    return (
-        str(_("移送后未获反馈")),
-        row["inspection__facility__name"],
         url,
-        reverse("referral-move", args=[row["pk"]]),
-        str(_("登记反馈")),
+        words.link("inspection-complete", row["pk"]),
+        words.say("complete"),
     )
 
 
-def _show_tip(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
-    url = reverse("tip-detail", args=[row["pk"]])
+def _show_rectification(row: dict[str, Any], words: Words) -> tuple[str, str, str, str, str]:
+    return (
+        words.say("rectification"),
+        row["facility__name"],
+        words.link("inspection-detail", row["inspection_id"]) + "#rectification",
+        words.link("rectification-follow-up", row["pk"]),
+        words.say("follow_up"),
+    )
+
+
+def _show_referral(row: dict[str, Any], words: Words) -> tuple[str, str, str, str, str]:
+    return (
+        words.say("referral"),
+        row["inspection__facility__name"],
+        words.link("referral-detail", row["pk"]),
+        words.link("referral-move", row["pk"]),
+        words.say("feedback"),
+    )
+
+
+def _show_tip(row: dict[str, Any], words: Words) -> tuple[str, str, str, str, str]:
+    url = words.link("tip-detail", row["pk"])
     subject = row["facility__name"] or row["subject_name"]
     if row["clock"] == "acceptance":
-        return str(_("举报线索受理期限")), subject, url, url, str(_("受理或不予受理"))
-    return str(_("举报线索核查期限")), subject, url, url, str(_("办结或延期"))
+        return words.say("acceptance"), subject, url, url, words.say("accept")
+    return words.say("handling"), subject, url, url, words.say("conclude")
 
 
-def _show_objection(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
+def _show_objection(row: dict[str, Any], words: Words) -> tuple[str, str, str, str, str]:
     return (
-        str(_("信用评价异议办理期限")),
+        words.say("objection"),
         row["assessment__subject_name"],
-        reverse("objection-detail", args=[row["pk"]]),
-        reverse("objection-decide", args=[row["pk"]]),
-        str(_("处理异议")),
+        words.link("objection-detail", row["pk"]),
+        words.link("objection-decide", row["pk"]),
+        words.say("decide"),
     )
 
 
-def _show_planned_check(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
+def _show_planned_check(row: dict[str, Any], words: Words) -> tuple[str, str, str, str, str]:
     return (
-        str(_("年度检查计划应检查")),
+        words.say("planned_check"),
         row["facility__name"],
         reverse("plannedcheck-list") + f"?year={row['year']}",
         reverse("inspection-create") + f"?facility={row['facility_id']}",
-        str(_("登记检查")),
+        words.say("record_check"),
     )
 
 
-def _show_suspension(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
-    url = reverse("sanction-detail", args=[row["pk"]])
-    return str(_("暂停医保服务协议期满")), row["facility__name"], url, "", ""
+def _show_suspension(row: dict[str, Any], words: Words) -> tuple[str, str, str, str, str]:
+    return (
+        words.say("suspension"),
+        row["facility__name"],
+        words.link("sanction-detail", row["pk"]),
+        "",
+        "",
+    )
 
 
 def _inspection_source(kind: str, label: Promise, rows: Callable[[datetime.date], QuerySet]):
@@ -418,12 +488,28 @@ def _in_districts(source: Source, rows: QuerySet, districts: frozenset[str] | No
 
 
 def _items(
-    source: Source, rows: QuerySet, window: Window, *, escalated: bool = False
+    source: Source,
+    rows: QuerySet,
+    window: Window,
+    words: Words,
+    *,
+    escalated: bool = False,
+    page: int | None = None,
+    whole: bool = False,
 ) -> tuple[list[DueItem], int]:
-    """The first PAGE items of rows (the earliest due) and how many there are, up to
-    COUNT_CAP + 1: one query reading at most that many rows."""
-    values = list(_ordered(source, rows).values("pk", *source.fields)[: COUNT_CAP + 1])
-    items = [_item(source, row, window, escalated=escalated) for row in values[:PAGE]]
+    """The first `page` items of rows (the earliest due) and how many there are, up to
+    COUNT_CAP + 1: one query reading at most that many rows, or, given `whole` rows that are
+    few (an officer's: at most their inspections), all of them, ordered here. Ordered and
+    limited in SQL, those let PostgreSQL walk a national index in date order testing each row
+    against the officer's array (200 ms for an officer's 11 rectifications)."""
+    if whole:
+        found = rows.order_by().values("pk", *source.fields)
+        key = source.date_field
+        values = sorted(found, key=lambda row: (row[key], row["pk"]))[: COUNT_CAP + 1]
+    else:
+        values = list(_ordered(source, rows).values("pk", *source.fields)[: COUNT_CAP + 1])
+    shown = values[: PAGE if page is None else page]
+    items = [_item(source, row, window, words, escalated=escalated) for row in shown]
     return sorted(items, key=lambda item: (item.due_on, item.pk)), len(values)
 
 
@@ -431,12 +517,13 @@ def _item(
     source: Source,
     row: dict[str, Any],
     window: Window,
+    words: Words,
     *,
     escalated: bool,
     people: frozenset[int] = frozenset(),
 ) -> DueItem:
     due_on = _due_of(source, row)
-    title, subject, url, action_url, action_label = source.show(row)
+    title, subject, url, action_url, action_label = source.show(row, words)
     return DueItem(
         kind=source.kind,
         pk=row["pk"],
@@ -456,7 +543,7 @@ def _item(
 
 @dataclass
 class Section:
-    """One kind of item in one part of "my work": the first PAGE items and how many in all."""
+    """One kind of item in one part of "my work": its first items and how many in all."""
 
     source: Source
     items: list[DueItem]
@@ -536,13 +623,14 @@ def _officer_of(user: User) -> Officer | None:
 
 def _mine(
     source: Source, officer: Officer | None, roles: frozenset[str], districts, rows: QuerySet
-):
-    """The rows of source the user owns: by role in their districts, or as the officer."""
+) -> tuple[QuerySet | None, bool]:
+    """The rows of source the user owns: by role in their districts, or as the officer; and
+    whether they are few enough to read whole (an officer's, given as one array)."""
     if source.role and source.role in roles:
-        return _in_districts(source, rows, districts)
+        return _in_districts(source, rows, districts), False
     if source.mine is not None and officer is not None:
-        return source.mine(rows, officer)
-    return None
+        return source.mine(rows, officer), isinstance(officer.inspections, list)
+    return None, False
 
 
 def readable_sources(user: User) -> list[Source]:
@@ -596,16 +684,19 @@ def for_user(user: User, window: Window | None = None) -> MyWork:
     roles = roles_of(user)
     districts = user_districts(user)
     officer = _officer_of(user)
+    words = Words()
     mine, team = [], []
     for source in readable_sources(user):
-        rows = _mine(source, officer, roles, districts, _open(source, window, window.horizon))
+        rows, whole = _mine(
+            source, officer, roles, districts, _open(source, window, window.horizon)
+        )
         if rows is not None:
-            items, count = _items(source, rows, window)
+            items, count = _items(source, rows, window, words, whole=whole)
             if items:
                 mine.append(Section(source, items, count))
         if SUPERVISOR in roles and not source.soon_only and source.role != SUPERVISOR:
             late = _in_districts(source, _open(source, window, window.escalation), districts)
-            items, count = _items(source, late, window, escalated=True)
+            items, count = _items(source, late, window, words, escalated=True, page=TEAM_PAGE)
             if items:
                 team.append(Section(source, items, count))
     return MyWork(window=window, mine=mine, team=team)
@@ -615,6 +706,7 @@ def all_items(window: Window | None = None, *, batch: int = 2000) -> Iterator[Du
     """Every open item due soon or overdue, with its people, for the daily reminders: each
     source read once, in batches of `batch` records."""
     window = window or Window.of()
+    words = Words()
     for source in SOURCES:
         rows = _open(source, window, window.horizon).values("pk", *source.fields)
         last = None
@@ -634,6 +726,7 @@ def all_items(window: Window | None = None, *, batch: int = 2000) -> Iterator[Du
                     source,
                     row,
                     window,
+                    words,
                     escalated=escalated,
                     people=frozenset(people.get(row["pk"], ())),
                 )

@@ -49,17 +49,22 @@ class MyWorkView(LoginRequiredMixin, TemplateView):
                 for item in found
             ]
 
+        def notes(sections: list[due_items.Section]) -> list[tuple[object, int, int, bool]]:
+            """The kinds with more items than shown: label, shown, how many, past the cap."""
+            return [
+                (labels[section.source.kind], len(section.items), section.count, section.capped)
+                for section in sections
+                if section.count > len(section.items)
+            ]
+
         context.update(
             work=work,
             items=rows(items),
             team=rows(work.team_items()),
             overdue=sum(item.overdue for item in items),
             soon=sum(not item.overdue for item in items),
-            section_notes=[
-                (labels[section.source.kind], len(section.items), section.count, section.capped)
-                for section in work.mine
-                if section.count > len(section.items)
-            ],
+            section_notes=notes(work.mine),
+            team_notes=notes(work.team),
             today=work.window.today,
             is_supervisor=SUPERVISOR in due_items.roles_of(user),
             cap=due_items.COUNT_CAP,
