@@ -128,6 +128,10 @@ def make_staff() -> dict[str, int]:
                 [inspectors],
             )
             linked = cursor.rowcount
+            # As autovacuum would have by the time a bureau's accounts sign in: without it the
+            # first run plans the officers' accounts as if none had one.
+            for table in ("auth_user", "supervision_inspector", "supervision_userdistrict"):
+                cursor.execute(f"ANALYZE {table}")
     counts: dict[str, int] = {}
     for role, _district in plan:
         counts[role] = counts.get(role, 0) + 1

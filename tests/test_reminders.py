@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django_tasks import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -221,6 +222,21 @@ def test_each_owner_gets_one_e_mail_of_the_day_overdue_first_with_absolute_links
     assert row.sent_at is not None and row.worker.startswith("w1/")
     empty = DigestDelivery.objects.get(user=world["auditor"], day=TODAY)
     assert empty.state == DigestState.EMPTY
+
+
+@pytest.mark.parametrize(
+    "name",
+    ['<script>alert("x")</script>示例药店', '=HYPERLINK("http://x")', "示例'; DROP TABLE x;--"],
+)
+def test_hostile_names_are_escaped_in_the_e_mails_html(world, name):
+    world["inspection"].facility.name = name
+    world["inspection"].facility.save()
+    reminders.send_digests(window(), worker="w1")
+    (desk,) = [m for m in mail.outbox if m.to == ["desk@ybj.example.cn"]]
+    html, _kind = desk.alternatives[0]
+    assert escape(name) in html
+    assert "<script>" not in html
+    assert name in desk.body  # the plain text is not HTML: shown as written
 
 
 def test_an_e_mail_lists_fifty_items_and_counts_the_rest(world):

@@ -37,7 +37,7 @@ from django.db.models.functions import Concat, Left
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
@@ -80,11 +80,24 @@ class Row:
 
 
 class Rows:
-    """The e-mails' rows, each item's made once per run: the same items go to many people."""
+    """The e-mails' rows, each item's made once per run: the same items go to many people. The
+    words they share are translated once per run, and the rows escaped by hand (format_html
+    per row was a fifth of the e-mails' time)."""
 
     def __init__(self, today: datetime.date) -> None:
         self.today = today
         self.made: dict[str, Row] = {}
+        self.soon = gettext("即将到期")
+        self.deadline = gettext("期限 %(day)s")
+        self.late: dict[int, str] = {}
+
+    def _late(self, days: int) -> str:
+        found = self.late.get(days)
+        if found is None:
+            found = self.late[days] = ngettext("逾期%(days)d天", "逾期%(days)d天", days) % {
+                "days": days
+            }
+        return found
 
     def __call__(self, item: DueItem) -> Row:
         row = self.made.get(item.key)
@@ -92,23 +105,19 @@ class Rows:
             link = settings.SITE_URL + item.url
             due = ymd(item.due_on)
             if item.overdue:
-                days = item.days_overdue(self.today)
-                state = ngettext("逾期%(days)d天", "逾期%(days)d天", days) % {"days": days}
-                state_html = format_html("<strong>{}</strong>", state)
+                state = self._late(item.days_overdue(self.today))
+                state_html = f"<strong>{escape(state)}</strong>"
             else:
-                state = state_html = gettext("即将到期")
+                state, state_html = self.soon, escape(self.soon)
             subject = f" · {item.subject}" if item.subject else ""
-            deadline = gettext("期限 %(day)s") % {"day": due}
+            deadline = self.deadline % {"day": due}
+            html = (
+                f'<tr><td>{state_html}</td><td><a href="{escape(link)}">{escape(item.title)}</a>'
+                f"</td><td>{escape(item.subject or '—')}</td><td>{escape(due)}</td></tr>"
+            )
             row = self.made[item.key] = Row(
                 text=f"- {state} · {item.title}{subject} · {deadline}\n  {link}",
-                html=format_html(
-                    '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td></tr>',
-                    state_html,
-                    link,
-                    item.title,
-                    item.subject or "—",
-                    due,
-                ),
+                html=mark_safe(html),  # noqa: S308 (every value escaped above)
             )
         return row
 
@@ -130,7 +139,7 @@ def _message(person: Recipient, digest: Pile, rows: Rows) -> mail.EmailMultiAlte
                 label=str(labels.get(kind, kind)),
                 count=digest.by_kind[kind],
                 text="\n".join(row.text for row in found),
-                html=mark_safe("".join(row.html for row in found)),  # noqa: S308 (format_html's)
+                html=mark_safe("".join(row.html for row in found)),  # noqa: S308 (rows escaped by Rows)
             )
             for kind, found in groups.items()
         ],
