@@ -58,6 +58,27 @@ def forget_districts(user: UserLike) -> None:
         delattr(user, _CACHE)
 
 
+_GROUPS = "_supervision_group_names"
+
+
+def group_names(user: UserLike) -> frozenset[str]:
+    """The names of user's groups (roles), read once per user object as Django keeps its
+    permissions: the navigation, the second factor and "my work" ask it on every page."""
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, _GROUPS, None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
+        setattr(user, _GROUPS, cached)
+    return cached
+
+
+def forget_groups(sender: Any, instance: Any, action: str, **kwargs: Any) -> None:
+    """m2m_changed of the users' groups: a user object whose groups changed reads them again."""
+    if action.startswith("post_") and hasattr(instance, _GROUPS):
+        delattr(instance, _GROUPS)
+
+
 def district_path(model: type[Model]) -> Any:
     """The model's lookup path to a district, None for shared tables, _UNDECLARED if not said."""
     return getattr(model, "district_path", _UNDECLARED)

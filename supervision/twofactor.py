@@ -26,6 +26,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from supervision.roles import SUPERVISOR
+from supervision.scoping import group_names
 from supervision.security import logger
 
 RECOVERY_CODES = 10
@@ -36,8 +37,8 @@ _TOTP_CODE = re.compile(r"\d{6}")
 
 
 def second_factor_required(user: AbstractBaseUser) -> bool:
-    """Supervisors and superusers must pass a second factor (queries the groups)."""
-    return bool(user.is_superuser or user.groups.filter(name=SUPERVISOR).exists())
+    """Supervisors and superusers must pass a second factor (their roles, read once a request)."""
+    return bool(user.is_superuser or SUPERVISOR in group_names(user))
 
 
 def has_authenticator(user: AbstractBaseUser) -> bool:

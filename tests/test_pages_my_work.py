@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -202,3 +203,32 @@ def test_the_english_page_is_in_english(client, officer):
     html = html_of(client.get(URL))
     assert "My work" in html
     assert "我的待办" not in html
+
+
+@pytest.mark.parametrize("role", [INSPECTOR, SUPERVISOR])
+def test_a_page_reads_the_users_roles_once(client, role):
+    """The navigation's role label, the second factor and "my work" all ask for the roles."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = UserFactory(username="once", role=role)
+    client.force_login(user)
+    device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(URL).status_code == 200
+    # Besides Django's own read of the groups' permissions (once, cached on the user too).
+    assert sum(query["sql"].startswith('SELECT "auth_group".') for query in captured) == 1
+
+
+def test_a_user_object_whose_roles_change_reads_them_again(db):
+    from supervision.scoping import group_names
+
+    user = UserFactory(username="changing", role=INSPECTOR)
+    assert group_names(user) == {INSPECTOR}
+    user.groups.add(Group.objects.get(name=SUPERVISOR))
+    assert group_names(user) == {INSPECTOR, SUPERVISOR}
+    user.groups.clear()
+    assert group_names(user) == frozenset()

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
-from django.urls import get_script_prefix, reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.functional import Promise, cached_property
 from django.utils.translation import get_language
@@ -54,7 +54,7 @@ from supervision.models import (
 from supervision.models.rectification import OPEN_STATUSES
 from supervision.querysets import any_of, ids_or_subquery
 from supervision.roles import CREDIT_EVALUATOR, INSPECTOR, SUPERVISOR, TIP_DESK
-from supervision.scoping import can_view, user_districts
+from supervision.scoping import can_view, group_names, user_districts
 from supervision.workdays import Calendar, UnknownYear
 
 OVERDUE = "overdue"
@@ -237,18 +237,19 @@ _MARK = 987654321012345
 
 
 @functools.cache
-def _route(name: str, prefix: str, language: str | None) -> tuple[str, str]:
-    before, after = reverse(name, args=[_MARK]).split(str(_MARK))
+def _route(name: str, prefix: str, language: str | None, urlconf: str) -> tuple[str, str]:
+    before, after = reverse(name, urlconf=urlconf, args=[_MARK]).split(str(_MARK))
     return before, after
 
 
 class Words:
-    """The texts and links of items, in the language and under the script prefix in force when
+    """The texts and links of items, in the language, script prefix and URLconf in force when
     it is made (one per page or run: asking for them per item cost more than the rest)."""
 
     def __init__(self) -> None:
         self.language = get_language()
         self.prefix = get_script_prefix()
+        self.urlconf = get_urlconf() or settings.ROOT_URLCONF
 
     def say(self, name: str) -> str:
         key = (name, self.language)
@@ -258,7 +259,7 @@ class Words:
         return found
 
     def link(self, name: str, pk: int) -> str:
-        before, after = _route(name, self.prefix, self.language)
+        before, after = _route(name, self.prefix, self.language, self.urlconf)
         return f"{before}{int(pk)}{after}"
 
 
@@ -597,7 +598,7 @@ class MyWork:
 def roles_of(user: User) -> frozenset[str]:
     if user.is_superuser:
         return frozenset({INSPECTOR, SUPERVISOR, TIP_DESK, CREDIT_EVALUATOR})
-    return frozenset(user.groups.values_list("name", flat=True))
+    return group_names(user)
 
 
 class Officer:

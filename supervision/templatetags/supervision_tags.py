@@ -69,6 +69,8 @@ from supervision.choices import (
 from supervision.formats.values import DASH, cny, who, ymd, ymdhm
 from supervision.models import Hotline
 from supervision.people import person_name
+from supervision.roles import ROLES
+from supervision.scoping import group_names
 from supervision.services import due_items
 
 register = template.Library()
@@ -105,6 +107,14 @@ def person(user: object) -> str:
     """An account as its person: linked officer's name, full name, username (see
     supervision.people.person_name); "—" for none."""
     return person_name(user) or DASH
+
+
+@register.filter
+def role_names(user: object) -> list[str]:
+    """The names of user's roles in the order of roles.ROLES, any other group after them by name
+    (scoping.group_names: read once a request)."""
+    order = {name: n for n, name in enumerate(ROLES)}
+    return sorted(group_names(user), key=lambda name: (order.get(name, len(order)), name))
 
 
 @register.filter
