@@ -132,8 +132,9 @@ def client_of(username: str, role: str, district: str | None = None):
     return client, user
 
 
-def busiest_inspector_user():
-    """The staff account of the inspector with the most inspections in progress."""
+def inspector_user(rank: str):
+    """The staff account of an inspector by the number of their inspections in progress: the
+    busiest ("busiest") or the middle one ("median")."""
     from django.contrib.auth.models import Group, User
     from django.db import connection
 
@@ -144,12 +145,13 @@ def busiest_inspector_user():
             "SELECT ii.inspector_id FROM supervision_inspection_inspectors ii "
             "JOIN supervision_inspection i ON i.id = ii.inspection_id "
             "WHERE i.status = 'in_progress' GROUP BY ii.inspector_id "
-            "ORDER BY count(*) DESC, ii.inspector_id LIMIT 1"
+            "ORDER BY count(*) DESC, ii.inspector_id"
         )
-        (inspector_id,) = cursor.fetchone()
+        ranked = [row[0] for row in cursor.fetchall()]
+    inspector_id = ranked[0] if rank == "busiest" else ranked[len(ranked) // 2]
     inspector = Inspector.objects.get(pk=inspector_id)
     if inspector.user_id is None:
-        user, _ = User.objects.get_or_create(username="bench-my-work-inspector", is_staff=True)
+        user, _ = User.objects.get_or_create(username=f"bench-my-work-{rank}", is_staff=True)
         Inspector.objects.filter(user=user).update(user=None)
         inspector.user = user
         inspector.save(update_fields=["user"])
@@ -182,12 +184,18 @@ def measure() -> list[tuple[str, float, float, int, int, str]]:
     from supervision.services import due_items
 
     url = reverse("my-work")
-    inspector_user, inspector_id = busiest_inspector_user()
-    inspector = Client()
-    inspector.force_login(inspector_user)
     rows = []
-    personas = [
-        ("inspector (busiest: most inspections in progress)", inspector, inspector_user),
+    personas = []
+    for rank, label in [
+        ("busiest", "inspector (busiest: most inspections in progress)"),
+        ("median", "inspector (the middle one by inspections in progress)"),
+    ]:
+        user, inspector_id = inspector_user(rank)
+        client = Client()
+        client.force_login(user)
+        personas.append((label, client, user))
+        log(f"{rank} inspector id {inspector_id}")
+    personas += [
         ("supervisor, every district", *client_of("bench-my-work-supervisor", "supervisor")),
         (
             "supervisor, one district (540102)",
@@ -202,7 +210,6 @@ def measure() -> list[tuple[str, float, float, int, int, str]]:
         shown = f"{len(work.items())} shown, {work.count:,} due, {len(work.team_items())} team"
         rows.append((label, p50, p95, queries, status, shown))
         log(f"{label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, {queries} q, HTTP {status}; {shown}")
-    log(f"inspector id {inspector_id}")
     return rows
 
 

@@ -7,7 +7,10 @@ import hashlib
 from decimal import Decimal
 
 import factory
+from django.apps import apps as django_apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission, User
+from django.contrib.contenttypes.management import create_contenttypes
 
 from supervision.choices import (
     Agency,
@@ -76,13 +79,18 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             # A transactional test (live_server, PostgreSQL locking) flushes the tables the
             # data migration filled: give the group its role's permissions whatever ran before.
+            # After a serialized-rollback test the flush does not even recreate the permission
+            # rows (post_migrate is held back), so they are made again here when missing.
             group, _ = Group.objects.get_or_create(name=extracted)
-            group.permissions.set(
-                Permission.objects.filter(
-                    content_type__app_label="supervision",
-                    codename__in=ROLE_PERMISSIONS[extracted],
-                )
+            codenames = ROLE_PERMISSIONS[extracted]
+            granted = Permission.objects.filter(
+                content_type__app_label="supervision", codename__in=codenames
             )
+            if granted.count() < len(set(codenames)):
+                config = django_apps.get_app_config("supervision")
+                create_contenttypes(config, verbosity=0)
+                create_permissions(config, verbosity=0)
+            group.permissions.set(granted.all())
             self.groups.add(group)
 
 

@@ -608,8 +608,10 @@ def substitute(
     The target's inspection, if not yet completed, follows."""
     reason = required_text(reason, "reason", _("请填写撤换原因。"))
     today = today or timezone.localdate()
+    # Only the assignment is locked (the plan by _lock below): PostgreSQL cannot lock the
+    # nullable side of the outer join to a target's inspection, which a drawn target lacks.
     assignment = (
-        RandomCheckAssignment.objects.select_for_update()
+        RandomCheckAssignment.objects.select_for_update(of=("self",))
         .select_related("target__plan", "target__inspection")
         .get(pk=assignment.pk)
     )
