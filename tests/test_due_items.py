@@ -372,6 +372,8 @@ def test_an_items_links_are_those_reverse_gives(prefix, language):
             for name in ("inspection-detail", "tip-detail", "rectification-follow-up"):
                 assert words.link(name, 7) == reverse(name, args=[7])
                 assert words.link(name, 1234567) == reverse(name, args=[1234567])
+            for name in ("plannedcheck-list", "inspection-create"):
+                assert words.link(name) == reverse(name)
             assert words.say("planned") == str(due_items.TEXTS["planned"])
     finally:
         set_script_prefix("/")

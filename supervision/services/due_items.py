@@ -242,6 +242,11 @@ def _route(name: str, prefix: str, language: str | None, urlconf: str) -> tuple[
     return before, after
 
 
+@functools.cache
+def _path(name: str, prefix: str, language: str | None, urlconf: str) -> str:
+    return reverse(name, urlconf=urlconf)
+
+
 class Words:
     """The texts and links of items, in the language, script prefix and URLconf in force when
     it is made (one per page or run: asking for them per item cost more than the rest)."""
@@ -258,7 +263,10 @@ class Words:
             found = _said[key] = str(TEXTS[name])
         return found
 
-    def link(self, name: str, pk: int) -> str:
+    def link(self, name: str, pk: int | None = None) -> str:
+        """The path of route name, for the record pk when the route takes one."""
+        if pk is None:
+            return _path(name, self.prefix, self.language, self.urlconf)
         before, after = _route(name, self.prefix, self.language, self.urlconf)
         return f"{before}{int(pk)}{after}"
 
@@ -324,8 +332,8 @@ def _show_planned_check(row: dict[str, Any], words: Words) -> tuple[str, str, st
     return (
         words.say("planned_check"),
         row["facility__name"],
-        reverse("plannedcheck-list") + f"?year={row['year']}",
-        reverse("inspection-create") + f"?facility={row['facility_id']}",
+        words.link("plannedcheck-list") + f"?year={int(row['year'])}",
+        words.link("inspection-create") + f"?facility={int(row['facility_id'])}",
         words.say("record_check"),
     )
 
