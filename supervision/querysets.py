@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Iterator
 
 from django.apps import apps
 from django.db import models
@@ -162,31 +163,70 @@ def _measures_in_force(kind: str, day: datetime.date) -> models.QuerySet:
     return _measures().filter(kind=kind, starts_on__lte=day, ends_on__gte=day)
 
 
+class Ids:
+    """Whole numbers for `any_of`, kept as one value: Django walks a list or tuple given to a
+    lookup item by item (resolve_lookup_value), and psycopg dumps a list of ints number by number
+    (for 2,000 ids, 2.5 ms and 3 ms on every query that uses them). Made once from the ids read,
+    this is neither walked nor dumped item by item: PostgreSQL gets one array literal."""
+
+    __slots__ = ("_literal", "values")
+
+    def __init__(self, values: Iterable[int]) -> None:
+        self.values: tuple[int, ...] = tuple(int(value) for value in values)
+        self._literal: str | None = None
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Ids) and other.values == self.values
+
+    def __hash__(self) -> int:
+        return hash(self.values)
+
+    def __repr__(self) -> str:
+        return f"Ids({len(self.values)} ids)"
+
+    @property
+    def literal(self) -> str:
+        """The array as PostgreSQL writes it: {1,2,3} (only digits and signs: ints)."""
+        if self._literal is None:
+            self._literal = "{" + ",".join(map(str, self.values)) + "}"
+        return self._literal
+
+
 @models.IntegerField.register_lookup
 class AnyOf(models.Lookup):
-    """`field__any_of=[…]`: one of a list of numbers, sent to PostgreSQL as one array
-    (`= ANY(%s)`), elsewhere as IN. Given a few thousand ids as IN (…), PostgreSQL plans a five-
-    million-row list ordered by name as a walk of the name index filtering each row (hundreds of
-    milliseconds); as an array it reads those rows by key and sorts them (a few)."""
+    """`field__any_of=Ids(…)` (or a list): one of a list of numbers, sent to PostgreSQL as one
+    array (`= ANY(%s)`), elsewhere as IN. Given a few thousand ids as IN (…), PostgreSQL plans a
+    five-million-row list ordered by name as a walk of the name index filtering each row
+    (hundreds of milliseconds); as an array it reads those rows by key and sorts them (a few)."""
 
     lookup_name = "any_of"
     prepare_rhs = False
 
     def get_db_prep_lookup(self, value, connection):
-        return ("%s", [[int(v) for v in value]])
+        return ("%s", [_ids(value).literal])
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        values = [int(v) for v in self.rhs]
+        ids = _ids(self.rhs)
         if connection.vendor == "postgresql":
             # Typed as the column: an int4[] against a bigint column compares across types,
             # which PostgreSQL neither uses as an index condition nor hashes as a filter (each
             # row tested against every value: 9 ms for 1,000 rows and 2,000 ids, 0.3 ms typed).
             column = self.lhs.output_field.cast_db_type(connection)
-            return f"{lhs} = ANY(%s::{column}[])", [*lhs_params, values]
-        if not values:
+            return f"{lhs} = ANY(%s::{column}[])", [*lhs_params, ids.literal]
+        if not ids.values:
             return "1 = 0", list(lhs_params)
-        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+        return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", [*lhs_params, *ids.values]
+
+
+def _ids(value: object) -> Ids:
+    return value if isinstance(value, Ids) else Ids(value)  # type: ignore[arg-type]
 
 
 # A set of people this small (those suspended or terminated today, those with many points this
@@ -204,10 +244,10 @@ def among(ids: models.QuerySet, field: str = "pk") -> Q:
     return any_of(ids_or_subquery(ids), field)
 
 
-def any_of(found: list[int] | models.QuerySet, field: str = "pk") -> Q:
+def any_of(found: list[int] | Ids | models.QuerySet, field: str = "pk") -> Q:
     """field among ids read already (one array), or in a subquery (see ids_or_subquery)."""
-    if isinstance(found, list):
-        return Q(**{f"{field}__any_of": found})
+    if isinstance(found, (list, Ids)):
+        return Q(**{f"{field}__any_of": _ids(found)})
     return Q(**{f"{field}__in": found})
 
 

@@ -93,6 +93,8 @@ MIDDLEWARE = [
     # session, CSRF, sign-in, second factor or lockout runs for them (supervision/public/).
     "supervision.public.middleware.PublicPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Extends the session at most once a minute instead of saving it on every request.
+    "supervision.sessions.SessionTouchMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -279,7 +281,8 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 # django-axes first: it refuses a locked-out username/address before a password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the permissions in one query (supervision/auth_backends.py).
+    "supervision.auth_backends.RolePermissionBackend",
 ]
 
 
@@ -311,10 +314,12 @@ AXES_CLIENT_IP_CALLABLE = "supervision.security.client_ip"
 # directly. With a proxy, the proxy also says whether the client used HTTPS.
 TRUSTED_PROXIES = env_int("DJANGO_TRUSTED_PROXIES", 0)
 
-# Sessions end after DJANGO_SESSION_MINUTES without a request (each request extends them) and
-# when the browser closes.
+# Sessions end after DJANGO_SESSION_MINUTES without a request and when the browser closes. A
+# request extends the session when it was last saved SESSION_TOUCH_SECONDS or more ago
+# (supervision/sessions.py), so a page that only reads writes nothing.
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_TOUCH_SECONDS = 60
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

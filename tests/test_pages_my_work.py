@@ -232,3 +232,24 @@ def test_a_user_object_whose_roles_change_reads_them_again(db):
     assert group_names(user) == {INSPECTOR, SUPERVISOR}
     user.groups.clear()
     assert group_names(user) == frozenset()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ['<script>alert("x")</script>药店', '=HYPERLINK("http://x")', "'; DROP TABLE x; --"],
+)
+def test_hostile_names_are_shown_as_text_in_both_tables(client, officer, name):
+    """The rows are made in Python (views.my_work.Rows), not by the template: every value must
+    still be escaped, in the officer's table and the supervisor's team table."""
+    _, inspector = officer
+    planned(inspector, start=D(2025, 1, 6), name=name)
+    lead = UserFactory(username="lead", role=SUPERVISOR)
+    UserDistrictFactory(user=lead, district=District.CHENGGUAN)
+    escaped = name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = escaped.replace('"', "&quot;").replace("'", "&#x27;")
+    for user, table in [(officer[0], "my-work"), (lead, "team-work")]:
+        client.force_login(user)
+        html = html_of(client.get(URL))
+        body = html[html.index(f'id="{table}"') :]
+        assert escaped in body
+        assert "<script>alert" not in html

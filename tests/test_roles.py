@@ -218,3 +218,29 @@ def test_nobody_is_granted_the_reminders_tables(request, persona, model):
 def test_the_migration_creates_the_lookup_rows():
     assert set(PartnerAgency.objects.values_list("code", flat=True)) == set(Agency.values)
     assert set(ViolationCategory.objects.values_list("code", flat=True)) == set(Violation.values)
+
+
+@pytest.mark.parametrize("persona", [*PERSONA_ROLES, "outsider", "superuser"])
+def test_the_permission_backend_grants_what_django_s_own_would(request, persona):
+    from django.contrib.auth.backends import ModelBackend
+
+    user = request.getfixturevalue(persona)
+    user.user_permissions.add(Permission.objects.get(codename="view_hotline"))
+    ours = type(user).objects.get(pk=user.pk).get_all_permissions()
+    django_s = ModelBackend().get_all_permissions(type(user).objects.get(pk=user.pk))
+    assert ours == django_s
+    assert "supervision.view_hotline" in ours
+
+
+def test_a_user_s_permissions_are_read_in_one_query(inspector, django_assert_num_queries):
+    user = type(inspector).objects.get(pk=inspector.pk)
+    with django_assert_num_queries(1):
+        assert user.has_perm("supervision.view_facility")
+        assert not user.has_perm("supervision.delete_facility")
+        user.get_all_permissions()
+
+
+def test_an_inactive_user_has_no_permission(inspector):
+    inspector.is_active = False
+    inspector.save()
+    assert type(inspector).objects.get(pk=inspector.pk).get_all_permissions() == set()

@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
+import time
 
 import pytest
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from supervision.sessions import TOUCHED
 from tests.factories import FacilityFactory
 
 pytestmark = pytest.mark.django_db
@@ -174,6 +180,65 @@ def test_each_request_extends_the_session(client, inspector):
     assert client.get("/").status_code == 200
     remaining = Session.objects.get(session_key=key).expire_date - timezone.now()
     assert remaining > datetime.timedelta(minutes=29)
+
+
+def _session_writes(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    return sum(
+        "django_session" in query["sql"]
+        and query["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))
+        for query in queries.captured_queries
+    )
+
+
+def test_a_request_within_a_minute_of_the_last_save_writes_no_session(client, inspector):
+    client.force_login(inspector)
+    assert _session_writes(client) == 1  # the first page extends the session
+    assert _session_writes(client) == 0
+    assert _session_writes(client) == 0
+
+
+def test_a_request_a_minute_after_the_last_save_extends_the_session(client, inspector, settings):
+    client.force_login(inspector)
+    client.get("/")
+    key = client.session.session_key
+    session = client.session
+    session[TOUCHED] -= settings.SESSION_TOUCH_SECONDS
+    session.save()
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() + datetime.timedelta(minutes=29)
+    )
+    assert _session_writes(client) == 1
+    remaining = Session.objects.get(session_key=key).expire_date - timezone.now()
+    assert remaining > datetime.timedelta(minutes=29, seconds=50)
+
+
+def test_a_clock_set_back_extends_the_session_rather_than_trusting_it(client, inspector):
+    client.force_login(inspector)
+    session = client.session
+    session[TOUCHED] = int(time.time()) + 3600  # saved "in the future"
+    session.save()
+    assert _session_writes(client) == 1
+
+
+def test_the_time_out_notice_counts_from_the_last_save(client, inspector, settings):
+    client.force_login(inspector)
+    client.get("/")
+    session = client.session
+    session[TOUCHED] -= 40
+    session.save()
+    html = client.get("/").content.decode()
+    assert f'data-session-seconds="{settings.SESSION_COOKIE_AGE}"' in html
+    idle = int(re.search(r'data-session-idle="(\d+)"', html).group(1))
+    assert 40 <= idle <= 42
+
+
+def test_an_anonymous_request_with_an_unknown_session_cookie_makes_no_session(client):
+    client.cookies[settings.SESSION_COOKIE_NAME] = "x" * 32
+    assert client.get(reverse("login")).status_code == 200
+    assert client.get("/").status_code == 302
+    assert not Session.objects.exists()
 
 
 def test_a_session_idle_past_its_age_is_signed_out(client, inspector):

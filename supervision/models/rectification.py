@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from supervision.choices import RectificationStatus
+from supervision.choices import District, RectificationStatus
 from supervision.formats.punctuation import bracketed
 from supervision.models.base import NOTE_LENGTH, TimeStamped, Versioned, text_limit
 
@@ -75,7 +75,12 @@ class Rectification(Versioned, TimeStamped):
         related_name="+",
     )
 
-    history = HistoricalRecords(verbose_name=_("责令整改变更记录"))
+    # The facility's district, kept by the database (models.inspection.DISTRICT_COPY_NOTE).
+    district = models.CharField(
+        _("所属区县"), max_length=6, choices=District.choices, default="", editable=False
+    )
+
+    history = HistoricalRecords(verbose_name=_("责令整改变更记录"), excluded_fields=["district"])
     district_path = "facility__district"
 
     class Meta:
@@ -87,6 +92,11 @@ class Rectification(Versioned, TimeStamped):
             models.Index(
                 fields=["due_on", "id"],
                 name="rectification_open_due_idx",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["district", "due_on", "id"],
+                name="rectification_district_due_idx",
                 condition=Q(status__in=OPEN_STATUSES),
             ),
             models.Index(fields=["facility", "-ordered_on"], name="rectification_facility_idx"),

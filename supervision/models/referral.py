@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from supervision.choices import Agency, ReferralStatus
+from supervision.choices import Agency, District, ReferralStatus
 from supervision.formats.punctuation import bracketed
 from supervision.models.base import (
     OUTCOME_LENGTH,
@@ -49,7 +49,13 @@ class Referral(Versioned, TimeStamped):
         related_name="+",
     )
 
-    history = HistoricalRecords(verbose_name=_("移送变更记录"))
+    # The inspected facility's district, kept by the database
+    # (models.inspection.DISTRICT_COPY_NOTE).
+    district = models.CharField(
+        _("所属区县"), max_length=6, choices=District.choices, default="", editable=False
+    )
+
+    history = HistoricalRecords(verbose_name=_("移送变更记录"), excluded_fields=["district"])
     objects = ReferralQuerySet.as_manager()
     district_path = "inspection__facility__district"
 
@@ -62,6 +68,12 @@ class Referral(Versioned, TimeStamped):
             models.Index(fields=["status", "-referred_on"], name="referral_status_idx"),
             models.Index(fields=["agency", "-referred_on"], name="referral_agency_idx"),
             models.Index(fields=["-referred_on", "-id"], name="referral_recent_idx"),
+            # A district's referrals waiting for the agency's answer, oldest first.
+            models.Index(
+                fields=["district", "referred_on", "id"],
+                name="referral_district_waiting_idx",
+                condition=Q(status=ReferralStatus.REFERRED),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

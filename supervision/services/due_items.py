@@ -52,7 +52,7 @@ from supervision.models import (
     Tip,
 )
 from supervision.models.rectification import OPEN_STATUSES
-from supervision.querysets import any_of, ids_or_subquery
+from supervision.querysets import Ids, any_of, ids_or_subquery
 from supervision.roles import CREDIT_EVALUATOR, INSPECTOR, SUPERVISOR, TIP_DESK
 from supervision.scoping import can_view, group_names, user_districts
 from supervision.workdays import Calendar, UnknownYear
@@ -60,11 +60,12 @@ from supervision.workdays import Calendar, UnknownYear
 OVERDUE = "overdue"
 SOON = "soon"
 # Items shown per kind on "my work": of one's own, and of the team's (the longest overdue; the
-# rest counted). A section's count stops past COUNT_CAP ("99+"), so no query reads more than
-# COUNT_CAP + 1 rows.
+# rest counted). A section's count stops past COUNT_CAP ("50 项以上"), so no query reads more
+# than COUNT_CAP + 1 rows: for a district's supervisor each row read is a probe of its
+# facility's district, so the cap is what the page costs.
 PAGE = 50
 TEAM_PAGE = 20
-COUNT_CAP = 99
+COUNT_CAP = PAGE
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,8 @@ class Source:
     show: Callable[[dict[str, Any], Words], tuple[str, str, str, str, str]]
     # Only due soon, never overdue (a suspension that ends: nothing to do after the day).
     soon_only: bool = False
-    # The date the rows are read in order of (its index), and the row's district (a path).
+    # The date the rows are read in order of (its index), and the row's district (a path; the
+    # row's own column where it has one, which an index by district and date serves).
     date_field: str = "due_on"
     district: str = "facility__district"
     # The due date of a row, when it is not its date_field.
@@ -194,7 +196,7 @@ def _inspection_due(row: dict[str, Any]) -> datetime.date:
 def _people_of_inspections(pks: list[int]) -> dict[int, set[int]]:
     found: dict[int, set[int]] = {}
     through = Inspection.inspectors.through.objects.filter(
-        inspection_id__any_of=pks, inspector__user__isnull=False
+        inspection_id__any_of=Ids(pks), inspector__user__isnull=False
     ).values_list("inspection_id", "inspector__user_id")
     for inspection_id, user_id in through:
         found.setdefault(inspection_id, set()).add(user_id)
@@ -203,7 +205,7 @@ def _people_of_inspections(pks: list[int]) -> dict[int, set[int]]:
 
 def _people_of_rectifications(pks: list[int]) -> dict[int, set[int]]:
     by_inspection = dict(
-        Rectification.objects.filter(pk__any_of=pks).values_list("inspection_id", "pk")
+        Rectification.objects.filter(pk__any_of=Ids(pks)).values_list("inspection_id", "pk")
     )
     people = _people_of_inspections(list(by_inspection))
     return {by_inspection[i]: users for i, users in people.items()}
@@ -361,7 +363,8 @@ def _inspection_source(kind: str, label: Promise, rows: Callable[[datetime.date]
         date_field="start_date",
         due=_inspection_due,
         people=_people_of_inspections,
-        fields=("status", "start_date", "end_date", "facility__name", "facility__district"),
+        district="district",
+        fields=("status", "start_date", "end_date", "facility__name", "district"),
     )
 
 
@@ -379,7 +382,8 @@ SOURCES: tuple[Source, ...] = (
         role="",
         show=_show_rectification,
         people=_people_of_rectifications,
-        fields=("due_on", "inspection_id", "facility__name", "facility__district"),
+        district="district",
+        fields=("due_on", "inspection_id", "facility__name", "district"),
     ),
     Source(
         kind="referral",
@@ -393,15 +397,11 @@ SOURCES: tuple[Source, ...] = (
         role=SUPERVISOR,
         show=_show_referral,
         date_field="referred_on",
-        district="inspection__facility__district",
+        district="district",
         due=lambda row: (
             row["referred_on"] + datetime.timedelta(days=settings.REFERRAL_FOLLOW_UP_DAYS)
         ),
-        fields=(
-            "referred_on",
-            "inspection__facility__name",
-            "inspection__facility__district",
-        ),
+        fields=("referred_on", "inspection__facility__name", "district"),
     ),
     Source(
         kind="tip",
@@ -619,9 +619,10 @@ class Officer:
         self.pk = pk
 
     @cached_property
-    def inspections(self) -> list[int] | QuerySet:
+    def inspections(self) -> Ids | QuerySet:
         links = Inspection.inspectors.through.objects.filter(inspector_id=self.pk)
-        return ids_or_subquery(links.values_list("inspection_id", flat=True))
+        found = ids_or_subquery(links.values_list("inspection_id", flat=True))
+        return Ids(found) if isinstance(found, list) else found
 
 
 def _officer_of(user: User) -> Officer | None:
@@ -638,7 +639,7 @@ def _mine(
     if source.role and source.role in roles:
         return _in_districts(source, rows, districts), False
     if source.mine is not None and officer is not None:
-        return source.mine(rows, officer), isinstance(officer.inspections, list)
+        return source.mine(rows, officer), isinstance(officer.inspections, Ids)
     return None, False
 
 

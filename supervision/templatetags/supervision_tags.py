@@ -12,6 +12,8 @@ Filters
                            else username; no user gives ``—`` (select ``…__inspector``).
     ``user|can_audit``     whether user may open the audit log (审计): the navigation shows it
                            only then.
+    ``session|session_idle``  seconds since the session was last saved, which its time-out
+                           counts from (supervision.sessions): the time-out notice uses it.
 
 Tags
     ``{% grade_badge grade %}``            the A–D grade square (``grade grade-A`` …); no grade
@@ -41,6 +43,7 @@ from __future__ import annotations
 import datetime
 
 from django import template
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.db.models.signals import post_delete, post_save
@@ -72,6 +75,7 @@ from supervision.people import person_name
 from supervision.roles import ROLES
 from supervision.scoping import group_names
 from supervision.services import due_items
+from supervision.sessions import seconds_idle
 
 register = template.Library()
 
@@ -115,6 +119,12 @@ def role_names(user: object) -> list[str]:
     (scoping.group_names: read once a request)."""
     order = {name: n for n, name in enumerate(ROLES)}
     return sorted(group_names(user), key=lambda name: (order.get(name, len(order)), name))
+
+
+@register.filter
+def session_idle(session: SessionBase) -> int:
+    """Seconds since the session was last saved (supervision.sessions.seconds_idle)."""
+    return seconds_idle(session)
 
 
 @register.filter

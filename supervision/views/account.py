@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.http import require_POST
 
-from supervision import twofactor
+from supervision import sessions, twofactor
 from supervision.choices import AuditAction
 from supervision.forms.account import CodeForm
 from supervision.middleware import redirect_to
@@ -203,10 +203,11 @@ class RecoveryCodesView(LoginRequiredMixin, View):
 @require_POST
 def keep_alive(request: HttpRequest) -> HttpResponse:
     """The "继续工作" button (static/supervision/session.js): a request of a signed-in user, which
-    extends the session (SESSION_SAVE_EVERY_REQUEST) and does nothing else. 204; 401 once the
+    extends the session (however recently it was) and does nothing else. 204; 401 once the
     session has ended."""
     if not request.user.is_authenticated:
         return JsonResponse({"detail": _("登录已超时，请重新登录。")}, status=401)
+    sessions.touch(request.session, force=True)
     return HttpResponse(status=204)
 
 

@@ -5,15 +5,18 @@ Also the notice that the session is about to end, and its "继续工作" button.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.test import Client
 from playwright.sync_api import Page, expect
 
 from supervision.choices import InspectionKind, InspectionStatus
 from supervision.models import Inspection
+from supervision.sessions import TOUCHED
 from tests.factories import InspectionFactory, InspectorFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -102,6 +105,19 @@ def test_the_notice_before_the_end_offers_to_keep_working(
     with page.expect_response(re.compile(r"/accounts/keepalive/$")) as kept:
         notice.get_by_role("button", name="继续工作").click()
     assert kept.value.status == 204
+
+
+def test_the_notice_counts_from_the_session_s_last_save_not_the_page_load(
+    page: Page, live_server, inspector, settings
+):
+    settings.SESSION_COOKIE_AGE = 230  # 50 s more than the warning's three minutes
+    give_session(page, live_server, inspector)
+    key = page.context.cookies()[0]["value"]
+    store = SessionStore(session_key=key)
+    store[TOUCHED] = int(time.time()) - 55  # saved 55 s ago: this page does not save it again
+    store.save()
+    page.goto(f"{live_server.url}/")
+    expect(page.get_by_role("alert").filter(has_text="分钟内超时")).to_be_visible()
 
 
 def test_the_notice_says_when_the_session_has_ended(page: Page, live_server, inspector, settings):

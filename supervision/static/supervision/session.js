@@ -1,6 +1,7 @@
 /* Warns before the sign-in session ends and lets the user extend it.
  *
- * The session lasts data-session-seconds from the last request (every request extends it). A few
+ * The session lasts data-session-seconds from its last save on the server, which was
+ * data-session-idle seconds before this page (a request extends it at most once a minute). A few
  * minutes before the end (data-warn-seconds) the #session-notice (role=alert) says so, with a
  * "继续工作" button that POSTs to data-keepalive-url; after the end it says the session ended.
  * Tabs share the time of the last request through localStorage, so working in one tab does not
@@ -41,6 +42,10 @@
   function touched(at) {
     notice.setAttribute("data-loaded-at", String(at));
     try {
+      var shared = parseInt(window.localStorage.getItem(STORE), 10);
+      if (shared > at) {
+        return; /* another tab has seen a later save */
+      }
       window.localStorage.setItem(STORE, String(at));
     } catch (e) {
       /* see lastRequest */
@@ -104,7 +109,7 @@
       });
   }
 
-  touched(now());
+  touched(now() - (parseInt(notice.getAttribute("data-session-idle"), 10) || 0) * 1000);
   button.addEventListener("click", keepAlive);
   window.addEventListener("storage", function (event) {
     if (event.key === STORE) {
