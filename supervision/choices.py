@@ -60,6 +60,15 @@ class Grade(models.TextChoices):
     D = "D", _("D级")
 
 
+class CaseKind(models.TextChoices):
+    """The records that carry the bureau's case numbers (案号/文号), one series per kind a year."""
+
+    INSPECTION = "inspection", _("检查")
+    REFERRAL = "referral", _("案件移送")
+    SANCTION = "sanction", _("处理决定")
+    TIP = "tip", _("举报线索")
+
+
 class InspectionKind(models.TextChoices):
     ROUTINE = "routine", _("日常检查")
     UNANNOUNCED = "unannounced", _("飞行检查")

@@ -36,6 +36,12 @@ def touch(session: SessionBase, *, force: bool = False) -> None:
         session[TOUCHED] = now
 
 
+def touched_at_sign_in(sender: object, request: HttpRequest | None, **kwargs: object) -> None:
+    """user_logged_in: signing in saves the session anyway; mark it saved now."""
+    if request is not None and hasattr(request, "session"):
+        request.session[TOUCHED] = int(time.time())
+
+
 def seconds_idle(session: SessionBase) -> int:
     """Seconds since the session was last saved (its expiry counts from then); 0 if unknown."""
     touched = _touched(session)

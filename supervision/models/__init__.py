@@ -2,6 +2,7 @@
 
 from supervision.models.audit_event import AuditEvent
 from supervision.models.calendar import CalendarDay, CalendarYear
+from supervision.models.case_numbers import CaseNumberCounter, CaseNumberPattern
 from supervision.models.credit import (
     CreditCategory,
     CreditInstitution,

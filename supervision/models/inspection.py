@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,7 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from supervision.choices import Agency, District, InspectionKind, InspectionStatus, Violation
+from supervision.choices import (
+    Agency,
+    CaseKind,
+    District,
+    InspectionKind,
+    InspectionStatus,
+    Violation,
+)
 from supervision.formats.punctuation import bracketed
 from supervision.models.base import (
     FINDINGS_LENGTH,
@@ -21,6 +29,7 @@ from supervision.models.base import (
     Versioned,
     text_limit,
 )
+from supervision.models.case_numbers import Numbered, numbered_constraints
 from supervision.querysets import InspectionQuerySet
 
 MIN_ON_SITE_INSPECTORS = 2  # Decree 735, Art. 29
@@ -117,7 +126,7 @@ the database: a Python object saved with the field unset still holds "" until re
 """
 
 
-class Inspection(Versioned, TimeStamped):
+class Inspection(Numbered, Versioned, TimeStamped):
     """An inspection of one facility (检查): who went, when, what they found, how much."""
 
     facility = models.ForeignKey(
@@ -188,6 +197,7 @@ class Inspection(Versioned, TimeStamped):
             ),
         ]
         constraints = [
+            *numbered_constraints("inspection"),
             models.CheckConstraint(
                 condition=Q(kind__in=InspectionKind.values),
                 name="inspection_kind_valid",
@@ -221,8 +231,15 @@ class Inspection(Versioned, TimeStamped):
             text_limit("inspection", "findings", FINDINGS_LENGTH, _("检查发现")),
         ]
 
+    DOCKET_KIND = CaseKind.INSPECTION
+    DOCKET_DATE_FIELD = "start_date"
+
+    def docket_date(self) -> datetime.date:
+        return self.start_date
+
     def __str__(self) -> str:
-        return f"{self.facility} · {self.get_kind_display()} · {self.start_date:%Y-%m-%d}"
+        text = f"{self.facility} · {self.get_kind_display()} · {self.start_date:%Y-%m-%d}"
+        return f"{self.docket} · {text}" if self.docket else text
 
     @property
     def is_on_site(self) -> bool:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -7,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from supervision.choices import Agency, District, ReferralStatus
+from supervision.choices import Agency, CaseKind, District, ReferralStatus
 from supervision.formats.punctuation import bracketed
 from supervision.models.base import (
     OUTCOME_LENGTH,
@@ -16,12 +18,13 @@ from supervision.models.base import (
     Versioned,
     text_limit,
 )
+from supervision.models.case_numbers import Numbered, numbered_constraints
 from supervision.querysets import ReferralQuerySet
 
 _DECIDED = [ReferralStatus.ACCEPTED, ReferralStatus.DECLINED]
 
 
-class Referral(Versioned, TimeStamped):
+class Referral(Numbered, Versioned, TimeStamped):
     """A case handed from an inspection to another agency (移送), and what became of it."""
 
     inspection = models.ForeignKey(
@@ -76,6 +79,7 @@ class Referral(Versioned, TimeStamped):
             ),
         ]
         constraints = [
+            *numbered_constraints("referral"),
             models.UniqueConstraint(
                 fields=["inspection", "agency"],
                 name="referral_once_per_agency",
@@ -125,9 +129,16 @@ class Referral(Versioned, TimeStamped):
             text_limit("referral", "outcome", OUTCOME_LENGTH, _("处理结果")),
         ]
 
+    DOCKET_KIND = CaseKind.REFERRAL
+    DOCKET_DATE_FIELD = "referred_on"
+
+    def docket_date(self) -> datetime.date:
+        return self.referred_on
+
     def __str__(self) -> str:
         agency = self.get_agency_display()
-        return bracketed(f"{self.inspection.facility} → {agency}", f"{self.referred_on:%Y-%m-%d}")
+        text = bracketed(f"{self.inspection.facility} → {agency}", f"{self.referred_on:%Y-%m-%d}")
+        return f"{self.docket} · {text}" if self.docket else text
 
     @property
     def is_open(self) -> bool:

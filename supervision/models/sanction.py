@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from supervision.choices import SanctionKind
+from supervision.choices import CaseKind, SanctionKind
 from supervision.models.base import (
     LEGAL_BASIS_LENGTH,
     MONEY,
@@ -21,6 +21,7 @@ from supervision.models.base import (
     Versioned,
     text_limit,
 )
+from supervision.models.case_numbers import Numbered, numbered_constraints
 from supervision.querysets import SanctionQuerySet
 
 MAX_SUSPENSION_MONTHS = 12
@@ -47,7 +48,7 @@ def latest_suspension_end(starts_on: datetime.date) -> datetime.date:
     return same_day - datetime.timedelta(days=1)
 
 
-class Sanction(Versioned, TimeStamped):
+class Sanction(Numbered, Versioned, TimeStamped):
     """A measure taken on a facility (处理措施): suspension, recovery, fine, commendation, …"""
 
     facility = models.ForeignKey(
@@ -139,6 +140,7 @@ class Sanction(Versioned, TimeStamped):
             ),
         ]
         constraints = [
+            *numbered_constraints("sanction"),
             models.CheckConstraint(
                 condition=Q(kind__in=SanctionKind.values),
                 name="sanction_kind_valid",
@@ -217,8 +219,15 @@ class Sanction(Versioned, TimeStamped):
             text_limit("sanction", "note", NOTE_LENGTH, _("备注")),
         ]
 
+    DOCKET_KIND = CaseKind.SANCTION
+    DOCKET_DATE_FIELD = "decided_on"
+
+    def docket_date(self) -> datetime.date:
+        return self.decided_on
+
     def __str__(self) -> str:
-        return f"{self.facility} · {self.get_kind_display()} · {self.decided_on:%Y-%m-%d}"
+        text = f"{self.facility} · {self.get_kind_display()} · {self.decided_on:%Y-%m-%d}"
+        return f"{self.docket} · {text}" if self.docket else text
 
     def clean(self) -> None:
         """Queries: the inspection and rating it rests on must be the facility's own."""

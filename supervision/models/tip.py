@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -13,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from supervision.choices import (
+    CaseKind,
     District,
     PaymentMethod,
     ReplyMethod,
@@ -33,6 +36,7 @@ from supervision.models.base import (
     Versioned,
     text_limit,
 )
+from supervision.models.case_numbers import Numbered, numbered_constraints
 from supervision.models.checks import BatchedChecks
 from supervision.search import search_keys
 
@@ -49,7 +53,7 @@ _DECIDED = [
 ]
 
 
-class Tip(Versioned, TimeStamped):
+class Tip(Numbered, Versioned, TimeStamped):
     """A report of suspected fund fraud, from receipt to the reply to its reporter.
 
     The reporter's identity is not here: it is TipReporter, readable only with its own view
@@ -190,6 +194,7 @@ class Tip(Versioned, TimeStamped):
             ),
         ]
         constraints = [
+            *numbered_constraints("tip"),
             models.CheckConstraint(
                 condition=Q(channel__in=TipChannel.values),
                 name="tip_channel_valid",
@@ -314,6 +319,12 @@ class Tip(Versioned, TimeStamped):
             text_limit("tip", "reply_note", NOTE_LENGTH, _("答复内容")),
         ]
 
+    DOCKET_KIND = CaseKind.TIP
+    DOCKET_DATE_FIELD = "received_at"
+
+    def docket_date(self) -> datetime.date:
+        return timezone.localdate(self.received_at)
+
     def save(self, *args, **kwargs) -> None:
         """Queries: the facility, when it is not loaded yet, for the search keys (not for a save
         of named fields that do not make them: the clock's, say)."""
@@ -329,11 +340,11 @@ class Tip(Versioned, TimeStamped):
 
     def __str__(self) -> str:
         subject = self.subject_name or (str(self.facility) if self.facility_id else "")
-        return f"{_('线索')} #{self.pk} · {subject}" if self.pk else subject
+        return f"{_('线索')} {self.docket_label} · {subject}" if self.pk else subject
 
     @property
     def number(self) -> str:
-        return f"#{self.pk}"
+        return self.docket_label
 
     @property
     def subject(self) -> str:

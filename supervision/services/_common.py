@@ -4,12 +4,14 @@ from typing import Final, TypeAlias
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import connection, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from supervision.models.base import REASON_LENGTH
+from supervision.models.case_numbers import Numbered
 from supervision.scoping import check_in_scope
+from supervision.services.case_numbers import give_number
 
 # The acting user; None only for system loads (seed data, management commands).
 User: TypeAlias = AbstractBaseUser | None
@@ -43,6 +45,12 @@ def save_with_history(instance: models.Model, user: User, reason: str = "") -> N
     instance._history_user = user  # type: ignore[attr-defined]
     if reason:
         instance._change_reason = reason  # type: ignore[attr-defined]
+    if isinstance(instance, Numbered) and instance._state.adding and not instance.docket:
+        # A new case takes its number in the transaction that saves it (no gap if it fails).
+        with transaction.atomic(using=router.db_for_write(type(instance), instance=instance)):
+            give_number(instance)
+            instance.save()
+        return
     instance.save()
 
 
@@ -71,7 +79,10 @@ def write_history(queryset: models.QuerySet, *, kind: str, user: User, reason: s
     written."""
     model = queryset.model
     history = model.history.model  # type: ignore[attr-defined]
-    fields = [field.attname for field in model._meta.concrete_fields]
+    # The model's columns the history keeps (a column kept by the database, such as a district
+    # copy, is left out of it).
+    kept = {field.attname for field in history._meta.concrete_fields}
+    fields = [field.attname for field in model._meta.concrete_fields if field.attname in kept]
     source, params = queryset.order_by().values_list(*fields).query.sql_with_params()
     quote = connection.ops.quote_name
     columns = ", ".join(

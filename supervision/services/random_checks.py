@@ -53,6 +53,7 @@ from supervision.services._common import (
     save_with_history,
     write_history,
 )
+from supervision.services.case_numbers import number_new
 from supervision.services.check_plans import match_planned_checks
 from supervision.services.reasons import source_text
 
@@ -515,6 +516,7 @@ def _open_inspections(plan: RandomCheckPlan, user: User) -> None:
         batch_size=_CHUNK,
     )
     link_id = {(link.inspection_id, link.inspector_id): link.pk for link in made}
+    number_new(inspections)  # before their first history rows, which carry the numbers
     ids = [inspection.pk for inspection in inspections]
     history = Inspection.history.model  # type: ignore[attr-defined]
     links = history._meta.get_field("historicalinspection_inspectors").related_model

@@ -98,6 +98,8 @@ class Command(BaseCommand):
             # initial history record.
             with override_settings(SIMPLE_HISTORY_ENABLED=False):
                 call_command("loaddata", "lhasa_2024", verbosity=0)
+            # The fixture's cases get their numbers before their first history record.
+            call_command("number_cases", verbosity=0)
             call_command("populate_history", auto=True, verbosity=0)
             self.stdout.write(f"Demo data: loaded {Facility.objects.count()} facilities (2024).")
         second_factors = {}
