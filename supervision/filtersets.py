@@ -52,8 +52,15 @@ from supervision.models import (
     Tip,
     TipReward,
 )
+from supervision.models.case_numbers import Numbered
 from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
-from supervision.search import name_starts_with, search_terms, terms_query, tip_terms_query
+from supervision.search import (
+    docket_of,
+    name_starts_with,
+    search_terms,
+    terms_query,
+    tip_terms_query,
+)
 from supervision.services.credit_subjects import (
     is_resident_id_shaped,
     may_read_identity,
@@ -228,11 +235,21 @@ SEARCH_HELP = _(
 )
 
 
-def facility_search(path: str) -> filters.CharFilter:
+CASE_SEARCH_HELP = _(
+    "编号（如 拉医保稽〔2025〕12号，前缀可省略），"
+    "或机构名称的一部分、拼音全拼或首字母、统一社会信用代码、医保定点编码的前几位；"
+    "多个词用空格分开，须同时符合。"
+)
+
+
+def facility_search(path: str, help_text: object = SEARCH_HELP) -> filters.CharFilter:
     """A `q` filter on the facility a record concerns, found at path (e.g. "facility__"): every
     word a part of its name, pinyin or initials, or the start of a code (supervision.search)."""
 
     def search(queryset: QuerySet, name: str, value: str) -> QuerySet:
+        docket = docket_of(value) if issubclass(queryset.model, Numbered) else None
+        if docket is not None:  # a case number: the one record (unique year and sequence)
+            return queryset.filter(docket_year=docket[0], docket_sequence=docket[1])
         terms = search_terms(value)
         return queryset.filter(terms_query(terms, path)) if terms else queryset
 
@@ -240,7 +257,7 @@ def facility_search(path: str) -> filters.CharFilter:
         label=_("搜索"),
         method=search,
         max_length=MAX_SEARCH_LENGTH,
-        help_text=SEARCH_HELP,
+        help_text=help_text,
     )
 
 
@@ -396,7 +413,7 @@ class RatingChangeFilterSet(BaseFilterSet):
 
 
 class InspectionFilterSet(MineFilterMixin, BaseFilterSet):
-    q = facility_search("facility__")
+    q = facility_search("facility__", CASE_SEARCH_HELP)
     mine = mine_filter(_("我的检查"), _("我登记的，或我作为检查人员参加的检查。"))
     kind = ChoicesFilter(label=_("检查类型"), choices=InspectionKind.choices)
     status = ChoicesFilter(label=_("状态"), choices=InspectionStatus.choices)
@@ -430,7 +447,7 @@ class InspectionFilterSet(MineFilterMixin, BaseFilterSet):
 
 
 class ReferralFilterSet(MineFilterMixin, BaseFilterSet):
-    q = facility_search("inspection__facility__")
+    q = facility_search("inspection__facility__", CASE_SEARCH_HELP)
     mine = mine_filter(_("我的案件"), _("我移送的，或来自我登记、我参加的检查的移送。"))
     facility = id_filter(_("机构"), "inspection__facility")
     agency = ChoicesFilter(label=_("移送部门"), choices=Agency.choices)
@@ -447,7 +464,7 @@ class ReferralFilterSet(MineFilterMixin, BaseFilterSet):
 
 
 class SanctionFilterSet(MineFilterMixin, BaseFilterSet):
-    q = facility_search("facility__")
+    q = facility_search("facility__", CASE_SEARCH_HELP)
     mine = mine_filter(_("我的案件"), _("我登记的，或依据我登记、我参加的检查作出的处理措施。"))
     kind = ChoicesFilter(label=_("措施类型"), choices=SanctionKind.choices)
     decided_on = DateFromToRangeFilter(label=_("决定日期"))
@@ -485,8 +502,8 @@ CLOCK_FILTER_CHOICES = [
     (CLOCK_UNKNOWN, _("期限未知")),
 ]
 TIP_SEARCH_HELP = _(
-    "线索编号（如 #123），被举报对象名称的一部分，或被举报机构的名称、拼音、编码；"
-    "不检索举报人信息。"
+    "线索编号（如 拉医保举〔2025〕12号 或 #123），被举报对象名称的一部分，"
+    "或被举报机构的名称、拼音、编码；不检索举报人信息。"
 )
 
 
@@ -580,6 +597,9 @@ class TipFilterSet(BaseFilterSet):
         ]
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        docket = docket_of(value)
+        if docket is not None:
+            return queryset.filter(docket_year=docket[0], docket_sequence=docket[1])
         number = tip_number(value)
         if number is not None:
             return queryset.filter(pk=number)

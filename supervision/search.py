@@ -126,6 +126,21 @@ def search_keys(name: str) -> str:
     return " " + " ".join(unique)
 
 
+# A case number as the bureau writes it: 拉医保稽〔2025〕12号, [2025]12, （2025）12号 … (matched
+# after NFKC, which makes full-width brackets and digits plain ones).
+_DOCKET = re.compile(r"[〔\[(]\s*(\d{4})\s*[〕\])]\s*(\d{1,7})\s*号?")
+
+
+def docket_of(text: str) -> tuple[int, int] | None:
+    """The (year, sequence) a search names by case number, else None: any prefix, any of the
+    usual brackets, with or without 号."""
+    found = _DOCKET.search(unicodedata.normalize("NFKC", str(text)))
+    if found is None:
+        return None
+    year, sequence = int(found.group(1)), int(found.group(2))
+    return (year, sequence) if 1900 <= year <= 2999 and sequence > 0 else None
+
+
 def search_terms(text: str) -> list[str]:
     """The words of a search, normalised; at most MAX_TERMS, duplicates dropped."""
     return list(dict.fromkeys(normalize_term(text).split()))[:MAX_TERMS]

@@ -170,6 +170,8 @@ ALLOWED = {
     "calendaryear": ("LACH", "LC", "LC", "LCH", ""),
     "calendarday": ("LACHD", "LC", "LC", "LCH", ""),
     "hotline": ("LACH", "LC", "LC", "LCH", ""),
+    # Case number patterns: kept by administrators only (no role is granted them).
+    "casenumberpattern": ("LACH", "", "", "", ""),
     # Read-only for superusers; the others read the events at /audit/.
     "auditevent": ("LCH", "", "", "", ""),
     # Credit management: the 8 categories are fixed (a superuser words their description); the

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from supervision.choices import (
     Agency,
+    CaseKind,
     CreditCategoryCode,
     CycleStatus,
     DigestState,
@@ -55,6 +56,8 @@ from supervision.models import (
     AssessmentItem,
     CalendarDay,
     CalendarYear,
+    CaseNumberCounter,
+    CaseNumberPattern,
     CreditCategory,
     CreditInstitution,
     CreditRating,
@@ -2053,13 +2056,73 @@ RECTIFICATION_BREACHES = [
 ]
 
 
+# --- case numbers (models.case_numbers) ------------------------------------------------------
+
+
+def _numbered_twice(builder: Callable[[], models.Model], *, same_text: bool):
+    """Another record of the row's kind already holds (2025, 1) or the text 拉医保〔2025〕1号."""
+
+    def changes(row: models.Model) -> dict[str, Any]:
+        other = builder()
+        other.docket_year, other.docket_sequence, other.docket = 2025, 1, "拉医保〔2025〕1号"
+        other.save()
+        if same_text:
+            return {"docket_year": 2025, "docket_sequence": 2, "docket": "拉医保〔2025〕1号"}
+        return {"docket_year": 2025, "docket_sequence": 1, "docket": "拉医保〔2025〕9号"}
+
+    return changes
+
+
+def case_pattern() -> CaseNumberPattern:
+    CaseNumberPattern.objects.filter(kind=CaseKind.TIP).delete()
+    return CaseNumberPattern(kind=CaseKind.TIP, pattern="拉医保举〔{year}〕{n}号")
+
+
+def case_counter() -> CaseNumberCounter:
+    return CaseNumberCounter(kind=CaseKind.INSPECTION, year=2030, last=0)
+
+
+def _counter_twice(row: CaseNumberCounter) -> dict[str, Any]:
+    CaseNumberCounter.objects.create(kind=row.kind, year=2031, last=4)
+    return {"year": 2031}
+
+
+CASE_NUMBER_BREACHES = [
+    *(
+        Breach(
+            f"{table}_docket{suffix}",
+            builder,
+            _numbered_twice(builder, same_text=same_text),
+        )
+        for table, builder in [
+            ("inspection", inspection),
+            ("referral", referral),
+            ("sanction", warning),
+            ("tip", tip),
+        ]
+        for suffix, same_text in [("_sequence_unique", False), ("_unique", True)]
+    ),
+    Breach("casenumberpattern_kind_valid", case_pattern, lambda r: {"kind": "fax"}, "kind"),
+    Breach(
+        "casenumberpattern_has_year_and_sequence",
+        case_pattern,
+        lambda r: {"pattern": "拉医保举第{n}号"},
+    ),
+    Breach("casenumbercounter_one_per_year", case_counter, _counter_twice),
+    Breach("casenumbercounter_kind_valid", case_counter, lambda r: {"kind": "fax"}, "kind"),
+]
+
+
 BREACHES += TIP_BREACHES
+BREACHES += CASE_NUMBER_BREACHES
 BREACHES += CREDIT_BREACHES
 BREACHES += PRACTITIONER_BREACHES
 BREACHES += PUBLICATION_BREACHES
 BREACHES += RECTIFICATION_BREACHES
 
 MODELS = [
+    CaseNumberPattern,
+    CaseNumberCounter,
     Tip,
     TipExtension,
     TipReward,

@@ -31,6 +31,8 @@ from supervision.audit import AUDITED
 from supervision.models import (
     AssessmentItem,
     AuditEvent,
+    CaseNumberCounter,
+    CaseNumberPattern,
     CreditCategory,
     CreditRepair,
     DigestDelivery,
@@ -90,6 +92,8 @@ NOT_AUDITED = {
     UserDistrict: "an account's setting, kept by administrators in the admin",
     GradeTally: "a total kept by triggers from the ratings",
     InspectionTally: "a total kept by triggers from the inspections",
+    CaseNumberCounter: "a counter, not a record: each number it gives is on the numbered "
+    "record, whose history holds it",
     PublicEdition: "a counter, not a record: every publication moves it on, and the "
     "publications themselves (grades, typical cases, random-check plans, sanctions) are audited",
     RandomCheckTarget: "it keeps no history: written once by the draw, which the plan's history "
@@ -122,6 +126,9 @@ NOT_GRANTED = {
     ReminderPreference: "personal: each person sets their own, scoped to the account",
     DigestDelivery: "system bookkeeping of the daily e-mail, read by code only",
     ScheduledRun: "system bookkeeping of the task worker, read by code only",
+    CaseNumberPattern: "kept by administrators in the admin; the numbers it makes are on the "
+    "records, read with their permissions",
+    CaseNumberCounter: "read and raised by services.case_numbers only",
 }
 NO_DISTRICT = {
     UserDistrict: "the districts of an account: a limited account sees none (scoping fails shut)",
@@ -146,6 +153,8 @@ NOT_IN_ADMIN = {
     "changing one by hand could send an e-mail twice or never",
     ScheduledRun: "system bookkeeping of the task worker; a row is the claim of a day's run, and "
     "changing one by hand could run it twice or never",
+    CaseNumberCounter: "raised by services.case_numbers in the transaction that saves a record; "
+    "changed by hand, it would give a number twice or leave a gap",
 }
 NO_FACTORY = {
     CreditCategory: "its 8 rows come with the migrations",
@@ -171,11 +180,15 @@ NO_FACTORY = {
     RandomCheckTarget: "written by services.random_checks.draw, which the tests call",
     RandomCheckAssignment: "written by services.random_checks.draw and substitute, which the "
     "tests call",
+    CaseNumberPattern: "its rows (one per kind) come with migration 0125; tests edit them",
+    CaseNumberCounter: "written by services.case_numbers, which the tests reach by creating "
+    "records",
 }
 # Choices no endpoint shows, so the API schema needs no name for them.
 NO_API_ENUM = {
     choices.AuditAction: "audit events have no endpoint",
     choices.DigestState: "the daily e-mail's bookkeeping has no endpoint",
+    choices.CaseKind: "case number patterns and counters have no endpoint",
 }
 
 TEXT_CHOICES = {

@@ -226,8 +226,9 @@ def form_on(response, path: str) -> ParsedForm:
 
 # Kept up to date by every save or by triggers: not what a user typed.
 VOLATILE = {"version", "updated_at"}
-# Logs that every request may add to (sign-ins, uploads): not the records a form edits.
-LOGS = {"AuditEvent"}
+# Logs that every request may add to (sign-ins, uploads): not the records a form edits. The
+# case number counters move with every numbered record created (its number is on the record).
+LOGS = {"AuditEvent", "CaseNumberCounter"}
 
 
 def tracked_models() -> list[type[Model]]:
@@ -1423,6 +1424,10 @@ ADMIN_RECORDS.update(
         "supervision.Rectification": lambda: _rectification(reported=True),
         # The task worker's jobs (django-tasks' database queue), shown read-only.
         "django_tasks_database.DBTaskResult": lambda: task_result(),
+        # One row per kind comes with migration 0125.
+        "supervision.CaseNumberPattern": lambda: apps.get_model(
+            "supervision", "CaseNumberPattern"
+        ).objects.get(kind="inspection"),
     }
 )
 

@@ -24,8 +24,10 @@ from supervision.forms.fields import MultilineField
 from supervision.forms.versions import VersionedFormMixin
 from supervision.history import conflict
 from supervision.models.base import Versioned
+from supervision.models.case_numbers import Numbered
 from supervision.pagination import CappedCountPaginator, count_cap
 from supervision.scoping import check_in_scope, scoped_queryset, user_districts
+from supervision.search import docket_of
 
 
 def admin_change_url(obj: Model) -> str:
@@ -75,6 +77,9 @@ class FacilityCodeSearchMixin:
     facility_path = ""  # how to reach the facility from this model, e.g. "facility__"
 
     def get_search_results(self, request, queryset, search_term):
+        docket = docket_of(search_term) if issubclass(queryset.model, Numbered) else None
+        if docket is not None:  # a case number: the one record
+            return queryset.filter(docket_year=docket[0], docket_sequence=docket[1]), False
         query = facility_code_query(search_term, self.facility_path)
         if query is not None:
             return queryset.filter(query), False

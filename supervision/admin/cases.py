@@ -70,6 +70,7 @@ class InspectionAdmin(FacilityCodeSearchMixin, CaseRecordAdmin):
     form = InspectionAdminForm
     facility_path = "facility__"
     list_display = (
+        "docket",
         "facility",
         "kind",
         "status",
@@ -130,6 +131,7 @@ class ReferralAdmin(FacilityCodeSearchMixin, CaseRecordAdmin):
     form = ReferralAdminForm
     facility_path = "inspection__facility__"
     list_display = (
+        "docket",
         "facility",
         "agency",
         "status",
@@ -221,6 +223,7 @@ class SanctionAdmin(FacilityCodeSearchMixin, CaseRecordAdmin):
     form = SanctionAdminForm
     facility_path = "facility__"
     list_display = (
+        "docket",
         "facility",
         "kind",
         "decided_on",

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supervision import services
 from supervision.admin.base import BaseAdmin
-from supervision.models import CalendarDay, CalendarYear, Hotline
+from supervision.models import CalendarDay, CalendarYear, CaseNumberPattern, Hotline
 from supervision.services import publication, rectifications
 from supervision.services._common import save_with_history
 
@@ -244,3 +244,28 @@ class HotlineAdmin(BaseAdmin):
         if obj.published or "published" in form.changed_data:
             # The public pages' footer and hotline page show it.
             publication.bump_edition()
+
+
+@admin.register(CaseNumberPattern)
+class CaseNumberPatternAdmin(BaseAdmin):
+    """How each kind's case numbers read ({year}, {n}); a change applies to numbers given after
+    it (those given keep their text). The counters are not edited here: numbers are given by
+    services.case_numbers only."""
+
+    list_display = ("kind", "pattern", "example")
+    search_fields = ("pattern",)
+
+    @admin.display(description=_("示例"))
+    def example(self, obj: CaseNumberPattern) -> str:
+        return obj.example
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("kind",) if obj is not None else ()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change and not form.changed_data:
+            return
+        save_with_history(obj, request.user)

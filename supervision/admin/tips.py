@@ -164,6 +164,7 @@ class TipAdmin(FacilityCodeSearchMixin, CaseRecordAdmin):
     form = TipAdminForm
     facility_path = "facility__"
     list_display = (
+        "docket",
         "number_column",
         "channel",
         "received_at",

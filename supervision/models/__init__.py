@@ -61,6 +61,8 @@ __all__ = [
     "AuditEvent",
     "CalendarDay",
     "CalendarYear",
+    "CaseNumberCounter",
+    "CaseNumberPattern",
     "CreditCategory",
     "CreditInstitution",
     "CreditRating",

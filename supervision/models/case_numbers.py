@@ -91,7 +91,11 @@ class CaseNumberCounter(models.Model):
         verbose_name_plural = pgettext_lazy("plural", "案号计数")
         ordering = ["kind", "-year"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "year"], name="casenumbercounter_one_per_year"),
+            models.UniqueConstraint(
+                fields=["kind", "year"],
+                name="casenumbercounter_one_per_year",
+                violation_error_message=_("每类记录每年只有一个计数。"),
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=CaseKind.values),
                 name="casenumbercounter_kind_valid",
@@ -120,7 +124,15 @@ class Numbered(models.Model):
     )
     # NULL, not "", until given: unique among the numbered rows only. noqa: no empty string.
     docket = models.CharField(  # noqa: DJ001
-        _("编号"), max_length=NUMBER_LENGTH, null=True, blank=True, editable=False
+        _("案号"),
+        max_length=NUMBER_LENGTH,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "本局编号，登记时按该类记录当年的顺序自动编排，如 拉医保稽〔2025〕12号；"
+            "尚未编号时为空。"
+        ),
     )
 
     class Meta:
@@ -144,10 +156,12 @@ def numbered_constraints(table: str) -> list[models.UniqueConstraint]:
             fields=["docket_year", "docket_sequence"],
             condition=Q(docket_sequence__isnull=False),
             name=f"{table}_docket_sequence_unique",
+            violation_error_message=_("该年度的这个序号已被使用。"),
         ),
         models.UniqueConstraint(
             fields=["docket"],
             condition=Q(docket__isnull=False),
             name=f"{table}_docket_unique",
+            violation_error_message=_("该案号已被使用。"),
         ),
     ]

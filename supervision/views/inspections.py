@@ -44,6 +44,7 @@ def _names(related: Any) -> str:
 
 INSPECTION_COLUMNS = [
     Column(_("编号"), lambda i: i.pk),
+    Column(_("案号"), lambda i: i.docket),
     Column(_("被检查机构"), lambda i: i.facility.name),
     Column(_("医保定点编码"), lambda i: i.facility.insurance_code),
     Column(_("统一社会信用代码"), lambda i: i.facility.credit_code),

@@ -22,6 +22,7 @@ from supervision.views.evidence import EvidenceSectionMixin
 
 REFERRAL_COLUMNS = [
     Column(_("编号"), lambda r: r.pk),
+    Column(_("案号"), lambda r: r.docket),
     Column(_("机构"), lambda r: r.inspection.facility.name),
     Column(_("医保定点编码"), lambda r: r.inspection.facility.insurance_code),
     Column(_("来源检查编号"), lambda r: r.inspection_id),

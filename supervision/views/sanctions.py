@@ -33,6 +33,7 @@ from supervision.views.evidence import EvidenceSectionMixin
 
 SANCTION_COLUMNS = [
     Column(_("编号"), lambda s: s.pk),
+    Column(_("案号"), lambda s: s.docket),
     Column(_("机构"), lambda s: s.facility.name),
     Column(_("医保定点编码"), lambda s: s.facility.insurance_code),
     Column(_("措施类型"), lambda s: s.get_kind_display()),

@@ -79,6 +79,7 @@ def tip_columns(may_read: bool) -> list[Column]:
     """The export's columns; the reporter column is MASK for whoever may not read it."""
     return [
         Column(_("编号"), lambda t: t.pk),
+        Column(_("案号"), lambda t: t.docket),
         Column(_("接收时间"), lambda t: t.received_at),
         Column(_("举报渠道"), lambda t: t.get_channel_display()),
         Column(_("被举报对象"), lambda t: t.subject),

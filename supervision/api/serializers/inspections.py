@@ -68,7 +68,7 @@ class InspectionSerializer(ModelValidatedSerializer):
 
     class Meta:
         model = Inspection
-        fields = ["id", *INSPECTION_FIELDS, "created_by", *RECORD_FIELDS]
+        fields = ["id", "docket", *INSPECTION_FIELDS, "created_by", *RECORD_FIELDS]
         extra_kwargs = help_texts(_INSPECTION_HELP)
 
     def validate_status(self, value: str) -> str:

@@ -33,6 +33,7 @@ _REFERRAL_HELP = {
 }
 _REFERRAL_FIELDS = [
     "id",
+    "docket",
     "inspection",
     "agency",
     "status",

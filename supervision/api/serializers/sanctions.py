@@ -43,7 +43,7 @@ _SANCTION_HELP = {
 }
 # What a correction may change (facility and rating are declared read-only where it applies).
 _CORRECTABLE = {"decision_number", "legal_basis", "inspection", "note"}
-_SANCTION_FIELDS = ["id", *MEASURE_FIELDS, "created_by", *RECORD_FIELDS]
+_SANCTION_FIELDS = ["id", "docket", *MEASURE_FIELDS, "created_by", *RECORD_FIELDS]
 
 
 def _related_id(model: type, help_text: str, read_only: bool = False) -> RelatedIdField:

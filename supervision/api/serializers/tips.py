@@ -105,6 +105,7 @@ TIP_EDITABLE = [
 ]
 _TIP_FIELDS = [
     "id",
+    "docket",
     "channel",
     "received_at",
     "district",
