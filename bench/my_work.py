@@ -219,7 +219,8 @@ def write_results(rows, figures: str) -> None:
         f"### My work (issue 16), {SIZE:,} facilities",
         "",
         f"{figures} In-process requests through the full stack (DEBUG off), {REPEAT} after a "
-        "warm-up; `.venv/bin/python bench/my_work.py`.",
+        "warm-up, PostgreSQL with the README's `random_page_cost = 1.1`; "
+        "`.venv/bin/python bench/my_work.py`.",
         "",
         "| who | p50 ms | p95 ms | queries | what the page holds |",
         "|---|---:|---:|---:|---|",

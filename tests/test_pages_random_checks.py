@@ -565,7 +565,7 @@ def test_publishing_needs_the_confirmation_and_makes_the_inspections(client, sup
     assert Inspection.objects.filter(random_check_target__plan=plan).count() == 3
     html = html_of(response)
     assert "计划已公布" in html
-    assert "检查 #" in html
+    assert "拉医保稽〔" in html  # the opened inspections, by their case numbers
 
 
 def test_a_tampered_plan_is_not_published(client, supervisor, world):
