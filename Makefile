@@ -79,7 +79,8 @@ messages: setup
 ## annual credit evaluation of every facility, its final step and its pages (bench/credit.py);
 ## practitioners (bench/practitioners.py); random-check draws (bench/random_checks.py); the
 ## public pages, uncached, cached and their throughput from the cache (bench/public.py); the
-## daily reminders and e-mails of 5,000 staff (bench/digest.py).
+## daily reminders and e-mails of 5,000 staff (bench/digest.py); importing 100,000 facilities from
+## one XLSX file, dry run and write (bench/imports.py, a fresh SQLite database).
 ## Figures in bench/RESULTS.md. Needs PostgreSQL (BENCH_PG, default the role of
 ## `sudo bash .ci/postgres.sh`); BENCH_SIZES, BENCH_LOAD_SECONDS: see bench/run.py.
 BENCH_STAMP := $(VENV)/.bench-stamp
@@ -95,6 +96,7 @@ bench: setup $(BENCH_STAMP)
 	$(BIN)/python bench/random_checks.py
 	$(BIN)/python bench/public.py
 	$(BIN)/python bench/digest.py
+	$(BIN)/python bench/imports.py
 
 ## Admin changelist timings on a generated database (figures in bench/RESULTS.md).
 bench-admin: setup

@@ -58,6 +58,7 @@ from supervision.models import (
     CreditRating,
     CreditRepair,
     Dimension,
+    DocumentTemplate,
     EvaluationCycle,
     Facility,
     GradePublication,
@@ -67,6 +68,7 @@ from supervision.models import (
     Inspection,
     InsuredIdentity,
     InsuredPerson,
+    IssuedDocument,
     Objection,
     PlannedCheck,
     PointsBand,
@@ -133,6 +135,8 @@ AUDITED: dict[type[models.Model], tuple[str, ...]] = {
     GradePublication: (),
     TypicalCase: (),
     Rectification: ("facility",),
+    DocumentTemplate: (),
+    IssuedDocument: (),
 }
 # Records that hang from another one: their rows are scoped, and found by facility, through it.
 _PARENT: dict[type[models.Model], tuple[type[models.Model], str]] = {

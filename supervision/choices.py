@@ -165,6 +165,32 @@ class EvidenceType(models.TextChoices):
         return self.extensions[0]
 
 
+class DocumentKind(models.TextChoices):
+    """The documents the bureau issues from its records (supervision.services.documents): the
+    record of an inspection, the letter of a referral, and the notice before and the decision
+    after a sanction."""
+
+    INSPECTION_RECORD = "inspection_record", _("检查笔录")
+    REFERRAL_LETTER = "referral_letter", _("移送函")
+    NOTICE = "notice", _("行政处理事先告知书")
+    DECISION = "decision", _("处理决定书")
+
+    @property
+    def record_field(self) -> str:
+        """The field of IssuedDocument (and Evidence) naming the record it is issued from."""
+        return {
+            "inspection_record": "inspection",
+            "referral_letter": "referral",
+            "notice": "sanction",
+            "decision": "sanction",
+        }[self.value]
+
+    @property
+    def editable(self) -> bool:
+        """Staff edit it in Word before signing: offered as DOCX too."""
+        return self.value in ("notice", "decision")
+
+
 class AuditAction(models.TextChoices):
     """What an audit event records (supervision.models.AuditEvent); the changes of the case
     records themselves are their history rows."""
@@ -498,3 +524,31 @@ class DigestState(models.TextChoices):
     SENT = "sent", _("已发送")
     EMPTY = "empty", _("无待办")
     FAILED = "failed", _("发送失败")
+
+
+class ImportKind(models.TextChoices):
+    """What a table imported from CSV or XLSX holds (supervision.imports)."""
+
+    FACILITY = "facility", _("定点医药机构")
+    RATING = "rating", _("信用评级")
+
+
+class ImportStatus(models.TextChoices):
+    """An import's way: checked (a dry run that writes nothing), confirmed, written in one go."""
+
+    CHECKING = "checking", _("正在检查")
+    CHECKED = "checked", _("已检查，待确认")
+    UNREADABLE = "unreadable", _("文件无法导入")
+    IMPORTING = "importing", _("正在导入")
+    DONE = "done", _("已导入")
+    FAILED = "failed", _("导入未完成，未写入任何数据")
+    ABANDONED = "abandoned", _("已放弃")
+
+
+class RowOutcome(models.TextChoices):
+    """What importing one row of a table does (or did)."""
+
+    NEW = "new", _("新增")
+    CHANGED = "changed", _("修改")
+    UNCHANGED = "unchanged", _("无变化")
+    REFUSED = "refused", _("拒绝")

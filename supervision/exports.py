@@ -26,6 +26,7 @@ from django.db.models.expressions import OrderBy
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from supervision.keyset import Key, after, nullable, value_of
 
@@ -70,7 +71,9 @@ def _cell(value: object) -> object:
         return value.isoformat()
     if isinstance(value, Decimal):
         return value
-    return neutralise(str(value))
+    # Control characters a worksheet cannot hold (XML 1.0 forbids them) are left out; stored
+    # text may carry them (pasted from elsewhere), and openpyxl would refuse the whole file.
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
 
 
 def _keys(queryset: QuerySet) -> list[Any] | None:

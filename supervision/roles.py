@@ -256,6 +256,32 @@ RECTIFICATION_PERMISSIONS: dict[str, list[str]] = {
     AUDITOR: ["view_rectification", "view_historicalrectification"],
 }
 
+# Migration 0126_documents: official documents (文书). Supervisors word the templates; whoever may
+# change a record issues its documents (the pages also ask for the record's change permission:
+# inspectors their inspections' records); everyone who reads evidence reads what was issued.
+_DOCUMENT_READ = ["view_documenttemplate", "view_issueddocument"]
+_DOCUMENT_HISTORY = ["view_historicaldocumenttemplate", "view_historicalissueddocument"]
+DOCUMENT_PERMISSIONS: dict[str, list[str]] = {
+    INSPECTOR: [*_DOCUMENT_READ, "add_issueddocument"],
+    SUPERVISOR: [
+        *_DOCUMENT_READ,
+        *_DOCUMENT_HISTORY,
+        "add_documenttemplate",
+        "change_documenttemplate",
+        "add_issueddocument",
+    ],
+    AUDITOR: [*_DOCUMENT_READ, *_DOCUMENT_HISTORY],
+    TIP_DESK: [*_DOCUMENT_READ],
+    CREDIT_EVALUATOR: [*_DOCUMENT_READ],
+}
+
+# Migration 0127_imports: supervisors import facilities and ratings (each kind also needs the
+# permissions to add and change what it writes); they see their own imports, auditors all of them.
+IMPORT_PERMISSIONS: dict[str, list[str]] = {
+    SUPERVISOR: ["add_importjob", "view_importjob"],
+    AUDITOR: ["view_importjob", "view_historicalimportjob"],
+}
+
 ROLES = (INSPECTOR, SUPERVISOR, AUDITOR, TIP_DESK, CREDIT_EVALUATOR)
 
 # What each role may do now.
@@ -268,6 +294,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *PRACTITIONER_PERMISSIONS.get(role, []),
         *PUBLICATION_PERMISSIONS.get(role, []),
         *RECTIFICATION_PERMISSIONS.get(role, []),
+        *DOCUMENT_PERMISSIONS.get(role, []),
+        *IMPORT_PERMISSIONS.get(role, []),
     ]
     for role in ROLES
 }

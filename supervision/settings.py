@@ -434,6 +434,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {
         "FacilityKindEnum": "supervision.choices.FacilityKind",
+        "ImportKindEnum": "supervision.choices.ImportKind",
+        "ImportStatusEnum": "supervision.choices.ImportStatus",
+        "RowOutcomeEnum": "supervision.choices.RowOutcome",
         "OwnershipEnum": "supervision.choices.Ownership",
         "DistrictEnum": "supervision.choices.District",
         "ZoneEnum": "supervision.choices.Zone",
@@ -558,6 +561,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # fontTools (embedding fonts in PDFs, supervision/pdf.py) logs every glyph list at INFO.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }
 
 LOGIN_URL = "login"

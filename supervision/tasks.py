@@ -29,7 +29,8 @@ from django.utils import timezone
 from django_tasks import TaskContext, TaskResult, task
 from django_tasks.base import Task
 
-from supervision.models import ScheduledRun
+from supervision.imports import engine as imports
+from supervision.models import ImportJob, ScheduledRun
 from supervision.services import reminders
 
 DAILY = "daily_reminders"
@@ -114,3 +115,28 @@ def reminders_catch_up(context: TaskContext, day_iso: str) -> dict:
         )
         summary["again_at"] = left.wait_until.isoformat()
     return summary
+
+
+@task()
+def check_import(job_id: int) -> dict:
+    """The dry run of an uploaded import (supervision.imports.engine.check)."""
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    imports.check(job)
+    return {"job": job_id, "status": job.status}
+
+
+@task()
+def apply_import(job_id: int) -> dict:
+    """The write of a confirmed import, in one transaction (supervision.imports.engine.apply)."""
+    job = ImportJob.objects.select_related("created_by", "confirmed_by").get(pk=job_id)
+    imports.apply(job)
+    return {"job": job_id, "status": job.status}
+
+
+def queue_import_check(job: ImportJob) -> None:
+    """Check the job once its upload is committed (at once with the immediate backend)."""
+    transaction.on_commit(lambda: check_import.enqueue(job.pk))
+
+
+def queue_import_apply(job: ImportJob) -> None:
+    transaction.on_commit(lambda: apply_import.enqueue(job.pk))

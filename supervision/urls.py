@@ -25,6 +25,8 @@ urlpatterns = [
     path("random-checks/", include("supervision.views.random_checks")),
     path("typical-cases/", include("supervision.views.typical_cases")),
     path("publication/", include("supervision.views.publication")),
+    path("reports/", include("supervision.views.reports")),
+    path("imports/", include("supervision.views.imports")),
     # The bureau's public pages (信息公开): no sign-in, their own layout (supervision.public).
     path("public/en/", include(("supervision.public.urls", "public"), namespace="public_en")),
     path("public/", include(("supervision.public.urls", "public"), namespace="public")),
@@ -33,6 +35,8 @@ urlpatterns = [
     path("lookup/", include("supervision.views.lookup")),
     # Evidence files: upload to a record, download (never a URL to the stored file itself).
     path("", include("supervision.views.evidence")),
+    # Official documents: preview and issue a record's, the templates (supervision.views.documents).
+    path("", include("supervision.views.documents")),
     path("accounts/login/", account.SignInView.as_view(), name="login"),
     path("accounts/keepalive/", account.keep_alive, name="session-keepalive"),
     path("accounts/two-factor/", include("supervision.views.account")),

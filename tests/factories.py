@@ -723,3 +723,36 @@ class ScheduledRunFactory(factory.django.DjangoModelFactory):
     job = "daily_reminders"
     day = factory.Sequence(lambda n: datetime.date(2025, 6, 1) + datetime.timedelta(days=n))
     task_id = factory.Sequence(lambda n: f"task-{n}")
+
+
+# --- official documents (文书) -----------------------------------------------------------------
+
+from supervision.choices import DocumentKind  # noqa: E402
+from supervision.models import DocumentTemplate, IssuedDocument  # noqa: E402
+
+
+class IssuedDocumentFactory(factory.django.DjangoModelFactory):
+    """Version 1 of an inspection's record (检查笔录), its file a small PDF kept as evidence of
+    the inspection. services.documents.issue_document draws and issues real ones."""
+
+    class Meta:
+        model = IssuedDocument
+
+    inspection = factory.SubFactory(InspectionFactory)
+    kind = DocumentKind.INSPECTION_RECORD
+    version = 1
+    title = "医疗保障基金使用监督检查笔录"
+    template = factory.LazyFunction(
+        lambda: DocumentTemplate.objects.filter(kind=DocumentKind.INSPECTION_RECORD).first()
+    )
+    template_version = 1
+    template_title = factory.LazyAttribute(lambda o: o.template.title)
+    template_body = factory.LazyAttribute(lambda o: o.template.body)
+    template_signatory = "拉萨市医疗保障局"
+    evidence = factory.SubFactory(
+        EvidenceFactory,
+        inspection=factory.SelfAttribute("..inspection"),
+        original_name="检查笔录-第1版.pdf",
+        description="出具检查笔录第1版",
+    )
+    sha256 = factory.SelfAttribute("evidence.sha256")

@@ -46,6 +46,9 @@ def case_file(superuser):
     case_file.typical_case = TypicalCaseFactory()
     case_file.grade_publication = GradePublicationFactory()
     case_file.rectification = RectificationFactory(not_done=True)
+    from tests.factories import IssuedDocumentFactory
+
+    case_file.issued_document = IssuedDocumentFactory(inspection=case_file.inspection)
     return case_file
 
 
@@ -205,6 +208,10 @@ ALLOWED = {
     # Rectification orders: made and followed up on the pages and the API; here read, and their
     # wording corrected (inspectors may, without the history).
     "rectification": ("LCH", "LCH", "LC", "LCH", ""),
+    # Documents: templates worded by supervisors (never deleted: issued documents name them);
+    # issued documents read only (issued on the records' pages).
+    "documenttemplate": ("LACH", "LACH", "LC", "LCH", ""),
+    "issueddocument": ("LCH", "LCH", "LC", "LCH", ""),
 }
 VIEWS = {"L": "changelist", "A": "add", "C": "change", "H": "history", "D": "delete"}
 APP_ADMINS = [(m, a) for m, a in ADMINS if m._meta.app_label == "supervision"]

@@ -26,6 +26,7 @@ from supervision.choices import (
     CycleStatus,
     DigestState,
     District,
+    DocumentKind,
     Grade,
     IndicatorFact,
     IndicatorMethod,
@@ -64,6 +65,7 @@ from supervision.models import (
     CreditRepair,
     DigestDelivery,
     Dimension,
+    DocumentTemplate,
     EvaluationCycle,
     Evidence,
     Facility,
@@ -77,6 +79,7 @@ from supervision.models import (
     Inspector,
     InsuredIdentity,
     InsuredPerson,
+    IssuedDocument,
     Notification,
     Objection,
     PlannedCheck,
@@ -2118,7 +2121,91 @@ BREACHES += CASE_NUMBER_BREACHES
 BREACHES += CREDIT_BREACHES
 BREACHES += PRACTITIONER_BREACHES
 BREACHES += PUBLICATION_BREACHES
+# --- official documents (models.documents) ---------------------------------------------------
+
+
+def document_template() -> DocumentTemplate:
+    """An inactive notice template (the migration's active one stays)."""
+    return DocumentTemplate(
+        kind=DocumentKind.NOTICE, name="示例", title="告知书", body="{机构名称}", is_active=False
+    )
+
+
+def _issued(field_name: str, parent: models.Model, kind: str, version: int = 1) -> IssuedDocument:
+    return IssuedDocument(
+        **{field_name: parent},
+        kind=kind,
+        version=version,
+        title="示例文书",
+        template_title="示例文书",
+        template_body="{机构名称}",
+        template_signatory="拉萨市医疗保障局",
+        evidence=EvidenceFactory(**{"inspection": None, field_name: parent}),
+        sha256="0" * 64,
+    )
+
+
+def issued_record() -> IssuedDocument:
+    return _issued("inspection", InspectionFactory(), DocumentKind.INSPECTION_RECORD)
+
+
+def issued_letter() -> IssuedDocument:
+    return _issued("referral", ReferralFactory(), DocumentKind.REFERRAL_LETTER)
+
+
+def issued_decision() -> IssuedDocument:
+    return _issued("sanction", SanctionFactory(), DocumentKind.DECISION)
+
+
+def _issued_twice(field_name: str):
+    """Version 5 of the row's record and kind is issued already; the row becomes version 5."""
+
+    def changes(row: IssuedDocument) -> dict[str, Any]:
+        _issued(field_name, getattr(row, field_name), row.kind, version=5).save()
+        return {"version": 5}
+
+    return changes
+
+
+DOCUMENT_BREACHES = [
+    Breach("documenttemplate_kind_valid", document_template, lambda r: {"kind": "fax"}, "kind"),
+    Breach(
+        "documenttemplate_one_active_per_kind", document_template, lambda r: {"is_active": True}
+    ),
+    Breach("documenttemplate_has_title", document_template, lambda r: {"title": ""}, "title"),
+    Breach("documenttemplate_has_body", document_template, lambda r: {"body": ""}, "body"),
+    Breach("documenttemplate_body_length", document_template, lambda r: {"body": "字" * 10001}),
+    Breach(
+        "issueddocument_kind_valid",
+        issued_record,
+        lambda r: {"kind": "fax"},
+        "kind",
+        also=frozenset({"issueddocument_kind_fits_record"}),
+    ),
+    Breach(
+        "issueddocument_exactly_one_record",
+        issued_record,
+        lambda r: {"referral": ReferralFactory(inspection=r.inspection)},
+    ),
+    Breach(
+        "issueddocument_kind_fits_record",
+        issued_record,
+        lambda r: {"kind": DocumentKind.REFERRAL_LETTER},
+    ),
+    Breach("issueddocument_version_positive", issued_record, lambda r: {"version": 0}),
+    Breach("issueddocument_inspection_version_unique", issued_record, _issued_twice("inspection")),
+    Breach("issueddocument_referral_version_unique", issued_letter, _issued_twice("referral")),
+    Breach("issueddocument_sanction_version_unique", issued_decision, _issued_twice("sanction")),
+    Breach(
+        "issueddocument_template_body_length",
+        issued_record,
+        lambda r: {"template_body": "字" * 10001},
+    ),
+]
+
+
 BREACHES += RECTIFICATION_BREACHES
+BREACHES += DOCUMENT_BREACHES
 
 MODELS = [
     CaseNumberPattern,
@@ -2172,6 +2259,8 @@ MODELS = [
     Notification,
     DigestDelivery,
     ScheduledRun,
+    DocumentTemplate,
+    IssuedDocument,
 ]
 
 

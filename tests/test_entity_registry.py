@@ -37,8 +37,11 @@ from supervision.models import (
     CreditRepair,
     DigestDelivery,
     Dimension,
+    DocumentTemplate,
     Evidence,
     GradeTally,
+    ImportJob,
+    ImportRow,
     Indicator,
     InspectionTally,
     Inspector,
@@ -105,6 +108,9 @@ NOT_AUDITED = {
     ReminderPreference: "an account's own setting of what it is reminded of, not a case record",
     DigestDelivery: "bookkeeping of the daily e-mail (who was sent what day), not a case record",
     ScheduledRun: "bookkeeping of the task worker (which daily run was enqueued), not a record",
+    ImportJob: "its page shows who uploaded and who confirmed it, and when; every record it "
+    "writes has a history row of its own naming the file",
+    ImportRow: "the report of an import's dry run, written once by the worker",
 }
 NOT_GRANTED = {
     InsuredIdentity: "personal data: an insured person's ID number; only supervisors hold "
@@ -129,6 +135,7 @@ NOT_GRANTED = {
     CaseNumberPattern: "kept by administrators in the admin; the numbers it makes are on the "
     "records, read with their permissions",
     CaseNumberCounter: "read and raised by services.case_numbers only",
+    ImportRow: "read through its job on the imports pages (view_importjob)",
 }
 NO_DISTRICT = {
     UserDistrict: "the districts of an account: a limited account sees none (scoping fails shut)",
@@ -138,6 +145,9 @@ NO_DISTRICT = {
     ReminderPreference: "an account's own: the pages read the signed-in user's row only",
     DigestDelivery: "an account's daily e-mail, read by code only (no page, endpoint or admin)",
     ScheduledRun: "the task worker's bookkeeping, of no facility (no page, endpoint or admin)",
+    ImportJob: "an account's own: its uploader reads it (auditors every one); the rows it "
+    "writes are checked against the uploader's districts one by one",
+    ImportRow: "read through its job",
 }
 NOT_IN_ADMIN = {
     GradeTally: "derived: manage.py rebuild_tallies recomputes it",
@@ -155,6 +165,9 @@ NOT_IN_ADMIN = {
     "changing one by hand could run it twice or never",
     CaseNumberCounter: "raised by services.case_numbers in the transaction that saves a record; "
     "changed by hand, it would give a number twice or leave a gap",
+    ImportJob: "made and moved on by the imports pages and the worker; a change by hand could "
+    "write a file nobody confirmed",
+    ImportRow: "the worker's report of a dry run, read on the import's page",
 }
 NO_FACTORY = {
     CreditCategory: "its 8 rows come with the migrations",
@@ -173,6 +186,8 @@ NO_FACTORY = {
     PointsPolicy: "the 2024 rules come with the migrations; tests edit them",
     PointsBand: "its rows come with the 2024 rules' migration",
     SuspensionPeriod: "its rows come with the 2024 rules' migration",
+    ImportJob: "made from a file by supervision.imports.engine, which tests/test_imports.py calls",
+    ImportRow: "written by the dry run (supervision.imports.engine.check)",
     PointsRecord: "written by services.practitioners.score_points, which the tests call",
     QualificationMeasure: "written by services.practitioners.recompute_year, which the tests "
     "reach through score_points and decide_objection",
@@ -183,12 +198,14 @@ NO_FACTORY = {
     CaseNumberPattern: "its rows (one per kind) come with migration 0125; tests edit them",
     CaseNumberCounter: "written by services.case_numbers, which the tests reach by creating "
     "records",
+    DocumentTemplate: "its rows (one per kind) come with migration 0126; tests edit them",
 }
 # Choices no endpoint shows, so the API schema needs no name for them.
 NO_API_ENUM = {
     choices.AuditAction: "audit events have no endpoint",
     choices.DigestState: "the daily e-mail's bookkeeping has no endpoint",
     choices.CaseKind: "case number patterns and counters have no endpoint",
+    choices.DocumentKind: "document templates and issued documents have no endpoint",
 }
 
 TEXT_CHOICES = {

@@ -107,6 +107,20 @@ def test_a_formula_in_a_name_is_neutralised_in_xlsx(client, auditor, name):
     assert cell.data_type == "s"  # text, not a formula ("f")
 
 
+def test_text_with_control_characters_exports_to_xlsx_without_them(client, auditor):
+    """Every control character a worksheet cannot hold (all lists export through one cell
+    function): the file is made and the characters are left out, in CSV alike."""
+    forbidden = "".join(chr(c) for c in [*range(0, 9), 11, 12, *range(14, 32)] if c)
+    FacilityFactory(name=f"示例{forbidden}医院", address="示例路\x071号")
+    client.force_login(auditor)
+
+    sheet = xlsx_sheet(export(client, "xlsx"))
+
+    assert sheet["A2"].value == "示例医院"
+    _, *rows = csv_rows(export(client, "csv"))
+    assert rows[0][0] == "示例医院"
+
+
 def test_money_stays_a_number_in_xlsx(client, auditor, listed):
     client.force_login(auditor)
     sheet = xlsx_sheet(export(client, "xlsx", district=District.CHENGGUAN))

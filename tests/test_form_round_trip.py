@@ -355,6 +355,13 @@ def _facility_edit(request):
     return reverse("facility-edit", args=[facility.pk]), {}
 
 
+def _document_template_edit(request):
+    from supervision.models import DocumentTemplate
+
+    template = DocumentTemplate.objects.get(kind="decision", is_active=True)
+    return reverse("documenttemplate-edit", args=[template.pk]), {}
+
+
 def _facility_grade(request):
     facility = FacilityFactory()
     CreditRatingFactory(facility=facility, year=default_grade_year(), grade=Grade.B)
@@ -419,6 +426,7 @@ PUBLIC_EDITION = frozenset(
 
 PAGE_CASES = [
     Case("facility-edit", "supervisor", _facility_edit),
+    Case("documenttemplate-edit", "supervisor", _document_template_edit),
     Case(
         "facility-grade",
         "supervisor",
@@ -1210,6 +1218,11 @@ NOT_RECORD_FORMS = {
     "session-keepalive": "extends the session, no record",
     "notification-settings": "the account's own reminder settings (tests/test_reminders.py)",
     "notification-mark-read": "marks the account's own notifications read",
+    "documenttemplate-create": "a new record",
+    # Issuing adds a version of a document (tests/test_pages_documents.py): no form, a button.
+    "inspection-document-issue": "a new version of a document, with its file as evidence",
+    "referral-document-issue": "a new version of a document, with its file as evidence",
+    "sanction-document-issue": "a new version of a document, with its file as evidence",
 }
 
 
@@ -1243,6 +1256,8 @@ ADMIN_RECORDS: dict[str, Callable[[], Model]] = {
     "supervision.PartnerAgency": lambda: _lookup("PartnerAgency", "police"),
     "supervision.ViolationCategory": lambda: _lookup("ViolationCategory", "forged_delivery_notes"),
     "supervision.AuditEvent": lambda: _audit_event(),
+    "supervision.DocumentTemplate": lambda: _document_template(),
+    "supervision.IssuedDocument": lambda: _issued_document(),
     "axes.AccessAttempt": lambda: apps.get_model("axes", "AccessAttempt").objects.create(
         username="inspector", ip_address="10.0.0.1", failures_since_start=2
     ),
@@ -1253,6 +1268,18 @@ ADMIN_RECORDS: dict[str, Callable[[], Model]] = {
         username="inspector", ip_address="10.0.0.1"
     ),
 }
+
+
+def _document_template() -> Model:
+    from supervision.models import DocumentTemplate
+
+    return DocumentTemplate.objects.get(kind="notice", is_active=True)
+
+
+def _issued_document() -> Model:
+    from tests.factories import IssuedDocumentFactory
+
+    return IssuedDocumentFactory(inspection=completed_inspection())
 
 
 def _audit_event() -> Model:

@@ -8,6 +8,7 @@ from supervision.admin import (  # noqa: F401  (registers)
     audit,
     cases,
     credit,
+    documents,
     facility,
     lookups,
     practitioners,

@@ -21,9 +21,11 @@ from supervision.models.evaluation import (
     PlannedCheck,
     SupervisionMeasure,
 )
+from supervision.models.documents import DocumentTemplate, IssuedDocument
 from supervision.models.evidence import Evidence
 from supervision.models.facility import Facility
 from supervision.models.hotline import Hotline
+from supervision.models.imports import ImportJob, ImportRow
 from supervision.models.inspection import Inspection, Inspector, PartnerAgency, ViolationCategory
 from supervision.models.practitioner import (
     PointsBand,
@@ -69,12 +71,15 @@ __all__ = [
     "CreditRepair",
     "DigestDelivery",
     "Dimension",
+    "DocumentTemplate",
     "EvaluationCycle",
     "Evidence",
     "Facility",
     "GradePublication",
     "GradeTally",
     "Hotline",
+    "ImportJob",
+    "ImportRow",
     "Indicator",
     "IndicatorSystem",
     "Inspection",
@@ -82,6 +87,7 @@ __all__ = [
     "Inspector",
     "InsuredIdentity",
     "InsuredPerson",
+    "IssuedDocument",
     "Notification",
     "Objection",
     "PartnerAgency",

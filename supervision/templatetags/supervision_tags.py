@@ -57,6 +57,7 @@ from supervision.choices import (
     AgreementStatus,
     CycleStatus,
     Grade,
+    ImportStatus,
     InspectionStatus,
     ObjectionStatus,
     PointsState,
@@ -97,6 +98,7 @@ _STATUS_CHOICES = (
     RandomCheckStatus,
     TypicalCaseStatus,
     RectificationStatus,
+    ImportStatus,
 )
 
 # The formats of supervision.formats.values, as filters.

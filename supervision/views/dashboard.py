@@ -5,6 +5,9 @@ grades by the rating it rests on (decided in the following year, e.g. 2025 for 2
 with the decision dates; the sanctions decided within the calendar year by decision date; the
 inspections and their money by start date; suspensions and open referrals as of today.
 
+The figures are computed by supervision.services.figures, which the reports for the region
+(报表) use too: the two agree by construction. This view adds the labels and the links.
+
 A constant number of queries whatever the size of the tables, and none reads a large table:
 the grades of a year and the inspections and money of a month or a year come from the running
 totals that database triggers keep (GradeTally, InspectionTally: a few rows per district and
@@ -15,14 +18,12 @@ today are found from the few qualification measures in force. Every figure is ex
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Max, Min, Sum
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,11 +31,9 @@ from django.views.generic import TemplateView
 
 from supervision.choices import (
     AgreementStatus,
-    CycleStatus,
     Grade,
     InspectionKind,
     QualificationStatus,
-    ReferralStatus,
     SanctionKind,
     TipChannel,
     TipStatus,
@@ -43,22 +42,19 @@ from supervision.forms.fields import plain_id
 from supervision.models import (
     EvaluationCycle,
     Facility,
-    GradeTally,
-    InspectionTally,
     Practitioner,
     RatingChange,
-    Referral,
     Sanction,
     Tip,
 )
 from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
 from supervision.scoping import can_view
+from supervision.services import figures
 from supervision.services.ratings import default_rating_year, rated_years
 from supervision.services.tips import tip_panel
 from supervision.views.base import StaffView
 
 LATEST = 8
-OPEN_REFERRAL_STATUSES = [s for s in ReferralStatus if s != ReferralStatus.CLOSED]
 
 # The bar chart's geometry (SVG user units); the labels sit left of the bars.
 CHART_WIDTH = 560
@@ -126,6 +122,10 @@ class DashboardView(StaffView, TemplateView):
         context["chart"] = self.chart(context["grades"])
         return context
 
+    @property
+    def scope(self) -> figures.Scope:
+        return figures.Scope(self.request.user)
+
     # The year -----------------------------------------------------------------------------
 
     def chosen_year(self, default: int) -> int:
@@ -135,58 +135,41 @@ class DashboardView(StaffView, TemplateView):
             return year
         return default
 
-    # Figures ------------------------------------------------------------------------------
+    # Figures: computed by supervision.services.figures (the reports count the same) --------
 
     def grade_figures(self, year: int) -> list[Figure]:
         """Facilities rated A–D for year, from the districts' running totals."""
-        counts = dict(
-            self.scoped(GradeTally.objects.filter(year=year))
-            .order_by()
-            .values_list("grade")
-            .annotate(n=Sum("facilities"))
-        )
+        counts = figures.grades_of_year(self.scope, year).by_grade
         return [
             Figure(
                 grade.value,
                 str(grade.label),
-                counts.get(grade.value) or 0,
+                counts[grade.value],
                 link("facility-list", [("year", year), ("grade", grade.value)]),
             )
             for grade in Grade
         ]
 
     def suspended_today(self, today: datetime.date) -> Figure:
-        """Facilities whose agreement is suspended today (and not terminated), from the
-        sanctions' (kind, starts_on, ends_on) index rather than a pass over every facility."""
-        sanctions = self.scoped(Sanction.objects.all())
-        terminated = sanctions.filter(kind=SanctionKind.TERMINATION, starts_on__lte=today)
-        count = (
-            sanctions.in_force_on(today)
-            .exclude(facility__in=terminated.values("facility"))
-            .order_by()
-            .values("facility")
-            .distinct()
-            .count()
-        )
+        """Facilities whose agreement is suspended today (and not terminated)."""
         return Figure(
             AgreementStatus.SUSPENDED.value,
             str(AgreementStatus.SUSPENDED.label),
-            count,
+            figures.suspended_on(self.scope, today),
             link("facility-list", [("agreement_status", AgreementStatus.SUSPENDED.value)]),
         )
 
     def practitioners_today(self, today: datetime.date) -> list[Figure] | None:
-        """Practitioners whose payment qualification is suspended, and terminated, today: driven
-        from the few measures in force (with_qualification_status_in), never a pass over every
-        practitioner. None without view_practitioner."""
+        """Practitioners whose payment qualification is suspended, and terminated, today.
+        None without view_practitioner."""
         if not can_view(self.request.user, Practitioner):
             return None
-        people = self.scoped(Practitioner.objects.all())
+        counts = figures.practitioners_with_status(self.scope, today)
         return [
             Figure(
                 status.value,
                 str(status.label),
-                people.with_qualification_status_in([status.value], today).order_by().count(),
+                counts[status.value],
                 link("practitioner-list", [("status", status.value)]),
             )
             for status in (QualificationStatus.SUSPENDED, QualificationStatus.TERMINATED)
@@ -230,62 +213,51 @@ class DashboardView(StaffView, TemplateView):
         }
 
     def credit_cycles(self) -> dict[str, Any] | None:
-        """The annual evaluations in progress and those of the latest finalised year, with their
-        stored counts (one query). None without view_evaluationcycle."""
+        """The annual evaluations in progress and those of the latest finalised year.
+        None without view_evaluationcycle."""
         if not can_view(self.request.user, EvaluationCycle):
             return None
-        cycles = list(EvaluationCycle.objects.order_by("-year", "category__number")[:40])
-        done = [CycleStatus.FINAL, CycleStatus.ANNOUNCED]
-        final_years = [c.year for c in cycles if c.status in done]
-        latest = final_years[0] if final_years else None
+        cycles = figures.credit_cycles()
         return {
-            "in_progress": [c for c in cycles if c.status not in done],
-            "latest_year": latest,
-            "latest": [c for c in cycles if c.year == latest and c.status in done],
+            "in_progress": cycles.in_progress,
+            "latest_year": cycles.latest_year,
+            "latest": cycles.latest,
         }
 
     def open_referrals(self) -> dict[str, Any]:
-        counts = dict(
-            self.scoped(Referral.objects.filter(status__in=OPEN_REFERRAL_STATUSES))
-            .order_by()
-            .values_list("status")
-            .annotate(n=Count("id"))
-        )
+        counts = figures.open_referrals(self.scope)
         by_status = [
             Figure(
                 status.value,
                 str(status.label),
-                counts.get(status.value, 0),
+                counts[status.value],
                 link("referral-list", [("status", status.value)]),
             )
-            for status in OPEN_REFERRAL_STATUSES
+            for status in figures.OPEN_REFERRAL_STATUSES
         ]
         return {
             "total": sum(counts.values()),
-            "url": link("referral-list", [("status", s.value) for s in OPEN_REFERRAL_STATUSES]),
+            "url": link(
+                "referral-list", [("status", s.value) for s in figures.OPEN_REFERRAL_STATUSES]
+            ),
             "by_status": by_status,
         }
 
     def inspections_this_month(self, today: datetime.date) -> dict[str, Any]:
-        first = today.replace(day=1)
-        last = today.replace(day=calendar.monthrange(today.year, today.month)[1])
+        month = figures.month_of(today)
+        first, last = month.first, month.last
         period = [("start_date_after", first.isoformat()), ("start_date_before", last.isoformat())]
-        counts = dict(
-            self.scoped(InspectionTally.objects.filter(month=first))
-            .order_by()
-            .values_list("kind")
-            .annotate(n=Sum("inspections"))
-        )
+        by_kind = figures.inspections_by_kind(self.scope, first, first)
         return {
             "first": first,
             "last": last,
-            "total": sum(n or 0 for n in counts.values()),
+            "total": figures.total(by_kind.values()).count,
             "url": link("inspection-list", period),
             "by_kind": [
                 Figure(
                     kind.value,
                     str(kind.label),
-                    counts.get(kind.value) or 0,
+                    by_kind[kind.value].count,
                     link("inspection-list", [*period, ("kind", kind.value)]),
                 )
                 for kind in InspectionKind
@@ -295,75 +267,57 @@ class DashboardView(StaffView, TemplateView):
     def amounts(self, year: int) -> dict[str, Any]:
         """Money involved and recovered by the inspections that began in year: the sum of its
         months' totals."""
-        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-        totals = self.scoped(
-            InspectionTally.objects.filter(month__range=(first, datetime.date(year, 12, 1)))
-        ).aggregate(
-            count=Sum("inspections"),
-            involved=Sum("amount_involved"),
-            recovered=Sum("amount_recovered"),
+        period = figures.Period(year)
+        sums = figures.total(
+            figures.inspections_by_kind(self.scope, period.first, period.last_month).values()
         )
         return {
-            "count": totals["count"] or 0,
-            "involved": totals["involved"] or Decimal("0"),
-            "recovered": totals["recovered"] or Decimal("0"),
+            "count": sums.count,
+            "involved": sums.involved,
+            "recovered": sums.recovered,
             "url": link(
                 "inspection-list",
-                [("start_date_after", first.isoformat()), ("start_date_before", last.isoformat())],
+                [
+                    ("start_date_after", period.first.isoformat()),
+                    ("start_date_before", period.last.isoformat()),
+                ],
             ),
         }
 
     def sanctions_of_year(self, year: int) -> list[dict[str, Any]]:
-        """Measures decided in year by kind, with their amounts: one GROUP BY over the
-        decision-date index."""
-        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-        rows = {
-            row["kind"]: row
-            for row in self.scoped(Sanction.objects.filter(decided_on__range=(first, last)))
-            .order_by()
-            .values("kind")
-            .annotate(n=Count("id"), amount=Sum("amount"))
-        }
-        period = [("decided_on_after", first.isoformat()), ("decided_on_before", last.isoformat())]
+        """Measures decided in year by kind, with their amounts."""
+        period = figures.Period(year)
+        first, last = period.first, period.last
+        decided = figures.sanctions_decided(self.scope, first, last)
+        dates = [("decided_on_after", first.isoformat()), ("decided_on_before", last.isoformat())]
         return [
             {
-                "kind": kind.value,
-                "label": str(kind.label),
-                "count": rows[kind.value]["n"],
-                "amount": rows[kind.value]["amount"],
-                "url": link("sanction-list", [*period, ("kind", kind.value)]),
+                "kind": row.kind,
+                "label": str(SanctionKind(row.kind).label),
+                "count": row.count,
+                "amount": row.amount,
+                "url": link("sanction-list", [*dates, ("kind", row.kind)]),
             }
-            for kind in SanctionKind
-            if kind.value in rows
+            for row in decided.values()
         ]
 
     def handling_of_grades(self, year: int) -> dict[str, Any]:
         """Measures decided on year's grades (a D grade's suspension, an A grade's plaque), by
-        kind, with their decision dates: they follow the rating, usually in the next year.
-        One GROUP BY over the sanctions that rest on a rating (few), joined to their ratings."""
-        rows = list(
-            self.scoped(Sanction.objects.filter(rating__year=year))
-            .order_by()
-            .values("kind")
-            .annotate(
-                n=Count("id"), amount=Sum("amount"), first=Min("decided_on"), last=Max("decided_on")
-            )
-        )
-        by_kind = {row["kind"]: row for row in rows}
+        kind, with their decision dates: they follow the rating, usually in the next year."""
+        handling = figures.handling_of_grades(self.scope, year)
         return {
             "rows": [
                 {
-                    "kind": kind.value,
-                    "label": str(kind.label),
-                    "count": by_kind[kind.value]["n"],
-                    "amount": by_kind[kind.value]["amount"],
-                    "url": link("sanction-list", [("rating_year", year), ("kind", kind.value)]),
+                    "kind": row.kind,
+                    "label": str(SanctionKind(row.kind).label),
+                    "count": row.count,
+                    "amount": row.amount,
+                    "url": link("sanction-list", [("rating_year", year), ("kind", row.kind)]),
                 }
-                for kind in SanctionKind
-                if kind.value in by_kind
+                for row in handling.by_kind.values()
             ],
-            "first": min((row["first"] for row in rows), default=None),
-            "last": max((row["last"] for row in rows), default=None),
+            "first": handling.first,
+            "last": handling.last,
             "url": link("sanction-list", [("rating_year", year)]),
         }
 
