@@ -83,7 +83,10 @@ def simplified_chinese_index(path: str) -> int:
 def faces() -> dict[tuple[str, str], Face]:
     """The faces found on this server, by (family, style); empty when there is none."""
     found: dict[tuple[str, str], Face] = {}
-    for name, variable in (("", "SUPERVISION_DOCUMENT_FONT"), ("B", "SUPERVISION_DOCUMENT_FONT_BOLD")):
+    for name, variable in (
+        ("", "SUPERVISION_DOCUMENT_FONT"),
+        ("B", "SUPERVISION_DOCUMENT_FONT_BOLD"),
+    ):
         chosen = os.environ.get(variable)
         if chosen and Path(chosen).is_file():
             face = Face(chosen, simplified_chinese_index(chosen))

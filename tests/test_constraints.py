@@ -28,6 +28,7 @@ from supervision.choices import (
     District,
     DocumentKind,
     Grade,
+    ImportKind,
     IndicatorFact,
     IndicatorMethod,
     InspectionKind,
@@ -44,6 +45,7 @@ from supervision.choices import (
     RepairStatus,
     Responsibility,
     RewardStatus,
+    RowOutcome,
     SanctionKind,
     SubjectType,
     TipConclusion,
@@ -72,6 +74,8 @@ from supervision.models import (
     GradePublication,
     GradeTally,
     Hotline,
+    ImportJob,
+    ImportRow,
     Indicator,
     IndicatorSystem,
     Inspection,
@@ -2687,3 +2691,48 @@ def test_it_refuses_a_sanction_resting_on_another_facility_s_record(build, basis
     else:
         row.rating = CreditRatingFactory(facility=row.facility, grade=Grade.A, year=2022)
     row.full_clean()
+
+
+# --- imports ------------------------------------------------------------------------------------
+
+
+def import_job() -> ImportJob:
+    return ImportJob(
+        kind=ImportKind.FACILITY,
+        file="imports/2026/12/example.csv",
+        original_name="机构.csv",
+        extension="csv",
+        size=10,
+        sha256="0" * 64,
+        created_by=UserFactory(),
+        created_at=timezone.now(),
+        rows_total=10,
+        rows_done=10,
+    )
+
+
+def import_row() -> ImportRow:
+    job = import_job()
+    job.save()
+    return ImportRow(job=job, number=2, outcome=RowOutcome.NEW)
+
+
+def _row_taken(row: ImportRow) -> dict[str, Any]:
+    ImportRow.objects.create(job=row.job, number=row.number, outcome=RowOutcome.NEW)
+    return {}
+
+
+IMPORT_BREACHES = [
+    Breach("importjob_kind_valid", import_job, lambda r: {"kind": "tips"}, "kind"),
+    Breach("importjob_status_valid", import_job, lambda r: {"status": "lost"}, "status"),
+    Breach("importjob_progress_in_range", import_job, lambda r: {"rows_done": 11}),
+    Breach(
+        "importjob_confirmed_when_importing",
+        import_job,
+        lambda r: {"confirmed_at": timezone.now()},
+    ),
+    Breach("importrow_outcome_valid", import_row, lambda r: {"outcome": "maybe"}, "outcome"),
+    Breach("importrow_number_unique", import_row, _row_taken),
+]
+BREACHES += IMPORT_BREACHES
+MODELS += [ImportJob, ImportRow]

@@ -1223,6 +1223,11 @@ NOT_RECORD_FORMS = {
     "inspection-document-issue": "a new version of a document, with its file as evidence",
     "referral-document-issue": "a new version of a document, with its file as evidence",
     "sanction-document-issue": "a new version of a document, with its file as evidence",
+    # Imports (tests/test_imports.py, tests/test_pages_imports.py): an upload makes a new job;
+    # confirming and giving up are buttons of the uploader on the job's page.
+    "import-list": "a new import: the uploaded file and its dry run",
+    "import-confirm": "the uploader's go-ahead to write a checked import, a button",
+    "import-cancel": "the uploader gives up a checked import, a button",
 }
 
 

@@ -22,7 +22,16 @@ from tests.factories import (
     make_credit_code,
 )
 
-HEADER = ["名称", "统一社会信用代码", "机构类别", "经济类型", "所属区县", "医保定点编码", "医保保证金（元）", "定点日期"]
+HEADER = [
+    "名称",
+    "统一社会信用代码",
+    "机构类别",
+    "经济类型",
+    "所属区县",
+    "医保定点编码",
+    "医保保证金（元）",
+    "定点日期",
+]
 
 
 def facility_row(n: int, **changes: str) -> list[str]:
@@ -61,14 +70,18 @@ def xlsx_bytes(rows: list[list[object]], header: list[str] = HEADER, merge: str 
     return buffer.getvalue()
 
 
-def checked(user, data: bytes, name: str = "机构.csv", kind: str = ImportKind.FACILITY) -> ImportJob:
+def checked(
+    user, data: bytes, name: str = "机构.csv", kind: str = ImportKind.FACILITY
+) -> ImportJob:
     job = engine.start(user, kind, SimpleUploadedFile(name, data))
     engine.check(job)
     job.refresh_from_db()
     return job
 
 
-def imported(user, data: bytes, name: str = "机构.csv", kind: str = ImportKind.FACILITY) -> ImportJob:
+def imported(
+    user, data: bytes, name: str = "机构.csv", kind: str = ImportKind.FACILITY
+) -> ImportJob:
     job = checked(user, data, name, kind)
     engine.confirm(job, user)
     engine.apply(job)
@@ -141,7 +154,9 @@ def test_importing_the_same_file_again_changes_nothing(supervisor, media):
 def test_a_corrected_file_updates_by_credit_code_and_shows_old_and_new(supervisor, media):
     imported(supervisor, csv_bytes([facility_row(1), facility_row(2)]))
 
-    job = checked(supervisor, csv_bytes([facility_row(1, 名称="示例导入医院一号"), facility_row(2)]))
+    job = checked(
+        supervisor, csv_bytes([facility_row(1, 名称="示例导入医院一号"), facility_row(2)])
+    )
 
     assert outcomes(job) == {2: RowOutcome.CHANGED, 3: RowOutcome.UNCHANGED}
     assert job.rows.get(number=2).changes == [["名称", "示例导入医院1", "示例导入医院一号"]]
@@ -315,7 +330,9 @@ def test_ratings_are_set_through_the_grade_service_with_their_reason(supervisor,
 
 def test_a_rating_of_an_unknown_facility_is_refused(supervisor, media):
     job = checked(
-        supervisor, rating_csv([[make_credit_code(77), "2024", "A", "", ""]]), kind=ImportKind.RATING
+        supervisor,
+        rating_csv([[make_credit_code(77), "2024", "A", "", ""]]),
+        kind=ImportKind.RATING,
     )
 
     assert outcomes(job) == {2: RowOutcome.REFUSED}

@@ -267,7 +267,9 @@ def _write(kind: Kind, rows: list[tuple[int, Checked]]) -> None:
             why = _("不在您负责的区县")
         else:
             why = _("与系统中已有的数据冲突（如编码重复）")
-        raise _Stale(_("%(where)s：%(why)s。未写入任何数据。") % {"where": where, "why": why}) from exc
+        raise _Stale(
+            _("%(where)s：%(why)s。未写入任何数据。") % {"where": where, "why": why}
+        ) from exc
 
 
 class _Stale(Exception):

@@ -165,7 +165,10 @@ class Kind:
             cell = cells[column.name]
             if isinstance(cell, Formula):
                 problems.append(
-                    [str(column.label), _("是公式（%(text)s），请粘贴为数值后再导入") % {"text": cell.text[:40]}]
+                    [
+                        str(column.label),
+                        _("是公式（%(text)s），请粘贴为数值后再导入") % {"text": cell.text[:40]},
+                    ]
                 )
                 continue
             text = cell.strip()
@@ -287,10 +290,14 @@ class FacilityKind(Kind):
         code = str(values["credit_code"]).strip().upper()
         values["credit_code"] = code
         existing = self.known.get(code)
-        facility = Facility() if existing is None else Facility.objects.model.from_db(
-            "default",
-            [f.attname for f in Facility._meta.concrete_fields],
-            [getattr(existing, f.attname) for f in Facility._meta.concrete_fields],
+        facility = (
+            Facility()
+            if existing is None
+            else Facility.objects.model.from_db(
+                "default",
+                [f.attname for f in Facility._meta.concrete_fields],
+                [getattr(existing, f.attname) for f in Facility._meta.concrete_fields],
+            )
         )
         for name, value in values.items():
             setattr(facility, name, value)
@@ -301,12 +308,17 @@ class FacilityKind(Kind):
             check_in_scope(self.user, facility)
         except PermissionDenied:
             return Checked(
-                RowOutcome.REFUSED, code, label, problems=[[self.labels["district"], _("不在您负责的区县")]]
+                RowOutcome.REFUSED,
+                code,
+                label,
+                problems=[[self.labels["district"], _("不在您负责的区县")]],
             )
         try:
             facility.full_clean(validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
-            return Checked(RowOutcome.REFUSED, code, label, problems=model_problems(exc, self.labels))
+            return Checked(
+                RowOutcome.REFUSED, code, label, problems=model_problems(exc, self.labels)
+            )
         holder = self.insurance_codes.get(facility.insurance_code)
         if facility.insurance_code and holder not in (None, code):
             return Checked(
@@ -418,14 +430,22 @@ class RatingKind(Kind):
             return Checked(
                 RowOutcome.REFUSED,
                 key,
-                problems=[[self.labels["credit_code"], _("系统中没有该统一社会信用代码的机构，请先导入机构")]],
+                problems=[
+                    [
+                        self.labels["credit_code"],
+                        _("系统中没有该统一社会信用代码的机构，请先导入机构"),
+                    ]
+                ],
             )
         label = facility.name
         try:
             check_in_scope(self.user, facility)
         except PermissionDenied:
             return Checked(
-                RowOutcome.REFUSED, key, label, problems=[[self.labels["credit_code"], _("不在您负责的区县")]]
+                RowOutcome.REFUSED,
+                key,
+                label,
+                problems=[[self.labels["credit_code"], _("不在您负责的区县")]],
             )
         current = self.ratings.get((facility.pk, year))
         rating = CreditRating(facility=facility, year=year, grade=values["grade"])
@@ -453,12 +473,16 @@ class RatingKind(Kind):
                 RowOutcome.REFUSED,
                 key,
                 label,
-                problems=[[self.labels.get(name, ""), str(message)] for name, message in problems.items()],
+                problems=[
+                    [self.labels.get(name, ""), str(message)] for name, message in problems.items()
+                ],
             )
         try:
             rating.full_clean(validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
-            return Checked(RowOutcome.REFUSED, key, label, problems=model_problems(exc, self.labels))
+            return Checked(
+                RowOutcome.REFUSED, key, label, problems=model_problems(exc, self.labels)
+            )
         plan = (facility, rating, reason, grade_changes)
         if current is None:
             return Checked(RowOutcome.NEW, key, label, write=plan)

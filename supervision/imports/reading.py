@@ -126,7 +126,9 @@ def _check_zip(data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
-        raise FileRefused(_("Excel 文件已损坏或不是 XLSX 格式（旧版 XLS 请另存为 XLSX）。")) from exc
+        raise FileRefused(
+            _("Excel 文件已损坏或不是 XLSX 格式（旧版 XLS 请另存为 XLSX）。")
+        ) from exc
     with archive:
         names = archive.namelist()
         if "EncryptionInfo" in names or "xl/workbook.xml" not in names:
@@ -146,7 +148,9 @@ def _xlsx_table(data: bytes) -> tuple[Iterator[tuple[int, list[Cell]]], set[int]
             io.BytesIO(data), read_only=not whole, data_only=False, keep_links=False
         )
     except (InvalidFileException, KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:
-        raise FileRefused(_("无法读取该 Excel 文件：请用 Excel 或 WPS 另存为 XLSX 后重试。")) from exc
+        raise FileRefused(
+            _("无法读取该 Excel 文件：请用 Excel 或 WPS 另存为 XLSX 后重试。")
+        ) from exc
     sheet = book.worksheets[0] if book.worksheets else None
     if sheet is None:
         raise FileRefused(_("Excel 文件中没有工作表。"))
@@ -155,7 +159,9 @@ def _xlsx_table(data: bytes) -> tuple[Iterator[tuple[int, list[Cell]]], set[int]
         for cells in sheet.merged_cells.ranges:
             merged.update(range(cells.min_row, cells.max_row + 1))
     if (sheet.max_row or 0) > MAX_ROWS + 1:
-        raise FileRefused(_("文件超过 %(limit)s 行，请拆分后分批导入。") % {"limit": f"{MAX_ROWS:,}"})
+        raise FileRefused(
+            _("文件超过 %(limit)s 行，请拆分后分批导入。") % {"limit": f"{MAX_ROWS:,}"}
+        )
 
     def rows() -> Iterator[tuple[int, list[Cell]]]:
         try:

@@ -12,6 +12,7 @@ from supervision.models.credit import (
     InsuredIdentity,
     InsuredPerson,
 )
+from supervision.models.documents import DocumentTemplate, IssuedDocument
 from supervision.models.evaluation import (
     Assessment,
     AssessmentItem,
@@ -21,7 +22,6 @@ from supervision.models.evaluation import (
     PlannedCheck,
     SupervisionMeasure,
 )
-from supervision.models.documents import DocumentTemplate, IssuedDocument
 from supervision.models.evidence import Evidence
 from supervision.models.facility import Facility
 from supervision.models.hotline import Hotline

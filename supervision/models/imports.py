@@ -62,9 +62,7 @@ class ImportJob(models.Model):
     message = models.TextField(_("说明"), blank=True, default="", max_length=2000)
     ignored_columns = models.JSONField(_("未识别的列"), default=list, blank=True)
 
-    history = HistoricalRecords(
-        verbose_name=_("导入任务变更记录"), excluded_fields=["rows_done"]
-    )
+    history = HistoricalRecords(verbose_name=_("导入任务变更记录"), excluded_fields=["rows_done"])
 
     class Meta:
         ordering = ["-created_at", "-id"]

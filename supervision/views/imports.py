@@ -97,7 +97,9 @@ class ImportListView(ImportAccess, FormView):
             return self.form_invalid(form)
         try:
             with transaction.atomic():
-                job = engine.start(request.user, form.cleaned_data["kind"], form.cleaned_data["file"])
+                job = engine.start(
+                    request.user, form.cleaned_data["kind"], form.cleaned_data["file"]
+                )
                 tasks.queue_import_check(job)
         except engine.ImportRefused as exc:
             form.add_error("file", str(exc))
@@ -166,7 +168,9 @@ class ImportActionView(ImportAccess, View):
         else:
             messages.success(
                 request,
-                _("已确认，正在写入。") if self.action == "confirm" else _("已放弃该导入，未写入任何数据。"),
+                _("已确认，正在写入。")
+                if self.action == "confirm"
+                else _("已放弃该导入，未写入任何数据。"),
             )
         return HttpResponseRedirect(job.get_absolute_url())
 

@@ -19,7 +19,15 @@ from tests.factories import UserFactory, make_credit_code
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROWS = 1000
-HEADER = ["名称", "统一社会信用代码", "机构类别", "经济类型", "所属区县", "医保定点编码", "医保保证金（元）"]
+HEADER = [
+    "名称",
+    "统一社会信用代码",
+    "机构类别",
+    "经济类型",
+    "所属区县",
+    "医保定点编码",
+    "医保保证金（元）",
+]
 BROKEN = {17: ("机构类别", "医馆"), 450: ("统一社会信用代码", "12345"), 999: ("名称", "")}
 
 
@@ -86,7 +94,9 @@ def test_an_xlsx_with_errors_is_fixed_and_imported_again(page: Page, live_server
 
     upload(page, live_server, workbook(broken=True))
     expect(page.locator("[data-status]")).to_have_text("已检查，待确认")
-    expect(page.locator(".import-counts")).to_contain_text("共 1,000 行：新增 997，修改 0，无变化 0，拒绝 3")
+    expect(page.locator(".import-counts")).to_contain_text(
+        "共 1,000 行：新增 997，修改 0，无变化 0，拒绝 3"
+    )
     expect(page.get_by_role("button", name="确认导入")).to_have_count(0)
     page.get_by_role("link", name="拒绝", exact=True).click()
     refused = page.locator("tr[data-outcome]")
