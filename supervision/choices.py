@@ -531,6 +531,7 @@ class ImportKind(models.TextChoices):
 
     FACILITY = "facility", _("定点医药机构")
     RATING = "rating", _("信用评级")
+    INSPECTION = "inspection", _("检查记录")
 
 
 class ImportStatus(models.TextChoices):

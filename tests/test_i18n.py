@@ -198,6 +198,7 @@ NAV = [
     "Typical cases",
     "Tips",
     "Credit rating",
+    "Reports",
     "Audit",
 ]
 

@@ -14,10 +14,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from supervision.choices import District, Grade, ImportKind, ImportStatus, RowOutcome
 from supervision.imports import engine, reading
-from supervision.models import CreditRating, Facility, ImportJob, RatingChange
+from supervision.models import CreditRating, Facility, ImportJob, Inspection, RatingChange
 from tests.factories import (
     CreditRatingFactory,
     FacilityFactory,
+    InspectorFactory,
     UserDistrictFactory,
     make_credit_code,
 )
@@ -370,3 +371,75 @@ def test_only_those_who_may_change_what_a_kind_writes_may_import_it(inspector, a
     for user in (inspector, auditor):
         with pytest.raises(engine.PermissionDenied):
             engine.start(user, ImportKind.FACILITY, SimpleUploadedFile("a.csv", b"x"))
+
+
+# --- inspections -------------------------------------------------------------------------------
+
+INSPECTION_HEADER = [
+    "统一社会信用代码",
+    "检查类型",
+    "开始日期",
+    "状态",
+    "结束日期",
+    "检查人员执法证号",
+    "违规类型",
+    "涉及金额（元）",
+]
+
+
+def inspection_csv(rows: list[list[str]]) -> bytes:
+    return csv_bytes(rows, header=INSPECTION_HEADER)
+
+
+@pytest.fixture
+def officers(db):
+    return InspectorFactory(badge_number="ZF0001"), InspectorFactory(badge_number="ZF0002")
+
+
+def test_inspections_are_recorded_with_their_inspectors_violations_and_case_numbers(
+    supervisor, media, officers
+):
+    facility = FacilityFactory()
+    row = [facility.credit_code, "日常检查", "2024-05-06", "已完成", "2024-05-08"]
+    data = inspection_csv([[*row, "ZF0001、ZF0002", "伪造变造随货同行单", "1,200.50"]])
+
+    job = imported(supervisor, data, name="2024检查.csv", kind=ImportKind.INSPECTION)
+
+    assert job.status == ImportStatus.DONE, job.message
+    inspection = Inspection.objects.get()
+    assert inspection.docket_year == 2024 and inspection.docket
+    assert sorted(i.badge_number for i in inspection.inspectors.all()) == ["ZF0001", "ZF0002"]
+    assert [v.pk for v in inspection.violations.all()] == ["forged_delivery_notes"]
+    assert inspection.amount_involved == Decimal("1200.50")
+    assert "2024检查.csv" in inspection.history.earliest().history_change_reason
+    again = checked(supervisor, data, kind=ImportKind.INSPECTION)
+    assert outcomes(again) == {2: RowOutcome.UNCHANGED}
+
+
+def test_a_corrected_inspection_is_edited_with_old_and_new(supervisor, media, officers):
+    facility = FacilityFactory()
+    row = [facility.credit_code, "日常检查", "2024-05-06", "已完成", "2024-05-08", "ZF0001,ZF0002"]
+    imported(supervisor, inspection_csv([[*row, "", "100"]]), kind=ImportKind.INSPECTION)
+
+    job = checked(supervisor, inspection_csv([[*row, "", "150"]]), kind=ImportKind.INSPECTION)
+
+    assert job.rows.get().changes == [["涉及金额（元）", "100.00", "150"]]
+    engine.confirm(job, supervisor)
+    engine.apply(job)
+    assert Inspection.objects.get().amount_involved == Decimal("150")
+
+
+@pytest.mark.parametrize(
+    ("badges", "says"),
+    [("ZF0001", "至少需要2名检查人员"), ("ZF0001、ZF9999", "ZF9999")],
+)
+def test_an_inspection_without_its_two_known_inspectors_is_refused(
+    supervisor, media, officers, badges, says
+):
+    facility = FacilityFactory()
+    row = [facility.credit_code, "日常检查", "2024-05-06", "已完成", "2024-05-08", badges, "", ""]
+
+    job = checked(supervisor, inspection_csv([row]), kind=ImportKind.INSPECTION)
+
+    assert outcomes(job) == {2: RowOutcome.REFUSED}
+    assert says in " ".join(message for _column, message in problems(job, 2))
