@@ -532,6 +532,7 @@ class ImportKind(models.TextChoices):
     FACILITY = "facility", _("定点医药机构")
     RATING = "rating", _("信用评级")
     INSPECTION = "inspection", _("检查记录")
+    REGISTRATION = "registration", _("医药机构相关人员登记备案")
 
 
 class ImportStatus(models.TextChoices):

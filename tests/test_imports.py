@@ -14,12 +14,21 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from supervision.choices import District, Grade, ImportKind, ImportStatus, RowOutcome
 from supervision.imports import engine, reading
-from supervision.models import CreditRating, Facility, ImportJob, Inspection, RatingChange
+from supervision.models import (
+    CreditRating,
+    Facility,
+    ImportJob,
+    Inspection,
+    Practitioner,
+    RatingChange,
+    Registration,
+)
 from tests.factories import (
     CreditRatingFactory,
     FacilityFactory,
     InspectorFactory,
     UserDistrictFactory,
+    _resident_id,
     make_credit_code,
 )
 
@@ -443,3 +452,61 @@ def test_an_inspection_without_its_two_known_inspectors_is_refused(
 
     assert outcomes(job) == {2: RowOutcome.REFUSED}
     assert says in " ".join(message for _column, message in problems(job, 2))
+
+
+# --- practitioners' registrations ----------------------------------------------------------------
+
+REGISTRATION_HEADER = [
+    "身份证号码",
+    "姓名",
+    "人员类别",
+    "统一社会信用代码",
+    "科室或岗位",
+    "登记备案日期",
+]
+
+
+def resident_id(n: int) -> str:
+    return _resident_id(f"5401021980{n:07d}")
+
+
+def test_practitioners_are_registered_and_the_report_shows_no_id_number(supervisor, media):
+    facility = FacilityFactory()
+    number = resident_id(1)
+    data = csv_bytes(
+        [[number, "示例医师甲", "医师", facility.credit_code, "内科", "2024-02-01"]],
+        header=REGISTRATION_HEADER,
+    )
+
+    dry = checked(supervisor, data, kind=ImportKind.REGISTRATION)
+
+    assert outcomes(dry) == {2: RowOutcome.NEW}
+    assert not Practitioner.objects.exists()  # the trial registration was undone
+    row = dry.rows.get()
+    assert number not in row.key and number[-4:] in row.key
+    engine.confirm(dry, supervisor)
+    engine.apply(dry)
+    registration = Registration.objects.get()
+    assert registration.practitioner.name == "示例医师甲"
+    assert registration.department == "内科"
+    again = checked(supervisor, data, kind=ImportKind.REGISTRATION)
+    assert outcomes(again) == {2: RowOutcome.UNCHANGED}
+
+
+def test_a_known_id_number_under_another_name_is_refused(supervisor, media):
+    facility = FacilityFactory()
+    number = resident_id(2)
+    rows = [[number, "示例医师乙", "医师", facility.credit_code, "", "2024-02-01"]]
+    imported(supervisor, csv_bytes(rows, header=REGISTRATION_HEADER), kind=ImportKind.REGISTRATION)
+    other = FacilityFactory()
+
+    job = checked(
+        supervisor,
+        csv_bytes(
+            [[number, "示例医师丙", "医师", other.credit_code, "", ""]], header=REGISTRATION_HEADER
+        ),
+        kind=ImportKind.REGISTRATION,
+    )
+
+    assert outcomes(job) == {2: RowOutcome.REFUSED}
+    assert "姓名" in " ".join(message for _column, message in problems(job, 2))

@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
             name='HistoricalImportJob',
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('facility', '定点医药机构'), ('rating', '信用评级'), ('inspection', '检查记录')], max_length=16, verbose_name='导入内容')),
+                ('kind', models.CharField(choices=[('facility', '定点医药机构'), ('rating', '信用评级'), ('inspection', '检查记录'), ('registration', '医药机构相关人员登记备案')], max_length=16, verbose_name='导入内容')),
                 ('status', models.CharField(choices=[('checking', '正在检查'), ('checked', '已检查，待确认'), ('unreadable', '文件无法导入'), ('importing', '正在导入'), ('done', '已导入'), ('failed', '导入未完成，未写入任何数据'), ('abandoned', '已放弃')], default='checking', max_length=16, verbose_name='状态')),
                 ('file', models.TextField(max_length=100, verbose_name='文件')),
                 ('original_name', models.CharField(max_length=200, verbose_name='文件名')),
@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
             name='ImportJob',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('facility', '定点医药机构'), ('rating', '信用评级'), ('inspection', '检查记录')], max_length=16, verbose_name='导入内容')),
+                ('kind', models.CharField(choices=[('facility', '定点医药机构'), ('rating', '信用评级'), ('inspection', '检查记录'), ('registration', '医药机构相关人员登记备案')], max_length=16, verbose_name='导入内容')),
                 ('status', models.CharField(choices=[('checking', '正在检查'), ('checked', '已检查，待确认'), ('unreadable', '文件无法导入'), ('importing', '正在导入'), ('done', '已导入'), ('failed', '导入未完成，未写入任何数据'), ('abandoned', '已放弃')], default='checking', max_length=16, verbose_name='状态')),
                 ('file', models.FileField(upload_to=supervision.models.imports.import_path, verbose_name='文件')),
                 ('original_name', models.CharField(max_length=200, verbose_name='文件名')),
@@ -145,7 +145,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='importjob',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['facility', 'rating', 'inspection'])), name='importjob_kind_valid', violation_error_message='导入内容无效。'),
+            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['facility', 'rating', 'inspection', 'registration'])), name='importjob_kind_valid', violation_error_message='导入内容无效。'),
         ),
         migrations.AddConstraint(
             model_name='importjob',
