@@ -2731,6 +2731,7 @@ IMPORT_BREACHES = [
         import_job,
         lambda r: {"confirmed_at": timezone.now()},
     ),
+    Breach("importjob_message_length", import_job, lambda r: {"message": "字" * 2001}),
     Breach("importrow_outcome_valid", import_row, lambda r: {"outcome": "maybe"}, "outcome"),
     Breach("importrow_number_unique", import_row, _row_taken),
 ]

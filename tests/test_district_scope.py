@@ -38,6 +38,7 @@ from supervision.models import (
     Indicator,
     Inspection,
     InsuredPerson,
+    IssuedDocument,
     Objection,
     PlannedCheck,
     RandomCheckAssignment,
@@ -66,6 +67,7 @@ from tests.factories import (
     InspectionFactory,
     InspectorFactory,
     InsuredPersonFactory,
+    IssuedDocumentFactory,
     ObjectionFactory,
     RandomCheckPlanFactory,
     RatingChangeFactory,
@@ -92,6 +94,15 @@ EXPLICIT_MODELS: dict[str, type[Model]] = {
     "evaluationcycle-detail": EvaluationCycle,
 }
 RECORD_KWARGS = {"pk", "object_id"}
+# Other parts of a record's URL: the document a record's page previews and issues.
+OTHER_KWARGS = {
+    "inspection-document-preview": {"kind": "inspection_record"},
+    "inspection-document-issue": {"kind": "inspection_record"},
+    "referral-document-preview": {"kind": "referral_letter"},
+    "referral-document-issue": {"kind": "referral_letter"},
+    "sanction-document-preview": {"kind": "decision"},
+    "sanction-document-issue": {"kind": "decision"},
+}
 # The public site (信息公开) has no accounts: it shows what the bureau published to anyone, the
 # same whoever asks, so no district scope applies to it (tests/test_public_*.py check that it
 # shows nothing unpublished).
@@ -136,7 +147,12 @@ def _model_of(name: str, callback) -> tuple[str, type[Model] | None, tuple[str, 
         return "api", (queryset.model if queryset is not None else None), methods
     view = getattr(callback, "view_class", None)
     if view is not None:
-        model = getattr(view, "object_model", None) or getattr(view, "model", None)
+        model = (
+            getattr(view, "object_model", None)
+            or getattr(view, "model", None)
+            # One view class serving several models: as_view(model=...).
+            or getattr(callback, "view_initkwargs", {}).get("model")
+        )
         return "page", model, ("get", "post")
     return "other", None, ("get",)
 
@@ -353,6 +369,7 @@ def case_file(district: str, tag: str) -> SimpleNamespace:
             Rectification: rectification,
             RandomCheckTarget: target,
             RandomCheckAssignment: target.assignments.first(),
+            IssuedDocument: IssuedDocumentFactory(inspection=inspection),
         },
     )
 
@@ -401,7 +418,7 @@ def url_for(route: Route, record: Model | int) -> str:
             version = record.history.values_list("history_id", flat=True).first()
         # positional: the record's id, then one of its versions
         return reverse(route.name, args=[pk, version])
-    return reverse(route.name, kwargs=kwargs)
+    return reverse(route.name, kwargs={**kwargs, **OTHER_KWARGS.get(route.name, {})})
 
 
 def ask(client, method: str, url: str):

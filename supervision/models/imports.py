@@ -11,8 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from supervision.choices import ImportKind, ImportStatus, RowOutcome
+from supervision.models.base import text_limit
 
 NAME_LENGTH = 200
+MESSAGE_LENGTH = 2000
 
 
 def import_path(instance: ImportJob, filename: str) -> str:
@@ -59,7 +61,7 @@ class ImportJob(models.Model):
     changed = models.PositiveIntegerField(_("修改"), default=0)
     unchanged = models.PositiveIntegerField(_("无变化"), default=0)
     refused = models.PositiveIntegerField(_("拒绝"), default=0)
-    message = models.TextField(_("说明"), blank=True, default="", max_length=2000)
+    message = models.TextField(_("说明"), blank=True, default="", max_length=MESSAGE_LENGTH)
     ignored_columns = models.JSONField(_("未识别的列"), default=list, blank=True)
 
     history = HistoricalRecords(verbose_name=_("导入任务变更记录"), excluded_fields=["rows_done"])
@@ -94,6 +96,7 @@ class ImportJob(models.Model):
                 name="importjob_confirmed_when_importing",
                 violation_error_message=_("只有确认后的导入才有确认时间。"),
             ),
+            text_limit("importjob", "message", MESSAGE_LENGTH, _("说明")),
         ]
 
     def __str__(self) -> str:

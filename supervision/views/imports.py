@@ -52,6 +52,9 @@ def jobs_of(user: Any) -> QuerySet:
 class ImportAccess(LoginRequiredMixin):
     """Those who may import, and those who read imports (view_importjob)."""
 
+    # An account's own imports (no district: jobs_of scopes them to their uploader).
+    model = ImportJob
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
         if user.is_authenticated and not (
