@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 
 from supervision.choices import ImportKind, ImportStatus, RowOutcome
 from supervision.formats.punctuation import listed
-from supervision.imports.kinds import KINDS, Checked, Kind, RowFailed, model_problems, plain
+from supervision.imports.columns import Checked, Kind, RowFailed, model_problems, plain
+from supervision.imports.kinds import KINDS
 from supervision.imports.reading import FileRefused, read_table
 from supervision.models import ImportJob, ImportRow
 from supervision.services._common import User
