@@ -354,9 +354,11 @@ def test_an_inspector_issues_inspection_records_but_no_decision(inspector, inspe
 
 # --- hostile text ---------------------------------------------------------------------------
 
+# No NUL: PostgreSQL's text cannot hold one, and every form refuses it (Django's
+# ProhibitNullCharactersValidator); the other control characters can be stored.
 HOSTILE = (
     "<script>alert(\"x\")</script> =cmd|' /C calc'!A0 '; DROP TABLE supervision_sanction;--\n"
-    "{机构名称} {{ settings.SECRET_KEY }} \x00\x07\x0b\ufeff\u202e 😀 བོད་ལྗོངས་ 𠀀\n"
+    "{机构名称} {{ settings.SECRET_KEY }} \x07\x0b\x1f\ufeff\u202e 😀 བོད་ལྗོངས་ 𠀀\n"
     + "长" * 3000
     + "A" * 1500
 )
@@ -374,7 +376,7 @@ def test_hostile_text_in_a_record_neither_breaks_the_pdf_nor_the_docx(facility, 
     draft = service.make_draft(sanction, DocumentKind.DECISION)
     body = "".join(draft.paragraphs)
     assert "{机构名称}" in body  # a value is never read as a placeholder
-    assert "\x00" not in body and "\u202e" not in body
+    assert "\x07" not in body and "\u202e" not in body
     docx = docx_text(service.docx_bytes(draft))
     assert "=cmd|" in docx and "😀" in docx
     pdf_text(service.pdf_bytes(service.make_draft(inspection, DocumentKind.INSPECTION_RECORD)))

@@ -302,6 +302,17 @@ def test_hostile_text_is_kept_as_text(supervisor, media):
     assert Facility.objects.get().name == name
 
 
+def test_control_characters_in_a_cell_are_left_out(supervisor, media):
+    """NUL after the first 4 KB (PostgreSQL's text cannot hold it) and the other controls."""
+    rows = [facility_row(n) for n in range(60)]
+    rows.append(facility_row(60, 名称="示例\x00控制\x07字符\x1b医院"))
+
+    job = imported(supervisor, csv_bytes(rows))
+
+    assert job.status == ImportStatus.DONE, job.message
+    assert Facility.objects.filter(name="示例控制字符医院").exists()
+
+
 def test_an_over_long_cell_is_refused_with_the_fields_limit(supervisor, media):
     job = checked(supervisor, csv_bytes([facility_row(1, 名称="示" * 300)]))
 

@@ -181,15 +181,25 @@ def _finish(job: ImportJob, status: str, message: str = "", **counts: int) -> No
 
 
 def check(job: ImportJob) -> None:
-    """The dry run: every row's outcome kept as the job's ImportRows; nothing else written."""
+    """The dry run: every row's outcome kept as the job's ImportRows; nothing else written. A
+    database error on the way leaves the job refused, with its rows removed, not running."""
     if job.status != ImportStatus.CHECKING:
         return
     job.rows.all().delete()
     try:
-        prepared = prepare(job, job.created_by)
+        _check(job)
     except FileRefused as exc:
         _finish(job, ImportStatus.UNREADABLE, str(exc))
-        return
+    except DatabaseError:
+        job.rows.all().delete()
+        _finish(
+            job, ImportStatus.UNREADABLE, _("检查时数据库出错，未写入任何数据，请稍后重新上传。")
+        )
+        raise
+
+
+def _check(job: ImportJob) -> None:
+    prepared = prepare(job, job.created_by)
     counts = dict.fromkeys(RowOutcome.values, 0)
     batch: list[ImportRow] = []
     for number, checked in outcomes(prepared, job):

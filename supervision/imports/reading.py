@@ -4,7 +4,8 @@ China) or XLSX, into rows of text cells with their row numbers.
 A file this cannot read is refused as a whole with FileRefused and a message in Chinese: not a
 table, an encrypted or broken workbook, more than MAX_ROWS rows or MAX_COLUMNS columns, a sheet
 whose XML expands past MAX_EXPANDED bytes (a zip bomb). A cell is given as text, stripped: a
-number as its shortest text (12.0 -> "12"), a date cell as YYYY-MM-DD. Formulas are not
+number as its shortest text (12.0 -> "12"), a date cell as YYYY-MM-DD, control characters
+left out. Formulas are not
 evaluated: a formula cell becomes a Formula, which the row's check refuses. Merged cells are
 reported per row (merged_rows), since only their first cell holds a value.
 """
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 MAX_ROWS = 200_000
 MAX_COLUMNS = 60
@@ -74,7 +76,8 @@ def cell_text(value: object) -> Cell:
         return format(Decimal(repr(value)).normalize(), "f")
     if isinstance(value, str) and value.startswith("=") and len(value) > 1:
         return Formula(value)
-    return str(value).strip()
+    # Control characters (NUL among them, which PostgreSQL's text cannot hold) are left out.
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value)).strip()
 
 
 def decode(data: bytes) -> str:
