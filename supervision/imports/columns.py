@@ -11,24 +11,27 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from supervision.choices import RowOutcome
 from supervision.formats.punctuation import listed
 from supervision.imports.reading import Cell, Formula
+from supervision.models import Facility
 from supervision.services._common import User
 
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 # Thousands separators and the yuan sign, half- and full-width, left out of numbers.
 NUMBER_NOISE = str.maketrans("", "", "," + chr(0xFF0C) + chr(0xA5) + chr(0xFFE5) + " ")
+M = TypeVar("M", bound=models.Model)
 LOOKUP_BATCH = 900  # keys looked up per query (SQLite's limit of variables is 999)
 
 
@@ -133,6 +136,7 @@ class Kind:
 
     def __init__(self, user: User, source: str) -> None:
         self.user, self.source = user, source
+        self.labels = {column.name: str(column.label) for column in self.columns}
 
     @classmethod
     def required(cls) -> list[Column]:
@@ -216,3 +220,44 @@ def changes_of(
         for name in names
         if getattr(before, name) != getattr(after, name)
     ]
+
+
+def in_batches(keys: Iterable[Any]) -> Iterator[list[Any]]:
+    """The distinct keys, sorted, LOOKUP_BATCH at a time (one query each)."""
+    ordered = sorted(set(keys))
+    for start in range(0, len(ordered), LOOKUP_BATCH):
+        yield ordered[start : start + LOOKUP_BATCH]
+
+
+def facilities_by_code(rows: Iterable[Mapping[str, Any]]) -> dict[str, Facility]:
+    """The facilities the rows' 统一社会信用代码 name, by code."""
+    codes = (str(row["credit_code"]).upper() for row in rows if row.get("credit_code"))
+    return {
+        facility.credit_code: facility
+        for batch in in_batches(codes)
+        for facility in Facility.objects.filter(credit_code__in=batch)
+    }
+
+
+def copy_of(instance: M) -> M:
+    """An unsaved-looking copy of a loaded row to set a row's values on, leaving the loaded one
+    as it was for the old → new comparison."""
+    fields = type(instance)._meta.concrete_fields
+    return type(instance).from_db(
+        instance._state.db,
+        [f.attname for f in fields],
+        [getattr(instance, f.attname) for f in fields],
+    )
+
+
+def unknown_facility(key: str, labels: Mapping[str, str], label: str = "") -> Checked:
+    return Checked(
+        RowOutcome.REFUSED,
+        key,
+        label,
+        problems=[[labels["credit_code"], _("系统中没有该统一社会信用代码的机构，请先导入机构")]],
+    )
+
+
+def outside_districts(key: str, label: str, column: str) -> Checked:
+    return Checked(RowOutcome.REFUSED, key, label, problems=[[column, _("不在您负责的区县")]])

@@ -11,13 +11,16 @@ from django.utils.translation import gettext as _
 
 from supervision.choices import ImportKind, RowOutcome
 from supervision.imports.columns import (
-    LOOKUP_BATCH,
     Checked,
     Column,
     Kind,
     RowFailed,
     changes_of,
+    copy_of,
+    facilities_by_code,
+    in_batches,
     model_problems,
+    outside_districts,
 )
 from supervision.models import (
     Facility,
@@ -61,39 +64,25 @@ class FacilityKind(Kind):
         self.known: dict[str, Facility] = {}
         # Insurance codes in use: by the registry (prefetched) and by the file's earlier rows.
         self.insurance_codes: dict[str, str] = {}
-        self.labels = {column.name: str(column.label) for column in self.columns}
 
     def prefetch(self, rows: Iterable[dict[str, Any]]) -> None:
         rows = list(rows)
-        codes = sorted({str(row["credit_code"]).upper() for row in rows if row.get("credit_code")})
-        for start in range(0, len(codes), LOOKUP_BATCH):
-            for facility in Facility.objects.filter(
-                credit_code__in=codes[start : start + LOOKUP_BATCH]
-            ):
-                self.known[facility.credit_code] = facility
-        insurance = sorted(
-            {str(row["insurance_code"]).upper() for row in rows if row.get("insurance_code")}
+        self.known = facilities_by_code(rows)
+        insurance = (
+            str(row["insurance_code"]).upper() for row in rows if row.get("insurance_code")
         )
-        for start in range(0, len(insurance), LOOKUP_BATCH):
+        for batch in in_batches(insurance):
             self.insurance_codes.update(
-                Facility.objects.filter(
-                    insurance_code__in=insurance[start : start + LOOKUP_BATCH]
-                ).values_list("insurance_code", "credit_code")
+                Facility.objects.filter(insurance_code__in=batch).values_list(
+                    "insurance_code", "credit_code"
+                )
             )
 
     def check(self, values: dict[str, Any]) -> Checked:
         code = str(values["credit_code"]).strip().upper()
         values["credit_code"] = code
         existing = self.known.get(code)
-        facility = (
-            Facility()
-            if existing is None
-            else Facility.objects.model.from_db(
-                "default",
-                [f.attname for f in Facility._meta.concrete_fields],
-                [getattr(existing, f.attname) for f in Facility._meta.concrete_fields],
-            )
-        )
+        facility = Facility() if existing is None else copy_of(existing)
         for name, value in values.items():
             setattr(facility, name, value)
         label = str(values.get("name") or (existing.name if existing else ""))
@@ -102,12 +91,7 @@ class FacilityKind(Kind):
                 check_in_scope(self.user, existing)
             check_in_scope(self.user, facility)
         except PermissionDenied:
-            return Checked(
-                RowOutcome.REFUSED,
-                code,
-                label,
-                problems=[[self.labels["district"], _("不在您负责的区县")]],
-            )
+            return outside_districts(code, label, self.labels["district"])
         try:
             facility.full_clean(validate_unique=False, validate_constraints=False)
         except ValidationError as exc:

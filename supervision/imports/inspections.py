@@ -14,13 +14,17 @@ from django.utils.translation import gettext_lazy
 from supervision.choices import ImportKind, RowOutcome, Violation
 from supervision.formats.punctuation import listed
 from supervision.imports.columns import (
-    LOOKUP_BATCH,
     Checked,
     Column,
     Kind,
     changes_of,
+    copy_of,
+    facilities_by_code,
+    in_batches,
     model_problems,
+    outside_districts,
     shown,
+    unknown_facility,
 )
 from supervision.models import (
     Facility,
@@ -80,7 +84,6 @@ class InspectionImport(Kind):
         self.known: dict[tuple[int, datetime.date, str], Inspection] = {}
         self.inspectors: dict[str, Inspector] = {}
         self.violations: dict[str, str] = {}
-        self.labels = {column.name: str(column.label) for column in self.columns}
 
     def convert(self, column: Column, text: str) -> Any:
         if column.name == "credit_code":
@@ -91,25 +94,17 @@ class InspectionImport(Kind):
 
     def prefetch(self, rows: Iterable[dict[str, Any]]) -> None:
         rows = list(rows)
-        codes = sorted({row["credit_code"] for row in rows if row.get("credit_code")})
-        for start in range(0, len(codes), LOOKUP_BATCH):
-            for facility in Facility.objects.filter(
-                credit_code__in=codes[start : start + LOOKUP_BATCH]
-            ):
-                self.facilities[facility.credit_code] = facility
-        ids = sorted(facility.pk for facility in self.facilities.values())
+        self.facilities = facilities_by_code(rows)
         days = sorted({row["start_date"] for row in rows if row.get("start_date")})
-        for start in range(0, len(ids), LOOKUP_BATCH):
+        for batch in in_batches(facility.pk for facility in self.facilities.values()):
             for inspection in Inspection.objects.filter(
-                facility_id__in=ids[start : start + LOOKUP_BATCH], start_date__in=days
+                facility_id__in=batch, start_date__in=days
             ).prefetch_related("inspectors", "violations"):
                 key = (inspection.facility_id, inspection.start_date, inspection.kind)
                 self.known.setdefault(key, inspection)
-        badges = sorted({badge for row in rows for badge in row.get("inspectors", [])})
-        for start in range(0, len(badges), LOOKUP_BATCH):
-            for inspector in Inspector.objects.filter(
-                badge_number__in=badges[start : start + LOOKUP_BATCH]
-            ):
+        badges = (badge for row in rows for badge in row.get("inspectors", []))
+        for batch in in_batches(badges):
+            for inspector in Inspector.objects.filter(badge_number__in=batch):
                 self.inspectors[inspector.badge_number] = inspector
         for code, label in Violation.choices:
             self.violations[code] = self.violations[str(label)] = code
@@ -119,16 +114,7 @@ class InspectionImport(Kind):
         facility = self.facilities.get(code)
         key = f"{code}/{shown(values['start_date'])}/{values['kind']}"
         if facility is None:
-            return Checked(
-                RowOutcome.REFUSED,
-                key,
-                problems=[
-                    [
-                        self.labels["credit_code"],
-                        _("系统中没有该统一社会信用代码的机构，请先导入机构"),
-                    ]
-                ],
-            )
+            return unknown_facility(key, self.labels)
         label = facility.name
         problems: list[list[str]] = []
         inspectors = []
@@ -153,14 +139,11 @@ class InspectionImport(Kind):
         if problems:
             return Checked(RowOutcome.REFUSED, key, label, problems=problems)
         existing = self.known.get((facility.pk, values["start_date"], values["kind"]))
-        if existing is None:
-            inspection = Inspection(facility=facility, created_by=self.user)
-        else:
-            inspection = Inspection.objects.model.from_db(
-                "default",
-                [f.attname for f in Inspection._meta.concrete_fields],
-                [getattr(existing, f.attname) for f in Inspection._meta.concrete_fields],
-            )
+        inspection = (
+            Inspection(facility=facility, created_by=self.user)
+            if existing is None
+            else copy_of(existing)
+        )
         for name in self.FIELDS:
             if name in values:
                 setattr(inspection, name, values[name])
@@ -169,12 +152,7 @@ class InspectionImport(Kind):
         try:
             check_in_scope(self.user, facility)
         except PermissionDenied:
-            return Checked(
-                RowOutcome.REFUSED,
-                key,
-                label,
-                problems=[[self.labels["credit_code"], _("不在您负责的区县")]],
-            )
+            return outside_districts(key, label, self.labels["credit_code"])
         try:
             inspection.full_clean(validate_unique=False, validate_constraints=False)
             check_inspectors(inspection.kind, len(set(inspectors)))

@@ -11,12 +11,16 @@ from django.utils.translation import gettext_lazy
 
 from supervision.choices import Grade, ImportKind, RowOutcome
 from supervision.imports.columns import (
-    LOOKUP_BATCH,
     Checked,
     Column,
     Kind,
     changes_of,
+    copy_of,
+    facilities_by_code,
+    in_batches,
     model_problems,
+    outside_districts,
+    unknown_facility,
 )
 from supervision.models import (
     CreditRating,
@@ -52,7 +56,6 @@ class RatingKind(Kind):
         super().__init__(user, source)
         self.facilities: dict[str, Facility] = {}
         self.ratings: dict[tuple[int, int], CreditRating] = {}
-        self.labels = {column.name: str(column.label) for column in self.columns}
 
     def convert(self, column: Column, text: str) -> Any:
         if column.name in ("credit_code", "reason"):
@@ -66,18 +69,10 @@ class RatingKind(Kind):
 
     def prefetch(self, rows: Iterable[dict[str, Any]]) -> None:
         rows = list(rows)
-        codes = sorted({str(row["credit_code"]).upper() for row in rows if row.get("credit_code")})
-        for start in range(0, len(codes), LOOKUP_BATCH):
-            for facility in Facility.objects.filter(
-                credit_code__in=codes[start : start + LOOKUP_BATCH]
-            ):
-                self.facilities[facility.credit_code] = facility
-        ids = sorted(facility.pk for facility in self.facilities.values())
+        self.facilities = facilities_by_code(rows)
         years = sorted({row["year"] for row in rows if isinstance(row.get("year"), int)})
-        for start in range(0, len(ids), LOOKUP_BATCH):
-            for rating in CreditRating.objects.filter(
-                facility_id__in=ids[start : start + LOOKUP_BATCH], year__in=years
-            ):
+        for batch in in_batches(facility.pk for facility in self.facilities.values()):
+            for rating in CreditRating.objects.filter(facility_id__in=batch, year__in=years):
                 self.ratings[(rating.facility_id, rating.year)] = rating
 
     def check(self, values: dict[str, Any]) -> Checked:
@@ -86,34 +81,18 @@ class RatingKind(Kind):
         key = f"{code}/{year}"
         facility = self.facilities.get(code)
         if facility is None:
-            return Checked(
-                RowOutcome.REFUSED,
-                key,
-                problems=[
-                    [
-                        self.labels["credit_code"],
-                        _("系统中没有该统一社会信用代码的机构，请先导入机构"),
-                    ]
-                ],
-            )
+            return unknown_facility(key, self.labels)
         label = facility.name
         try:
             check_in_scope(self.user, facility)
         except PermissionDenied:
-            return Checked(
-                RowOutcome.REFUSED,
-                key,
-                label,
-                problems=[[self.labels["credit_code"], _("不在您负责的区县")]],
-            )
+            return outside_districts(key, label, self.labels["credit_code"])
         current = self.ratings.get((facility.pk, year))
-        rating = CreditRating(facility=facility, year=year, grade=values["grade"])
-        if current is not None:
-            rating = CreditRating.objects.model.from_db(
-                "default",
-                [f.attname for f in CreditRating._meta.concrete_fields],
-                [getattr(current, f.attname) for f in CreditRating._meta.concrete_fields],
-            )
+        rating = (
+            CreditRating(facility=facility, year=year, grade=values["grade"])
+            if current is None
+            else copy_of(current)
+        )
         for name in self.FIELDS:
             if name in values:
                 setattr(rating, name, values[name])

@@ -11,12 +11,14 @@ from django.utils.translation import gettext as _
 
 from supervision.choices import ImportKind, RowOutcome
 from supervision.imports.columns import (
-    LOOKUP_BATCH,
     Checked,
     Column,
     Kind,
     convert,
+    facilities_by_code,
+    in_batches,
     model_problems,
+    unknown_facility,
 )
 from supervision.models import (
     Facility,
@@ -63,7 +65,6 @@ class RegistrationImport(Kind):
         super().__init__(user, source)
         self.facilities: dict[str, Facility] = {}
         self.open: set[tuple[str, int]] = set()
-        self.labels = {column.name: str(column.label) for column in self.columns}
 
     def convert(self, column: Column, text: str) -> Any:
         if column.name in ("id_number", "credit_code"):
@@ -77,18 +78,12 @@ class RegistrationImport(Kind):
 
     def prefetch(self, rows: Iterable[dict[str, Any]]) -> None:
         rows = list(rows)
-        codes = sorted({row["credit_code"] for row in rows if row.get("credit_code")})
-        for start in range(0, len(codes), LOOKUP_BATCH):
-            for facility in Facility.objects.filter(
-                credit_code__in=codes[start : start + LOOKUP_BATCH]
-            ):
-                self.facilities[facility.credit_code] = facility
-        numbers = sorted({row["id_number"] for row in rows if row.get("id_number")})
-        for start in range(0, len(numbers), LOOKUP_BATCH):
+        self.facilities = facilities_by_code(rows)
+        numbers = (row["id_number"] for row in rows if row.get("id_number"))
+        for batch in in_batches(numbers):
             self.open.update(
                 Registration.objects.filter(
-                    practitioner__identity__id_number__in=numbers[start : start + LOOKUP_BATCH],
-                    ended_on__isnull=True,
+                    practitioner__identity__id_number__in=batch, ended_on__isnull=True
                 ).values_list("practitioner__identity__id_number", "facility_id")
             )
 
@@ -111,17 +106,7 @@ class RegistrationImport(Kind):
         label = str(values["name"])
         facility = self.facilities.get(code)
         if facility is None:
-            return Checked(
-                RowOutcome.REFUSED,
-                key,
-                label,
-                problems=[
-                    [
-                        self.labels["credit_code"],
-                        _("系统中没有该统一社会信用代码的机构，请先导入机构"),
-                    ]
-                ],
-            )
+            return unknown_facility(key, self.labels, label)
         if (values["id_number"], facility.pk) in self.open:
             return Checked(RowOutcome.UNCHANGED, key, label)
         try:
