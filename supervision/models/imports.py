@@ -106,10 +106,6 @@ class ImportJob(models.Model):
         return reverse("import-detail", args=[self.pk])
 
     @property
-    def percent(self) -> int:
-        return 100 * self.rows_done // self.rows_total if self.rows_total else 0
-
-    @property
     def running(self) -> bool:
         return self.status in (ImportStatus.CHECKING, ImportStatus.IMPORTING)
 
