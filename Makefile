@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run serve test test-postgres lint format fixtures messages bench bench-admin bench-export clean
+.PHONY: setup run serve test test-postgres faults backup restore lint format fixtures messages bench bench-admin bench-export clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,13 @@ test: setup
 PG_URL ?= postgres://supervision:supervision@127.0.0.1:5432/supervision
 test-postgres: setup
 	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## The fault tests (tests/faults/, left out of `make test`): PostgreSQL restarted under load, a
+## gunicorn worker killed with SIGKILL mid-write, a real streaming replica, SQLite under 10
+## writers. Each starts its own servers (its own PostgreSQL clusters, as the postgres user: run
+## as root, as CI does). FAULTS_SQLITE_SECONDS (default 300) is the SQLite load's length.
+faults: setup
+	$(BIN)/python -m pytest -m faults tests/faults -n 0 -p no:cacheprovider
 
 ## ruff, then the import contracts of pyproject.toml (layers, no cycles).
 lint: setup
