@@ -56,8 +56,10 @@ from supervision.models.case_numbers import Numbered
 from supervision.models.rating import MAX_RATING_YEAR, MIN_RATING_YEAR
 from supervision.search import (
     docket_of,
+    filter_by_terms,
     name_starts_with,
     search_terms,
+    sorted_after_matching,
     terms_query,
     tip_terms_query,
 )
@@ -219,7 +221,18 @@ def latest_rated_year() -> int | None:
 
 class GradeOrderingFilter(filters.OrderingFilter):
     """Sorting by grade sorts by the grade of the year the list shows (FacilityFilterSet's
-    grade_year) when it shows one, else by the current grade."""
+    grade_year) when it shows one, else by the current grade.
+
+    Every sort ends with the id in the same direction as its last key: rows that tie (a grade,
+    a district, a deposit of 0) keep one order from page to page, and the order is that of the
+    column's (column, id) index, read forwards or backwards."""
+
+    def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
+        ordered = super().filter(qs, value)
+        keys = list(ordered.query.order_by)
+        if ordered is qs or not keys or keys[-1].lstrip("-") in ("id", "pk"):
+            return ordered
+        return ordered.order_by(*keys, "-id" if keys[-1].startswith("-") else "id")
 
     def get_ordering_value(self, param: str) -> str:
         value = super().get_ordering_value(param)
@@ -251,7 +264,7 @@ def facility_search(path: str, help_text: object = SEARCH_HELP) -> filters.CharF
         if docket is not None:  # a case number: the one record (unique year and sequence)
             return queryset.filter(docket_year=docket[0], docket_sequence=docket[1])
         terms = search_terms(value)
-        return queryset.filter(terms_query(terms, path)) if terms else queryset
+        return filter_by_terms(queryset, terms, path) if terms else queryset
 
     return filters.CharFilter(
         label=_("搜索"),
@@ -337,7 +350,7 @@ class FacilityFilterSet(BaseFilterSet):
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         terms = search_terms(value)
-        return queryset.filter(terms_query(terms)) if terms else queryset
+        return filter_by_terms(queryset, terms) if terms else queryset
 
     @property
     def grade_year(self) -> int | None:
@@ -366,7 +379,7 @@ class FacilityFilterSet(BaseFilterSet):
         year = self.grade_year
         if year is not None:
             queryset = queryset.with_grade_of_year(year)
-        return super().filter_queryset(queryset)
+        return sorted_after_matching(super().filter_queryset(queryset))
 
     def filter_noop(self, queryset: QuerySet, name: str, value: object) -> QuerySet:
         return queryset  # read by grade_year

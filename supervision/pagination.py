@@ -75,6 +75,9 @@ class CappedCountPaginator(Paginator):
             return None
         if object_list.query.combinator or connections[object_list.db].vendor != "postgresql":
             return None
+        sampled = getattr(object_list.query, "rows_estimate", None)  # search.filter_by_terms
+        if isinstance(sampled, int):
+            return rounded(sampled) if sampled > self.cap else None
         try:
             plan = json.loads(object_list.order_by().values("pk").explain(format="json"))
             rows = int(plan[0]["Plan"]["Plan Rows"])

@@ -40,18 +40,6 @@ def _terminations(day: datetime.date) -> models.QuerySet:
 
 
 class FacilityQuerySet(models.QuerySet):
-    def with_current_grade(self) -> FacilityQuerySet:
-        """Annotate current_grade and current_grade_year: the rating of the latest rated year."""
-        latest = (
-            apps.get_model("supervision", "CreditRating")
-            .objects.filter(facility=OuterRef("pk"))
-            .order_by("-year")
-        )
-        return self.annotate(
-            current_grade=Subquery(latest.values("grade")[:1]),
-            current_grade_year=Subquery(latest.values("year")[:1]),
-        )
-
     def with_agreement_status(self, day: datetime.date | None = None) -> FacilityQuerySet:
         """Annotate agreement_status on a day (today by default).
 
@@ -112,8 +100,9 @@ class FacilityQuerySet(models.QuerySet):
         return self.filter(ratings__year=year, ratings__grade__in=grades)
 
     def for_lists(self) -> FacilityQuerySet:
-        """Everything a list of facilities shows, without a query per row."""
-        return self.with_current_grade().with_agreement_status()
+        """Everything a list of facilities shows, without a query per row (the current grade is
+        on the row: Facility.current_grade)."""
+        return self.with_agreement_status()
 
 
 class CreditRatingQuerySet(models.QuerySet):

@@ -30,10 +30,14 @@ write a data migration that recomputes the keys).
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
-from django.db.models import Q
+from django.db import DatabaseError, connections
+from django.db.models import F, Q, QuerySet, TextField, Value
+from django.db.models.functions import Concat
 from pypinyin import Style, lazy_pinyin
 
 # A term this short is matched at the start of a key only (see the module's docstring).
@@ -150,7 +154,7 @@ def _looks_like_code(term: str) -> bool:
     return term.isascii() and term.isalnum()
 
 
-def terms_query(terms: list[str], path: str = "") -> Q:
+def terms_query(terms: list[str], path: str = "", keys_field: str | None = None) -> Q:
     """Every term matches the facility at `path` (e.g. "facility__"): its name, pinyin or
     initials, or the start of its credit code or insurance code.
 
@@ -159,17 +163,148 @@ def terms_query(terms: list[str], path: str = "") -> Q:
     index can answer it; other terms match anywhere in a key (a Chinese word is found in the
     middle of a name).
     """
+    keys_field = keys_field or f"{path}search_keys"
     query = Q()
     for term in terms:
-        short = len(term) <= SHORT_TERM and term.isascii()
-        keys = f" {term}" if short else term
-        condition = Q(**{f"{path}search_keys__contains": keys})
+        condition = Q(**{f"{keys_field}__contains": _key_pattern(term)})
         if _looks_like_code(term):
             code = term.upper()
             condition |= Q(**{f"{path}credit_code__startswith": code})
             condition |= Q(**{f"{path}insurance_code__startswith": code})
         query &= condition
     return query
+
+
+def _key_pattern(term: str) -> str:
+    short = len(term) <= SHORT_TERM and term.isascii()
+    return f" {term}" if short else term
+
+
+# --- Common words: planned as an ordered walk, not through the trigram index -------------------
+
+# A search whose words are in at least this share of the facilities' keys is common: the first
+# page is found by walking the list's own order (name, grade, deposit …) and keeping the rows
+# that match, which stops after about 50 / share rows; through the trigram index every match is
+# fetched and sorted first (half a million for 示例, and two Chinese characters have no trigram,
+# so the whole index is read). Below it, the trigram index wins: a walk would read 50 / share.
+COMMON_SHARE = 0.01
+# Below this many facilities every plan is quick, and no sample is taken.
+SAMPLE_FROM = 50_000
+# About this many rows are sampled (whole pages of the table, the same pages every time).
+SAMPLE_ROWS = 5_000
+# How long a word's share is remembered by a process, and for how many words.
+SHARE_SECONDS = 300
+SHARE_WORDS = 512
+
+_shares: dict[tuple[str, tuple[str, ...]], tuple[float, Share | None]] = {}
+
+
+@dataclass(frozen=True)
+class Share:
+    """How common a search's words are among the facilities: the share of a sample that
+    matches, and what that makes of the whole table."""
+
+    share: float
+    rows: int
+
+    @property
+    def common(self) -> bool:
+        return self.share >= COMMON_SHARE
+
+
+def facility_share(terms: list[str], alias: str) -> Share | None:
+    """On PostgreSQL with a large registry, the share of the facilities whose search keys hold
+    every term, from a fixed sample of the table's pages (TABLESAMPLE SYSTEM … REPEATABLE: a
+    few milliseconds); None elsewhere (SQLite has no trigram index to choose against) or when
+    the sample cannot be taken. Remembered for SHARE_SECONDS per process."""
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or not terms:
+        return None
+    key = (alias, tuple(terms))
+    now = time.monotonic()
+    remembered = _shares.get(key)
+    if remembered is not None and now - remembered[0] < SHARE_SECONDS:
+        return remembered[1]
+    share = _sampled_share(terms, connection)
+    if len(_shares) >= SHARE_WORDS:
+        _shares.clear()
+    _shares[key] = (now, share)
+    return share
+
+
+def _sampled_share(terms: list[str], connection) -> Share | None:
+    patterns = [f"%{connection.ops.prep_for_like_query(_key_pattern(t))}%" for t in terms]
+    matches = " AND ".join(["search_keys LIKE %s"] * len(patterns))
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = 'supervision_facility'::regclass"
+            )
+            total = int(cursor.fetchone()[0])
+            if total < SAMPLE_FROM:
+                return None
+            percent = min(100.0, 100.0 * SAMPLE_ROWS / total)
+            cursor.execute(
+                f"SELECT COUNT(*), COUNT(*) FILTER (WHERE {matches}) "  # noqa: S608 -- constant
+                "FROM supervision_facility TABLESAMPLE SYSTEM (%s) REPEATABLE (1)",
+                [*patterns, percent],
+            )
+            sampled, matched = cursor.fetchone()
+    except DatabaseError:
+        return None
+    if not sampled:
+        return None
+    return Share(share=matched / sampled, rows=round(total * matched / sampled))
+
+
+def filter_by_terms(queryset: QuerySet, terms: list[str], path: str = "") -> QuerySet:
+    """queryset narrowed to the facilities (at path) that every term matches (terms_query),
+    planned for how common the words are (facility_share).
+
+    A common search compares an expression of the keys that no index covers, so the database
+    walks the list's order and keeps the rows that match; a list of facilities (path "") then
+    carries the sample's estimate of its matches for the paginator (`rows_estimate`), where the
+    planner's own is a guess. A rarer one is looked up in the trigram index, and a list of
+    facilities is marked `sort_matches` (see sorted_after_matching): its matches gather in one
+    stretch of the name order (every 格桑阳光… together), so a walk of the name index that
+    expects them spread out reads half the table before it has a page.
+    """
+    share = facility_share(terms, queryset.db) if terms else None
+    if share is None:
+        return queryset.filter(terms_query(terms, path))
+    if not share.common:
+        narrowed = queryset.filter(terms_query(terms, path))
+        if not path:
+            narrowed.query.sort_matches = True
+        return narrowed
+    unindexed = Concat(F(f"{path}search_keys"), Value(""), output_field=TextField())
+    narrowed = queryset.alias(search_keys_walked=unindexed).filter(
+        terms_query(terms, path, keys_field="search_keys_walked")
+    )
+    if not path:
+        narrowed.query.rows_estimate = share.rows
+    return narrowed
+
+
+def sorted_after_matching(queryset: QuerySet, text_fields: tuple[str, ...] = ("name",)) -> QuerySet:
+    """A list marked by filter_by_terms (`sort_matches`), its text keys ordered by an
+    expression of equal order that no index covers: the database fetches the matches from the
+    trigram index and sorts them (a few thousand at most: they are under COMMON_SHARE of the
+    table) instead of walking the name index. Anything else is returned as it is."""
+    if not getattr(queryset.query, "sort_matches", False):
+        return queryset
+    keys = list(queryset.query.order_by or queryset.model._meta.ordering)
+    if not any(str(key).lstrip("-") in text_fields for key in keys if isinstance(key, str)):
+        return queryset
+    ordering = []
+    for key in keys:
+        name = key.lstrip("-") if isinstance(key, str) else None
+        if name in text_fields:
+            expression = Concat(F(name), Value(""), output_field=TextField())
+            ordering.append(expression.desc() if key.startswith("-") else expression.asc())
+        else:
+            ordering.append(key)
+    return queryset.order_by(*ordering)
 
 
 def tip_terms_query(terms: list[str]) -> Q:

@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Serves the collected static files in production (no CDN, no separate web server needed).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The database out of reach: a 503 page or API error with Retry-After, not a server error.
+    "supervision.unavailable.DatabaseUnavailableMiddleware",
     # The public pages (/public/, 信息公开) are answered here, before the rest of the chain: no
     # session, CSRF, sign-in, second factor or lockout runs for them (supervision/public/).
     "supervision.public.middleware.PublicPagesMiddleware",
@@ -166,16 +168,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # else, and a browser's lists for REPLICA_PIN_SECONDS after it wrote, from the primary.
 _replica_url = os.environ.get("DATABASE_REPLICA_URL", "").strip()
 REPLICA_PIN_SECONDS = env_int("DJANGO_REPLICA_PIN_SECONDS", 10)
+# A replica that fails is left alone for this long (each process): lists read the primary.
+REPLICA_RETRY_SECONDS = env_int("DJANGO_REPLICA_RETRY_SECONDS", 30)
 if _replica_url:
     DATABASES["replica"] = dj_database_url.parse(
         _replica_url,
         conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
+    # An unreachable replica delays a list by at most this long before the primary answers it
+    # (libpq waits indefinitely by default); ?connect_timeout= in the URL overrides it.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
     # Tests and migrations see one database: the replica is the primary's copy.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["supervision.db_routers.PrimaryReplicaRouter"]
     MIDDLEWARE.append("supervision.db_routers.ReplicaReadsMiddleware")
+
+# PostgreSQL: no parallel workers for the app's queries. A page reads a page of rows; a worker's
+# start (~20 ms) cost more than it saved wherever the planner chose one (a common search word,
+# whose matches it cannot estimate, was 43 ms with workers and a few without; bench/RESULTS.md),
+# and the web workers already keep the cores busy. DJANGO_PG_PARALLEL_WORKERS=2 gives them back.
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _workers = env_int("DJANGO_PG_PARALLEL_WORKERS", 0)
+        _options = _database.setdefault("OPTIONS", {})
+        _options["options"] = f"-c max_parallel_workers_per_gather={_workers} " + _options.get(
+            "options", ""
+        )
 
 
 # Cache: by default each process's own memory, which nothing relies on. A cache that every

@@ -44,6 +44,13 @@ TRIGGERS = {
         (FACILITY, "supervision_facility_tally"),
     ],
 }
+# The triggers that keep each facility's current grade on its row (Facility.current_grade,
+# migration 0128): switched off and on with the totals for a bulk load, and recomputed by
+# rebuild().
+CURRENT_GRADE_TRIGGERS = [
+    (FACILITY, "facility_current_grade"),
+    (RATING, "creditrating_current_grade"),
+]
 FUNCTIONS = [
     "supervision_tally_rating",
     "supervision_tally_inspection",
@@ -229,7 +236,7 @@ def set_enabled(connection: BaseDatabaseWrapper, enabled: bool) -> bool:
         return False
     action = "ENABLE" if enabled else "DISABLE"
     with connection.cursor() as cursor:
-        for table, name in TRIGGERS["postgresql"]:
+        for table, name in [*TRIGGERS["postgresql"], *CURRENT_GRADE_TRIGGERS]:
             cursor.execute(f"ALTER TABLE {table} {action} TRIGGER {name}")
     return True
 
@@ -262,9 +269,10 @@ def lock_grade_rows(
         )
 
 
-def rebuild(connection: BaseDatabaseWrapper) -> None:
-    """Recompute every total from the ratings and inspections. Call inside a transaction: on
-    PostgreSQL the source tables are locked against writes (not reads) until it commits."""
+def rebuild(connection: BaseDatabaseWrapper) -> int:
+    """Recompute every total from the ratings and inspections, and every facility's current
+    grade; returns how many facilities' current grades were wrong. Call inside a transaction:
+    on PostgreSQL the source tables are locked against writes (not reads) until it commits."""
     month = MONTH_OF[_vendor(connection)]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -284,6 +292,40 @@ def rebuild(connection: BaseDatabaseWrapper) -> None:
             f" FROM {INSPECTION} AS i JOIN {FACILITY} AS f ON f.id = i.facility_id"
             f" GROUP BY 1, 2, 3"
         )
+    return rebuild_current_grades(connection)
+
+
+# Each facility's (grade, year) of its latest rated year, or no row when never rated.
+_LATEST = {
+    "postgresql": (
+        f"SELECT DISTINCT ON (facility_id) facility_id, grade, year FROM {RATING}"
+        " ORDER BY facility_id, year DESC"
+    ),
+    "sqlite": (f"SELECT facility_id, grade, MAX(year) AS year FROM {RATING} GROUP BY facility_id"),
+}
+
+
+def rebuild_current_grades(connection: BaseDatabaseWrapper) -> int:
+    """Set every facility's current grade from its ratings, writing only the rows that differ
+    (a bulk load with the triggers off leaves them all empty); returns how many were written."""
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    latest = f"(SELECT {{}} FROM supervision_latest_grade AS l WHERE l.facility_id = {FACILITY}.id)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE supervision_latest_grade"
+            " (facility_id bigint PRIMARY KEY, grade varchar(1), year smallint)"
+        )
+        try:
+            cursor.execute(f"INSERT INTO supervision_latest_grade {_LATEST[_vendor(connection)]}")
+            cursor.execute(
+                f"UPDATE {FACILITY} SET current_grade = {latest.format('l.grade')},"
+                f" current_grade_year = {latest.format('l.year')}"
+                f" WHERE current_grade {differs} {latest.format('l.grade')}"
+                f" OR current_grade_year {differs} {latest.format('l.year')}"
+            )
+            return cursor.rowcount
+        finally:
+            cursor.execute("DROP TABLE supervision_latest_grade")
 
 
 def _vendor(connection: BaseDatabaseWrapper) -> str:

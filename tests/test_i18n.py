@@ -46,8 +46,8 @@ _TRANSLATED = re.compile(
     r"|{{.*?}}",
     re.DOTALL,
 )
-# The 500 page renders without the translation machinery, so it carries both languages.
-UNTRANSLATED_BY_DESIGN = {"500.html"}
+# The 500 and 503 pages render without the translation machinery, so they carry both languages.
+UNTRANSLATED_BY_DESIGN = {"500.html", "503.html"}
 
 
 @pytest.fixture(autouse=True)

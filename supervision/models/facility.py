@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from supervision.choices import AgreementStatus, District, FacilityKind, Ownership, Zone
+from supervision.choices import AgreementStatus, District, FacilityKind, Grade, Ownership, Zone
 from supervision.codes import (
     CREDIT_CODE_LENGTH,
     INSURANCE_CODE_LENGTH,
@@ -62,8 +62,21 @@ class Facility(Versioned, TimeStamped):
     # fill_search_keys below; trigram-indexed on PostgreSQL (migration 0101). Not history:
     # it follows from the name.
     search_keys = models.TextField(_("检索词"), blank=True, default="", editable=False)
+    # The grade and year of the latest rated year, kept on the row by database triggers
+    # (migration 0128, supervision/migrations/_current_grades_0128.py) in the same transaction as
+    # every rating written, whatever wrote it, so that the registry sorts and filters by it from
+    # an index. Whatever a save writes here, the database puts its ratings' value. Not history:
+    # the ratings and their changes are.
+    # NULL: never rated. (A default of "" would also make SQLite copy the table to add it.)
+    current_grade = models.CharField(  # noqa: DJ001
+        _("当前信用等级"), max_length=1, choices=Grade.choices, null=True, editable=False
+    )
+    current_grade_year = models.PositiveSmallIntegerField(_("评价年度"), null=True, editable=False)
 
-    history = HistoricalRecords(verbose_name=_("机构变更记录"), excluded_fields=["search_keys"])
+    history = HistoricalRecords(
+        verbose_name=_("机构变更记录"),
+        excluded_fields=["search_keys", "current_grade", "current_grade_year"],
+    )
     objects = FacilityQuerySet.as_manager()
     # How district scoping (supervision.scoping) reaches the district from this model.
     district_path = "district"
@@ -84,6 +97,10 @@ class Facility(Versioned, TimeStamped):
             # The registry sorted by deposit or by creation (pages, API cursor, admin).
             models.Index(fields=["deposit", "id"], name="facility_deposit_idx"),
             models.Index(fields=["created_at", "id"], name="facility_created_idx"),
+            # The registry sorted by current grade, by kind (migration 0129; by district: the
+            # PostgreSQL index facility_district_id_idx of migration 0010).
+            models.Index(fields=["current_grade", "id"], name="facility_current_grade_idx"),
+            models.Index(fields=["kind", "id"], name="facility_kind_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -41,6 +41,8 @@ Tags
 from __future__ import annotations
 
 import datetime
+import functools
+from typing import Any
 
 from django import template
 from django.contrib.sessions.backends.base import SessionBase
@@ -143,21 +145,33 @@ def my_work_link(user: object) -> dict[str, object]:
     return {"shown": shown, "count": count}
 
 
+_GRADES = frozenset(Grade.values)
+
+
 @register.simple_tag
 def grade_badge(grade: str | None, year: int | None = None) -> SafeString:
     """The coloured grade square, or a grey dash for "not rated"."""
-    if not grade or grade not in Grade.values:
+    if not grade or grade not in _GRADES:
         return format_html('<span class="grade grade-none" title="{}">{}</span>', _("未评价"), DASH)
     label = Grade(grade).label
     title = _("%(year)s年度 %(grade)s") % {"year": year, "grade": label} if year else label
     return format_html('<span class="grade grade-{}" title="{}">{}</span>', grade, title, grade)
 
 
-def status_label(value: str) -> str:
+@functools.cache
+def _status_choices() -> dict[str, Any]:
+    """Each status value's choices, the first of _STATUS_CHOICES that has it (built once: a
+    choices class's `values` is a new list on every read, and a list asks for 50 badges)."""
+    found: dict[str, Any] = {}
     for choices in _STATUS_CHOICES:
-        if value in choices.values:
-            return str(choices(value).label)
-    return value
+        for value in choices.values:
+            found.setdefault(value, choices)
+    return found
+
+
+def status_label(value: str) -> str:
+    choices = _status_choices().get(value)
+    return str(choices(value).label) if choices is not None else value
 
 
 @register.simple_tag

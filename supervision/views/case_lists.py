@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.fields import DateRangeField
 
 from supervision.forms.fields import plain_id
+from supervision.forms.widgets import CheckboxChoices
 from supervision.views.base import RecordListView
 
 YES_NO = [("true", _("是")), ("false", _("否"))]
@@ -43,7 +44,7 @@ class CaseListView(RecordListView):
                     widget.input_type = "date"
                     widget.attrs["placeholder"] = "YYYY-MM-DD"
             elif isinstance(field, forms.MultipleChoiceField):
-                field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
+                field.widget = CheckboxChoices(choices=field.choices)
             elif isinstance(field, forms.NullBooleanField):
                 # "Unknown" reads as a value; an empty choice means "do not filter".
                 field.widget = forms.Select(choices=[("", _("全部")), *YES_NO])

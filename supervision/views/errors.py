@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.views import defaults
 
+from supervision.unavailable import unavailable_in_flight
+
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     # Logged with every other 403 by supervision.middleware.PermissionDeniedLogMiddleware.
@@ -17,5 +19,9 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # The database out of reach (an error raised by a middleware, not a view): a 503.
+    unavailable = unavailable_in_flight(request)
+    if unavailable is not None:
+        return unavailable
     # Rendered without context or database: it must work when everything else is failing.
     return HttpResponse(loader.get_template("500.html").render(), status=500)

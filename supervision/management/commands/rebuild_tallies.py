@@ -1,4 +1,5 @@
-"""Recompute the overview's running totals from the ratings and inspections: `rebuild_tallies`.
+"""Recompute the overview's running totals from the ratings and inspections, and each facility's
+current grade from its ratings: `rebuild_tallies`.
 
 The database triggers keep them right on every write; this is for after something bypassed the
 triggers (a restore of some tables only, a trigger disabled by hand) or to check them: it prints
@@ -31,7 +32,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         with transaction.atomic():
             before = snapshot()
-            tallies.rebuild(connection)
+            wrong_grades = tallies.rebuild(connection)
             after = snapshot()
         changed = len(before ^ after)
         if options["verbosity"]:
@@ -39,4 +40,9 @@ class Command(BaseCommand):
                 f"{len(after):,} totals; {changed:,} differed from the recomputed ones."
                 if changed
                 else f"{len(after):,} totals, all as the triggers kept them."
+            )
+            self.stdout.write(
+                f"{wrong_grades:,} facilities' current grades differed from their ratings."
+                if wrong_grades
+                else "Every facility's current grade as its ratings give it."
             )
