@@ -224,8 +224,9 @@ def form_on(response, path: str) -> ParsedForm:
 
 # --- what is in the database ---------------------------------------------------------------
 
-# Kept up to date by every save or by triggers: not what a user typed.
-VOLATILE = {"version", "updated_at"}
+# Kept up to date by every save or by triggers: not what a user typed. (A facility's current
+# grade is its ratings' copy: a change of grade shows on the rating itself.)
+VOLATILE = {"version", "updated_at", "current_grade", "current_grade_year"}
 # Logs that every request may add to (sign-ins, uploads): not the records a form edits. The
 # case number counters move with every numbered record created (its number is on the record).
 LOGS = {"AuditEvent", "CaseNumberCounter"}
