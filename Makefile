@@ -81,15 +81,19 @@ messages: setup
 
 ## The benchmark on PostgreSQL at 10,000 and 1,000,000 facilities (5 inspections and 2 tips
 ## each): generated data (a database generated before tips gets its tips added), the production
-## server, p50/p95 server time and queries of every page, list (the tip list too) and write, then
-## locust with 20 users; then a 1,000,000-row CSV export streamed (bench/export.py); then the
+## server, p50/p95 server time and queries of every page, list and write, each staff list beside
+## a stock Django admin on the same data with the ratio (bench/stock_admin.py, served by the
+## bench only), then locust with 20 users, a bulk regrade of 10,000 facilities and a 1,000,000-row
+## CSV export streamed (bench/run.py, which runs bench/export.py); then the
 ## annual credit evaluation of every facility, its final step and its pages (bench/credit.py);
 ## practitioners (bench/practitioners.py); random-check draws (bench/random_checks.py); the
 ## public pages, uncached, cached and their throughput from the cache (bench/public.py); the
 ## daily reminders and e-mails of 5,000 staff (bench/digest.py); importing 100,000 facilities from
 ## one XLSX file, dry run and write (bench/imports.py, a fresh SQLite database).
 ## Figures in bench/RESULTS.md. Needs PostgreSQL (BENCH_PG, default the role of
-## `sudo bash .ci/postgres.sh`); BENCH_SIZES, BENCH_LOAD_SECONDS: see bench/run.py.
+## `sudo bash .ci/postgres.sh`); BENCH_SIZES, BENCH_LOAD_SECONDS: see bench/run.py. The ratio
+## table alone, quickly: `BENCH_ONLY=ratios BENCH_SIZES=1000000 BENCH_REPEAT=20 .venv/bin/python
+## bench/run.py` (bench/out/ratios.md).
 BENCH_STAMP := $(VENV)/.bench-stamp
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
@@ -97,7 +101,6 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: setup $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
-	$(BIN)/python bench/export.py
 	$(BIN)/python bench/credit.py
 	$(BIN)/python bench/practitioners.py
 	$(BIN)/python bench/random_checks.py
@@ -113,6 +116,17 @@ bench-admin: setup
 ## and the worker's peak memory (bench/export.py; the database as `make bench` makes it).
 bench-export: setup $(BENCH_STAMP)
 	$(BIN)/python bench/export.py
+
+## Back up the database and the evidence files together while the server runs: one archive,
+## var/backups/<UTC time>.tar (BACKUP=file or folder: elsewhere). README: Backup and restore.
+backup: setup
+	$(BIN)/python manage.py backup $(if $(BACKUP),--output "$(BACKUP)")
+
+## Restore BACKUP=path/to/archive.tar into an empty database (DATABASE_URL) and an empty
+## DJANGO_MEDIA_ROOT, every file checked against its SHA-256 first (nothing written if one differs).
+restore: setup
+	$(if $(BACKUP),,$(error Name the archive: make restore BACKUP=var/backups/<time>.tar))
+	$(BIN)/python manage.py restore "$(BACKUP)"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -78,7 +78,9 @@ def _cell(value: object) -> object:
 
 def _keys(queryset: QuerySet) -> list[Any] | None:
     """The queryset's order as keyset keys (supervision.keyset.Key), the primary key last; None
-    when it cannot be sought by index (an annotation, an expression, random)."""
+    when it cannot be sought by index (an annotation, an expression, random) or a key can be
+    empty: the keyset puts empty values first, where the list's own order (PostgreSQL's) puts
+    them last ascending, and an export keeps the order of the list it came from."""
     query = queryset.query
     names = list(query.order_by) if query.order_by else list(queryset.model._meta.ordering)
     keys = []
@@ -91,7 +93,9 @@ def _keys(queryset: QuerySet) -> list[Any] | None:
         if field in query.annotations:
             return None
         field = "pk" if field in ("id", queryset.model._meta.pk.name) else field
-        keys.append(Key(field, name.startswith("-"), nullable(queryset, field)))
+        if nullable(queryset, field):
+            return None
+        keys.append(Key(field, name.startswith("-"), False))
     if not any(key.name == "pk" for key in keys):
         keys.append(Key("pk", keys[0].descending if keys else False, False))
     return keys
