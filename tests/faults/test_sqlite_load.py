@@ -217,7 +217,10 @@ class StaffMember:
 
     def page_inspection(self) -> None:
         marker = self.marker()
-        facility = self.random.choice(self.sample["facilities"])
+        # The page's facility field takes a code typed by the user: an insurer has no
+        # insurance code (its form would come back asking for the facility).
+        coded = [f for f in self.sample["facilities"] if f["insurance_code"]]
+        facility = self.random.choice(coded)
         body = {
             "facility": facility["insurance_code"],
             "kind": "self",
