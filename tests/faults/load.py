@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import psycopg
 import requests
 
+from tests.faults.replica_support import sign_in
 from tests.faults.servers import READER, Site, writer_token
 
 PAGES = ("/", "/facilities/", "/inspections/", "/admin/supervision/facility/")
@@ -217,26 +218,6 @@ class Load:
         )
 
 
-def sign_in(base: str, username: str, password: str) -> dict[str, str]:
-    """The cookies of a signed-in browser."""
-    session = requests.Session()
-    session.get(f"{base}/accounts/login/", timeout=30).raise_for_status()
-    answer = session.post(
-        f"{base}/accounts/login/",
-        data={
-            "username": username,
-            "password": password,
-            "csrfmiddlewaretoken": session.cookies.get("csrftoken", ""),
-        },
-        headers={"Referer": f"{base}/accounts/login/"},
-        allow_redirects=False,
-        timeout=30,
-    )
-    if answer.status_code != 302:
-        raise RuntimeError(f"sign-in refused ({answer.status_code})")
-    return session.cookies.get_dict()
-
-
 def staff_load(site: Site, users: int = 20) -> Load:
     """A load on site: the writer's token, a signed-in reader, facilities and inspectors."""
     with site.cluster.connect() as conn:
@@ -247,7 +228,7 @@ def staff_load(site: Site, users: int = 20) -> Load:
             row[0] for row in conn.execute("SELECT id FROM supervision_inspector ORDER BY id")
         ]
     base = site.server.base
-    cookies = sign_in(base, *READER)
+    cookies = sign_in(base, *READER).cookies.get_dict()
     return Load(base, writer_token(site.cluster), cookies, facilities, inspectors, users)
 
 
